@@ -1,0 +1,1 @@
+"""Reciprocal: a hosted service for managed housing reciprocal schemes."""

@@ -1,0 +1,5 @@
+"""`python -m reciprocal` is the `reciprocal` command."""
+
+from reciprocal.cli import main
+
+main()

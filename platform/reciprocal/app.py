@@ -1,0 +1,54 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import CacheControlHeader, State
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from sqlalchemy.engine import URL
+
+from reciprocal.db.engine import Database
+from reciprocal.db.migrate import head_revision
+from reciprocal.observability import RequestLogMiddleware, configure_logging
+from reciprocal.settings import Settings, SettingsError
+from reciprocal.tenancy.controllers import index, scheme_router
+from reciprocal.web.errors import EXCEPTION_HANDLERS
+from reciprocal.web.health import healthz, readyz
+from reciprocal.web.security import SecurityHeadersMiddleware
+from reciprocal.web.templating import template_config
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | URL | None = None) -> Litestar:
+    """Build the service. `database_url` overrides the settings' (the CLI passes the embedded one)."""
+    settings = settings or Settings.from_env()
+    url = database_url or settings.database_url
+    if url is None:
+        raise SettingsError("DATABASE_URL is not set: use `reciprocal serve`, which starts an embedded database")
+    configure_logging(settings)
+    db = Database(url, settings)
+    app = Litestar(
+        route_handlers=[
+            index,
+            scheme_router,
+            healthz,
+            readyz,
+            create_static_files_router(
+                path="/static",
+                directories=[settings.static_dir],
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+                include_in_schema=False,
+            ),
+        ],
+        template_config=template_config(settings.templates_dir),
+        plugins=[HTMXPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"db": db, "migration_head": head_revision(), "settings": settings}),
+        on_shutdown=[db.dispose],
+        openapi_config=None,
+        debug=False,
+    )
+    # NOTE: wrapped around Litestar's own handler, outside routing and exception handling, so unknown
+    # paths and error responses are logged and get the headers too.
+    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo))
+    return app

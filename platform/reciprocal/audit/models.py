@@ -1,0 +1,34 @@
+"""Audit events: who did what, for which organisation, in which role, when. Append-only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Index, String, Uuid, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+
+
+class AuditEvent(TenantOwned, Base):
+    """One thing that happened in a scheme. The application role may insert and read, never change."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "tenant_id", "subject_type", "subject_id", "occurred_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    action: Mapped[str] = mapped_column(String(80))
+    """What happened, as `domain.verb`: `scheme.loaded`, `referral.submitted`."""
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    actor_role: Mapped[str | None] = mapped_column(String(40), default=None)
+    subject_type: Mapped[str | None] = mapped_column(String(40), default=None)
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    """Ids and counts only: never case content or personal data."""

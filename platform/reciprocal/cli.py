@@ -1,0 +1,180 @@
+"""The `reciprocal` command: serve, migrate, demo, and loading schemes from their folders."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+import structlog
+from sqlalchemy.engine import URL, make_url
+
+from reciprocal.db.bootstrap import bootstrap, role_urls
+from reciprocal.db.embedded import start_embedded
+from reciprocal.db.engine import Database
+from reciprocal.db.migrate import migrate, schema_is_current
+from reciprocal.observability import configure_logging
+from reciprocal.settings import Settings, SettingsError
+from reciprocal.tenancy.config import SchemeConfig, TenantConfigError, read_scheme_folder
+from reciprocal.tenancy.services import list_schemes, load_scheme
+
+log = structlog.get_logger("reciprocal.cli")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+async def database_urls(settings: Settings) -> tuple[URL, URL]:
+    """(owner, application) addresses: from the settings, or an embedded server made ready for use."""
+    if settings.database_url is not None:
+        owner = settings.migration_url or settings.database_url
+        return make_url(owner), make_url(settings.database_url)
+    admin = start_embedded(settings.embedded_dir)
+    owner, app = role_urls(admin)
+    await bootstrap(admin, owner, app)
+    return owner, app
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Reciprocal: the hosted service for managed housing reciprocal schemes."""
+    try:
+        ctx.obj = Settings.from_env()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    configure_logging(ctx.obj)
+
+
+@main.command("migrate")
+@click.pass_context
+def migrate_command(ctx: click.Context) -> None:
+    """Bring the database schema up to date (as the owner role: DATABASE_OWNER_URL)."""
+
+    async def run() -> None:
+        owner, _ = await database_urls(_settings(ctx))
+        await migrate(owner)
+
+    asyncio.run(run())
+    click.echo("Database schema is up to date.")
+
+
+@main.group()
+def tenant() -> None:
+    """Schemes (tenants) as configuration folders under tenants/."""
+
+
+@tenant.command("load")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def tenant_load(ctx: click.Context, folders: tuple[Path, ...]) -> None:
+    """Create or update schemes from their folders. Nothing changes if any folder is invalid."""
+    try:
+        configs = [read_scheme_folder(folder) for folder in folders]
+    except TenantConfigError as error:
+        click.echo("The scheme configuration cannot be loaded; nothing was changed:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    asyncio.run(_load(_settings(ctx), configs))
+
+
+async def _open(settings: Settings) -> Database:
+    """The application's database, refusing to work on a schema older than this code."""
+    _, app_url = await database_urls(settings)
+    db = Database(app_url, settings)
+    if not await schema_is_current(db.engine):
+        await db.dispose()
+        raise click.ClickException("The database schema is not up to date: run `reciprocal migrate` first.")
+    return db
+
+
+async def _load(settings: Settings, configs: list[SchemeConfig]) -> None:
+    db = await _open(settings)
+    try:
+        for config in configs:
+            result = await load_scheme(db, config)
+            verb = "Created" if result.created else "Updated"
+            criteria = f"criteria version {result.criteria_version}" if result.criteria_version else "criteria unchanged"
+            click.echo(f"{verb} {config.scheme.slug}: {len(config.areas)} areas, "
+                       f"{len(config.organisations)} organisations, {criteria}.")
+            if result.unlisted_areas:
+                click.echo(f"  Kept areas no longer listed: {', '.join(result.unlisted_areas)}")
+    finally:
+        await db.dispose()
+
+
+@tenant.command("list")
+@click.pass_context
+def tenant_list(ctx: click.Context) -> None:
+    """List the schemes on this service."""
+
+    async def run() -> None:
+        db = await _open(_settings(ctx))
+        try:
+            async with db.session() as session:
+                schemes = await list_schemes(session)
+        finally:
+            await db.dispose()
+        if not schemes:
+            click.echo("No schemes yet: load one with `reciprocal tenant load tenants/<slug>`.")
+        for scheme in schemes:
+            click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}")
+
+    asyncio.run(run())
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (HOST, default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (PORT, default 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the web application. Without DATABASE_URL, on the embedded PostgreSQL, migrated."""
+    settings = _settings(ctx)
+    _serve(settings, host=host, port=port, migrate_first=settings.database_url is None)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (HOST, default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (PORT, default 8000).")
+@click.pass_context
+def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Migrate, load every scheme under tenants/, and serve in demo mode."""
+    settings = Settings.from_env(demo=True)
+    configure_logging(settings)
+    folders = sorted(p for p in settings.tenants_dir.iterdir() if (p / "scheme.toml").exists())
+    try:
+        configs = [read_scheme_folder(folder) for folder in folders]
+    except TenantConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+    async def prepare() -> None:
+        owner, _ = await database_urls(settings)
+        await migrate(owner)
+        await _load(settings, configs)
+
+    asyncio.run(prepare())
+    _serve(settings, host=host, port=port, migrate_first=False)
+
+
+def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_first: bool) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    from reciprocal.app import create_app  # noqa: PLC0415
+
+    async def prepare() -> URL:
+        owner, app_url = await database_urls(settings)
+        if migrate_first:
+            await migrate(owner)
+        return app_url
+
+    app_url = asyncio.run(prepare())
+    app = create_app(settings, database_url=app_url)
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"Reciprocal is serving at http://{host}:{port}/", err=True)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True,
+                server_header=False)

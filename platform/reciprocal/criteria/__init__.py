@@ -1,0 +1,1 @@
+"""A scheme's published criteria, versioned."""

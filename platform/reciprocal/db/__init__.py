@@ -1,0 +1,1 @@
+"""The database: one PostgreSQL, tenant-scoped by row-level security."""

@@ -1,0 +1,84 @@
+"""Engines and sessions; the one place a transaction is scoped to a scheme."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+from reciprocal.db.rls import TENANT_SETTING
+from reciprocal.settings import Settings
+
+_SCOPE_SQL = text(f"select set_config('{TENANT_SETTING}', :tenant_id, true)")
+
+
+def async_url(url: str | URL) -> URL:
+    """The same address with the asyncpg driver, whatever spelling it was given in."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed
+
+
+def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url),
+        # A connection the database dropped (restart, failover) is found and replaced, not handed out.
+        pool_pre_ping=True,
+        pool_size=settings.pool_size,
+        pool_timeout=settings.connect_timeout_s,
+        # Parameters may be case content: never let them into an exception message or a log.
+        hide_parameters=True,
+        connect_args={
+            "timeout": settings.connect_timeout_s,
+            "server_settings": {
+                "application_name": "reciprocal",
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "idle_in_transaction_session_timeout": str(max(settings.statement_timeout_ms * 5, 10_000)),
+            },
+        },
+    )
+
+
+def _apply_tenant(connection: Connection, tenant_id: uuid.UUID) -> None:
+    # NOTE: transaction-local (is_local=true): a session-level setting would leak to the next borrower
+    # of this pooled connection. SET LOCAL cannot take a bind parameter, set_config can.
+    connection.execute(_SCOPE_SQL, {"tenant_id": str(tenant_id)})
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_new_transaction(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is not None:
+        _apply_tenant(connection, tenant_id)
+
+
+async def scope_to_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Make this session work for one scheme: its current and every later transaction."""
+    session.info["tenant_id"] = tenant_id
+    if session.in_transaction():
+        connection = await session.connection()
+        await connection.run_sync(_apply_tenant, tenant_id)
+
+
+class Database:
+    """The service's connection pool and session factory."""
+
+    def __init__(self, url: str | URL, settings: Settings) -> None:
+        self.engine = create_engine(url, settings)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self, **kwargs: Any) -> AsyncSession:
+        """An unscoped session: sees schemes, and no tenant-owned row at all."""
+        return self.sessions(**kwargs)
+
+    def tenant_session(self, tenant_id: uuid.UUID) -> AsyncSession:
+        """A session whose every transaction is scoped to one scheme."""
+        return self.sessions(info={"tenant_id": tenant_id})
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""People who sign in, and the organisations and roles they act for."""

@@ -1,0 +1,1 @@
+"""Partner organisations: housing partners, referring agencies and the coordinating body."""

@@ -1,0 +1,56 @@
+"""Organisations that take part in a scheme, and the areas each housing partner covers."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+
+from sqlalchemy import Date, Enum, ForeignKeyConstraint, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reciprocal.db.base import Base, TenantOwned, new_id
+
+
+class OrganisationKind(enum.StrEnum):
+    council = "council"
+    housing_association = "housing_association"
+    agency = "agency"
+    """A referring agency: charity, youth team, social care. Its staff are nominating officers."""
+    coordinator = "coordinator"
+    """The scheme's independent coordinating body."""
+
+    @property
+    def is_housing_partner(self) -> bool:
+        return self in (OrganisationKind.council, OrganisationKind.housing_association)
+
+
+class Organisation(TenantOwned, Base):
+    """A partner in one scheme. The same council in two schemes is two organisations."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(63))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        Enum(OrganisationKind, name="organisation_kind", native_enum=False, length=40)
+    )
+    agreement_signed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    """When the organisation signed the scheme's working together agreement."""
+
+
+class OrganisationArea(TenantOwned, Base):
+    """An area a housing partner has stock in: circulated referrals reach it by these."""
+
+    __tablename__ = "organisation_areas"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "organisation_id"], ["organisations.tenant_id", "organisations.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["tenant_id", "area_id"], ["areas.tenant_id", "areas.id"], ondelete="RESTRICT"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    area_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -1,0 +1,91 @@
+"""Settings read once from the environment; every knob of the service is here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout: templates, static files and tenant folders are read from here."""
+
+LogFormat = Literal["json", "console"]
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _bool(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    database_url: str | None = None
+    """Runtime connection (the non-owner application role). None: start the embedded PostgreSQL."""
+    database_owner_url: str | None = None
+    """Connection for migrations, as the role that owns the tables. Defaults to database_url."""
+    demo: bool = False
+    """Demo mode: console logs, no HSTS, plain-HTTP cookies."""
+    log_format: LogFormat = "json"
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    statement_timeout_ms: int = 2000
+    """Longest a page query may run: one slow query must not exhaust the pool for everyone."""
+    connect_timeout_s: int = 3
+    """How long to wait for the database before answering 503."""
+    pool_size: int = 10
+    embedded_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "postgres")
+    """Data folder of the embedded PostgreSQL (used only when database_url is None)."""
+    templates_dir: Path = REPO_ROOT / "web" / "templates"
+    static_dir: Path = REPO_ROOT / "web" / "static"
+    tenants_dir: Path = REPO_ROOT / "tenants"
+
+    @property
+    def migration_url(self) -> str | None:
+        return self.database_owner_url or self.database_url
+
+    @classmethod
+    def from_env(cls, *, demo: bool | None = None, **overrides: object) -> Settings:
+        """Settings from the environment; `demo` forces demo mode (console logs unless told otherwise)."""
+        if demo is None:
+            demo = _bool("RECIPROCAL_DEMO", default=False)
+        log_format = os.environ.get("RECIPROCAL_LOG_FORMAT") or ("console" if demo else "json")
+        if log_format not in ("json", "console"):
+            raise SettingsError(f"RECIPROCAL_LOG_FORMAT must be json or console, got {log_format!r}")
+        values: dict[str, object] = {
+            "database_url": os.environ.get("DATABASE_URL") or None,
+            "database_owner_url": os.environ.get("DATABASE_OWNER_URL") or None,
+            "demo": demo,
+            "log_format": log_format,
+            "log_level": os.environ.get("RECIPROCAL_LOG_LEVEL", "INFO").upper(),
+            "host": os.environ.get("HOST", "127.0.0.1"),
+            "port": _int("PORT", 8000),
+            "statement_timeout_ms": _int("RECIPROCAL_STATEMENT_TIMEOUT_MS", 2000),
+            "connect_timeout_s": _int("RECIPROCAL_CONNECT_TIMEOUT_S", 3),
+            "pool_size": _int("RECIPROCAL_POOL_SIZE", 10),
+        }
+        if embedded := os.environ.get("RECIPROCAL_EMBEDDED_DIR"):
+            values["embedded_dir"] = Path(embedded)
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

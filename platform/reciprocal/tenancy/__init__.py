@@ -1,0 +1,1 @@
+"""Schemes (the tenants) and their areas."""

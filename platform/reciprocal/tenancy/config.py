@@ -1,0 +1,155 @@
+"""A scheme described as configuration: the folder `reciprocal tenant load` reads and checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+from reciprocal.criteria.schemas import Criteria
+from reciprocal.partners.models import OrganisationKind
+from reciprocal.tenancy.models import SLUG_PATTERN
+
+Code = Annotated[str, msgspec.Meta(pattern=SLUG_PATTERN, max_length=63)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class SchemeFile(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Code
+    name: Name
+    region: Name
+    description: str = ""
+    area_term: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "area"
+
+
+class AreaEntry(msgspec.Struct, forbid_unknown_fields=True):
+    code: Code
+    name: Name
+
+
+class AreasFile(msgspec.Struct, forbid_unknown_fields=True):
+    area: list[AreaEntry]
+
+
+class OrganisationEntry(msgspec.Struct, forbid_unknown_fields=True):
+    code: Code
+    name: Name
+    kind: OrganisationKind
+    areas: list[Code] = []
+    """Codes of the areas a housing partner has stock in."""
+    agreement_signed_on: date | None = None
+
+
+class OrganisationsFile(msgspec.Struct, forbid_unknown_fields=True):
+    organisation: list[OrganisationEntry]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    key: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.problem}" if self.key else f"{self.file}: {self.problem}"
+
+
+class TenantConfigError(Exception):
+    """The folder cannot be loaded; every problem names its file and key."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class SchemeConfig:
+    """A scheme's whole configuration, checked and ready to apply."""
+
+    scheme: SchemeFile
+    areas: list[AreaEntry]
+    organisations: list[OrganisationEntry]
+    criteria: Criteria
+
+
+_AT = re.compile(r"^(?P<problem>.*?)(?: - at `\$\.?(?P<key>[^`]*)`)?$", re.DOTALL)
+
+
+def _decode[T](folder: Path, name: str, kind: type[T], problems: list[Problem]) -> T | None:
+    path = folder / name
+    label = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(Problem(label, "", "file is missing"))
+        return None
+    try:
+        return msgspec.toml.decode(raw, type=kind)
+    except msgspec.ValidationError as error:
+        match = _AT.match(str(error))
+        assert match is not None
+        problems.append(Problem(label, match["key"] or "", match["problem"]))
+    except msgspec.DecodeError as error:
+        problems.append(Problem(label, "", f"not valid TOML: {error}"))
+    return None
+
+
+def read_scheme_folder(folder: Path) -> SchemeConfig:
+    """Read and check every file of a scheme folder; raises TenantConfigError listing all problems."""
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise TenantConfigError([Problem(str(folder), "", "not a folder")])
+    scheme = _decode(folder, "scheme.toml", SchemeFile, problems)
+    areas = _decode(folder, "areas.toml", AreasFile, problems)
+    organisations = _decode(folder, "organisations.toml", OrganisationsFile, problems)
+    criteria = _decode(folder, "criteria.toml", Criteria, problems)
+
+    if scheme and scheme.slug != folder.name:
+        problems.append(
+            Problem(str(folder / "scheme.toml"), "slug", f"must match the folder name {folder.name!r}")
+        )
+    area_codes: set[str] = set()
+    if areas:
+        if not areas.area:
+            problems.append(Problem(str(folder / "areas.toml"), "area", "a scheme needs at least one area"))
+        for i, area in enumerate(areas.area):
+            if area.code in area_codes:
+                problems.append(Problem(str(folder / "areas.toml"), f"area[{i}].code", f"{area.code!r} is listed twice"))
+            area_codes.add(area.code)
+    if organisations and areas:
+        seen: set[str] = set()
+        for i, org in enumerate(organisations.organisation):
+            where = str(folder / "organisations.toml")
+            if org.code in seen:
+                problems.append(Problem(where, f"organisation[{i}].code", f"{org.code!r} is listed twice"))
+            seen.add(org.code)
+            for j, code in enumerate(org.areas):
+                if code not in area_codes:
+                    problems.append(
+                        Problem(where, f"organisation[{i}].areas[{j}]", f"{code!r} is not an area in areas.toml")
+                    )
+            if org.areas and not org.kind.is_housing_partner:
+                problems.append(
+                    Problem(where, f"organisation[{i}].areas", f"only housing partners cover areas, not a {org.kind}")
+                )
+    if criteria:
+        for key, problem in criteria.problems():
+            problems.append(Problem(str(folder / "criteria.toml"), key, problem))
+        if areas:
+            for i, risk in enumerate(criteria.risk_types):
+                if risk.min_safe_areas > len(areas.area):
+                    problems.append(
+                        Problem(
+                            str(folder / "criteria.toml"),
+                            f"risk_types[{i}].min_safe_areas",
+                            f"asks for {risk.min_safe_areas} safe areas but the scheme has {len(areas.area)}",
+                        )
+                    )
+    if problems:
+        raise TenantConfigError(problems)
+    assert scheme and areas and organisations and criteria
+    return SchemeConfig(scheme, areas.area, organisations.organisation, criteria)

@@ -1,0 +1,44 @@
+"""Schemes are the tenants; areas are the boroughs or districts a scheme's partners cover."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, String, Text, UniqueConstraint, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+
+SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Scheme(Base):
+    """One managed housing reciprocal: a tenant of the service. Not tenant-owned itself."""
+
+    __tablename__ = "schemes"
+    __table_args__ = (CheckConstraint(f"slug ~ '{SLUG_PATTERN}'", name="slug_format"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    """The scheme's address: /s/<slug>/."""
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    area_term: Mapped[str] = mapped_column(String(40), default="area")
+    """What the scheme calls its areas in its own words: borough, district."""
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+
+
+class Area(TenantOwned, Base):
+    """A borough or district: what referrals name as safe or at risk, and partners cover."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(63))
+    """Stable key from the scheme's configuration, e.g. `camden`."""
+    name: Mapped[str] = mapped_column(String(200))

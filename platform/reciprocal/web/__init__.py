@@ -1,0 +1,1 @@
+"""The web layer: templates, errors, headers and health; domain pages live in their domains."""

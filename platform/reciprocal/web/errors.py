@@ -1,0 +1,88 @@
+"""Error pages: what went wrong in plain words, never a traceback; the database down is a fast 503."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+log = structlog.get_logger(__name__)
+
+TITLES = {
+    400: "There is a problem with your request",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "You cannot do that",
+    503: "Sorry, the service is unavailable",
+    500: "Sorry, there is a problem with the service",
+}
+
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    OSError,
+    asyncio.TimeoutError,
+)
+"""Failures that mean the database is unreachable or overloaded, not that the request was wrong."""
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith(("/healthz", "/readyz", "/static/")) and (
+        "text/html" in accept or "*/*" in accept or not accept
+    )
+
+
+def error_response(request: Request[Any, Any, Any], status_code: int) -> Response[Any]:
+    title = TITLES.get(status_code, TITLES[400] if status_code < 500 else TITLES[500])
+    headers = {"Retry-After": "10"} if status_code == HTTP_503_SERVICE_UNAVAILABLE else {}
+    if not _wants_html(request):
+        return Response({"status_code": status_code, "detail": title}, status_code=status_code, headers=headers)
+    return Template(
+        "errors/error.html.j2",
+        context={"status_code": status_code, "title": title},
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers=headers,
+    )
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return internal_error_handler(request, exc)
+    # The page words come from the status alone: an exception's detail can echo what was sent.
+    return error_response(request, exc.status_code)
+
+
+def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, DBAPIError) and not _is_unavailable(exc):
+        return internal_error_handler(request, exc)
+    log.warning("database.unavailable", error=type(exc).__name__)
+    return error_response(request, HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    # NOTE: a statement timeout (the database is slow) and a lost connection both land here; a
+    # constraint violation is an OperationalError on no driver we use, but check the cause anyway.
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # Parameters are hidden by the engine (hide_parameters), so the message names no case content.
+    log.error("request.failed", error=type(exc).__name__, exc_info=exc)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception_handler,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
+    Exception: internal_error_handler,
+}

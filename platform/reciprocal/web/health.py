@@ -1,0 +1,39 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from reciprocal.db.engine import Database
+from reciprocal.db.migrate import current_revision, head_revision
+from reciprocal.web.errors import DATABASE_UNAVAILABLE
+
+
+@get("/healthz", sync_to_thread=False, include_in_schema=False)
+def healthz() -> dict[str, str]:
+    """The process is alive and answering."""
+    return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False)
+async def readyz(state: State) -> Response[dict[str, Any]]:
+    """Ready for traffic: the database answers and its schema is the one this code expects."""
+    db: Database = state.db
+    expected = state.migration_head
+    try:
+        async with db.engine.connect() as conn:
+            current = await conn.run_sync(current_revision)
+    except DATABASE_UNAVAILABLE:
+        return Response({"status": "unavailable", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+    if current != expected:
+        body = {"status": "unavailable", "database": "ok", "migrations": "pending", "current": current, "expected": expected}
+        return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+    return Response({"status": "ok", "database": "ok", "migrations": "current"}, status_code=HTTP_200_OK)
+
+
+def migration_head() -> str | None:
+    return head_revision()

@@ -1,0 +1,140 @@
+"""Shared fixtures: one PostgreSQL per test session, a migrated template with two schemes, a clone per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import URL, make_url
+
+from reciprocal.app import create_app
+from reciprocal.db.bootstrap import _connect, bootstrap, role_urls
+from reciprocal.db.embedded import start_embedded
+from reciprocal.db.engine import Database
+from reciprocal.db.migrate import migrate
+from reciprocal.settings import REPO_ROOT, Settings
+from reciprocal.tenancy.config import read_scheme_folder
+from reciprocal.tenancy.services import load_scheme
+
+TEMPLATE = f"rc_template_{os.getpid()}"
+SCHEMES = ("pan-london", "cambridgeshire")
+_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    """One test's own database, reachable as the superuser, the owner and the application role."""
+
+    admin: URL
+    owner: URL
+    app: URL
+    name: str
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> URL:
+    """A superuser address: TEST_DATABASE_URL, or an embedded server under var/test-postgres."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return make_url(url)
+    return start_embedded(REPO_ROOT / "var" / "test-postgres")
+
+
+def test_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"log_format": "json", "statement_timeout_ms": 2000, "pool_size": 2}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def template_database(admin_url: URL) -> AsyncIterator[str]:
+    """A database migrated to head with both demo schemes loaded: cloned for each test that needs one."""
+    owner, app = role_urls(admin_url, TEMPLATE)
+    admin = await _connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+    finally:
+        await admin.close()
+    await bootstrap(admin_url, owner, app)
+    await migrate(owner)
+    db = Database(app, test_settings())
+    try:
+        for slug in SCHEMES:
+            await load_scheme(db, read_scheme_folder(REPO_ROOT / "tenants" / slug))
+    finally:
+        await db.dispose()
+    yield TEMPLATE
+    admin = await _connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def clone_database(admin_url: URL, template: str) -> TestDatabase:
+    name = f"rc_test_{os.getpid()}_{next(_numbers)}"
+    admin = await _connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+    owner, app = role_urls(admin_url, name)
+    return TestDatabase(admin=admin_url.set(database=name), owner=owner, app=app, name=name)
+
+
+async def drop_database(admin_url: URL, name: str) -> None:
+    admin = await _connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database(admin_url: URL, template_database: str) -> AsyncIterator[TestDatabase]:
+    """This test's own copy of the template: commit freely, it is dropped afterwards."""
+    test_db = await clone_database(admin_url, template_database)
+    yield test_db
+    await drop_database(admin_url, test_db.name)
+
+
+@pytest.fixture
+async def db(database: TestDatabase) -> AsyncIterator[Database]:
+    """The application's view of this test's database: the non-owner role, RLS in force."""
+    app_db = Database(database.app, test_settings())
+    yield app_db
+    await app_db.dispose()
+
+
+@pytest.fixture
+async def owner_connection(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
+    conn = await _connect(database.owner)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return test_settings()
+
+
+@pytest.fixture
+def app(database: TestDatabase, settings: Settings) -> Litestar:
+    return create_app(settings, database_url=database.app)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenants_dir() -> Path:
+    return REPO_ROOT / "tenants"
