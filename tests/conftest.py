@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -22,20 +21,11 @@ from reciprocal.db.migrate import migrate
 from reciprocal.settings import REPO_ROOT, Settings
 from reciprocal.tenancy.config import read_scheme_folder
 from reciprocal.tenancy.services import load_scheme
+from support import DatabaseUnderTest, make_settings
 
 TEMPLATE = f"rc_template_{os.getpid()}"
 SCHEMES = ("pan-london", "cambridgeshire")
 _numbers = itertools.count()
-
-
-@dataclass(frozen=True)
-class TestDatabase:
-    """One test's own database, reachable as the superuser, the owner and the application role."""
-
-    admin: URL
-    owner: URL
-    app: URL
-    name: str
 
 
 @pytest.fixture(scope="session")
@@ -44,12 +34,6 @@ def admin_url() -> URL:
     if url := os.environ.get("TEST_DATABASE_URL"):
         return make_url(url)
     return start_embedded(REPO_ROOT / "var" / "test-postgres")
-
-
-def test_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"log_format": "json", "statement_timeout_ms": 2000, "pool_size": 2}
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +47,7 @@ async def template_database(admin_url: URL) -> AsyncIterator[str]:
         await admin.close()
     await bootstrap(admin_url, owner, app)
     await migrate(owner)
-    db = Database(app, test_settings())
+    db = Database(app, make_settings())
     try:
         for slug in SCHEMES:
             await load_scheme(db, read_scheme_folder(REPO_ROOT / "tenants" / slug))
@@ -77,7 +61,7 @@ async def template_database(admin_url: URL) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def clone_database(admin_url: URL, template: str) -> TestDatabase:
+async def clone_database(admin_url: URL, template: str) -> DatabaseUnderTest:
     name = f"rc_test_{os.getpid()}_{next(_numbers)}"
     admin = await _connect(admin_url)
     try:
@@ -85,7 +69,7 @@ async def clone_database(admin_url: URL, template: str) -> TestDatabase:
     finally:
         await admin.close()
     owner, app = role_urls(admin_url, name)
-    return TestDatabase(admin=admin_url.set(database=name), owner=owner, app=app, name=name)
+    return DatabaseUnderTest(admin=admin_url.set(database=name), owner=owner, app=app, name=name)
 
 
 async def drop_database(admin_url: URL, name: str) -> None:
@@ -97,7 +81,7 @@ async def drop_database(admin_url: URL, name: str) -> None:
 
 
 @pytest.fixture
-async def database(admin_url: URL, template_database: str) -> AsyncIterator[TestDatabase]:
+async def database(admin_url: URL, template_database: str) -> AsyncIterator[DatabaseUnderTest]:
     """This test's own copy of the template: commit freely, it is dropped afterwards."""
     test_db = await clone_database(admin_url, template_database)
     yield test_db
@@ -105,15 +89,15 @@ async def database(admin_url: URL, template_database: str) -> AsyncIterator[Test
 
 
 @pytest.fixture
-async def db(database: TestDatabase) -> AsyncIterator[Database]:
+async def db(database: DatabaseUnderTest) -> AsyncIterator[Database]:
     """The application's view of this test's database: the non-owner role, RLS in force."""
-    app_db = Database(database.app, test_settings())
+    app_db = Database(database.app, make_settings())
     yield app_db
     await app_db.dispose()
 
 
 @pytest.fixture
-async def owner_connection(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
+async def owner_connection(database: DatabaseUnderTest) -> AsyncIterator[asyncpg.Connection]:
     conn = await _connect(database.owner)
     yield conn
     await conn.close()
@@ -121,11 +105,11 @@ async def owner_connection(database: TestDatabase) -> AsyncIterator[asyncpg.Conn
 
 @pytest.fixture
 def settings() -> Settings:
-    return test_settings()
+    return make_settings()
 
 
 @pytest.fixture
-def app(database: TestDatabase, settings: Settings) -> Litestar:
+def app(database: DatabaseUnderTest, settings: Settings) -> Litestar:
     return create_app(settings, database_url=database.app)
 
 

@@ -49,6 +49,23 @@ def main(ctx: click.Context) -> None:
     configure_logging(ctx.obj)
 
 
+@main.command("bootstrap")
+@click.pass_context
+def bootstrap_command(ctx: click.Context) -> None:
+    """Create the owner and application roles and the database (DATABASE_ADMIN_URL, a superuser)."""
+    settings = _settings(ctx)
+    if not (settings.database_admin_url and settings.database_owner_url and settings.database_url):
+        raise click.UsageError("bootstrap needs DATABASE_ADMIN_URL, DATABASE_OWNER_URL and DATABASE_URL")
+    asyncio.run(
+        bootstrap(
+            make_url(settings.database_admin_url),
+            make_url(settings.database_owner_url),
+            make_url(settings.database_url),
+        )
+    )
+    click.echo("Roles and database are ready.")
+
+
 @main.command("migrate")
 @click.pass_context
 def migrate_command(ctx: click.Context) -> None:

@@ -44,6 +44,8 @@ class Settings:
     """Runtime connection (the non-owner application role). None: start the embedded PostgreSQL."""
     database_owner_url: str | None = None
     """Connection for migrations, as the role that owns the tables. Defaults to database_url."""
+    database_admin_url: str | None = None
+    """A superuser connection, used only by `reciprocal bootstrap` to create the roles and database."""
     demo: bool = False
     """Demo mode: console logs, no HSTS, plain-HTTP cookies."""
     log_format: LogFormat = "json"
@@ -76,6 +78,7 @@ class Settings:
         values: dict[str, object] = {
             "database_url": os.environ.get("DATABASE_URL") or None,
             "database_owner_url": os.environ.get("DATABASE_OWNER_URL") or None,
+            "database_admin_url": os.environ.get("DATABASE_ADMIN_URL") or None,
             "demo": demo,
             "log_format": log_format,
             "log_level": os.environ.get("RECIPROCAL_LOG_LEVEL", "INFO").upper(),

@@ -17,7 +17,7 @@ from reciprocal.tenancy.models import Area, Scheme
 
 async def scheme_ids(db: Database) -> dict[str, uuid.UUID]:
     async with db.session() as session:
-        return {slug: id_ for slug, id_ in await session.execute(select(Scheme.slug, Scheme.id))}
+        return {slug: id_ for slug, id_ in (await session.execute(select(Scheme.slug, Scheme.id))).all()}
 
 
 async def test_a_scoped_session_sees_only_its_schemes_rows(db: Database) -> None:
@@ -137,6 +137,10 @@ async def test_the_application_role_cannot_bypass_or_rewrite(owner_connection: a
         "select count(*) from pg_tables where schemaname = 'public' and tableowner = $1", APP_ROLE
     )
     assert owned == 0
-    for table, privilege in (("audit_events", "UPDATE"), ("audit_events", "DELETE"), ("criteria_versions", "UPDATE")):
+    for table, privilege in (
+        ("audit_events", "UPDATE"),
+        ("audit_events", "DELETE"),
+        ("criteria_versions", "UPDATE"),
+    ):
         allowed = await owner_connection.fetchval("select has_table_privilege($1, $2, $3)", APP_ROLE, table, privilege)
         assert not allowed, f"{APP_ROLE} may {privilege} {table}"

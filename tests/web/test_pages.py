@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
 from support import visible_text
 
 Client = AsyncTestClient[Litestar]
@@ -49,7 +50,8 @@ async def test_criteria_page_renders_each_schemes_own_rules(client: Client) -> N
     assert county.status_code == 200
     county_text = visible_text(county.text)
     assert "Name at least 2 safe districts" in county_text
-    assert "safe borough" not in county_text and "risk borough" not in county_text
+    assert "safe borough" not in county_text
+    assert "risk borough" not in county_text
     assert "may refuse an offer and stay on the scheme" in county_text
 
 

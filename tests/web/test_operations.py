@@ -1,0 +1,106 @@
+"""What an operator relies on: request logs, security headers, and a fast 503 when the database is away."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from reciprocal.app import create_app
+from reciprocal.db.engine import Database
+from support import DatabaseUnderTest, make_settings, visible_text
+from tcp_proxy import TcpProxy
+
+
+async def test_each_request_logs_one_json_line_without_the_query(
+    database: DatabaseUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(log_format="json"), database_url=database.app)
+    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+        capsys.readouterr()
+        response = await client.get("/s/pan-london/criteria?case=PL-secret-42")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["event"] == "request"]
+    assert len(requests) == 1
+    line = requests[0]
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert line["scheme"] == "pan-london"
+    assert line["method"] == "GET"
+    assert line["route"] == "/s/{scheme_slug}/criteria"
+    assert line["status"] == 200
+    assert isinstance(line["duration_ms"], float)
+    assert "PL-secret-42" not in json.dumps(lines)
+
+
+async def test_request_ids_differ_and_unknown_paths_are_logged(
+    database: DatabaseUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(log_format="json"), database_url=database.app)
+    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+        capsys.readouterr()
+        first = await client.get("/nowhere/secret-path")
+        second = await client.get("/healthz")
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    routes = [(line["route"], line["status"]) for line in lines if line["event"] == "request"]
+    assert routes == [("unmatched", 404), ("/healthz", 200)]
+    assert "secret-path" not in json.dumps(lines)
+
+
+@pytest.mark.parametrize(("demo", "hsts"), [(False, True), (True, False)])
+async def test_security_headers_on_pages_errors_and_static_files(
+    database: DatabaseUnderTest, *, demo: bool, hsts: bool
+) -> None:
+    app = create_app(make_settings(demo=demo), database_url=database.app)
+    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+        for path in ("/", "/s/pan-london/", "/s/nowhere/", "/static/app.js"):
+            headers = (await client.get(path)).headers
+            csp = headers["content-security-policy"]
+            assert "script-src 'self'" in csp
+            assert "unsafe-inline" not in csp
+            assert "frame-ancestors 'none'" in csp
+            assert headers["x-frame-options"] == "DENY"
+            assert headers["referrer-policy"] == "same-origin"
+            assert headers["x-content-type-options"] == "nosniff"
+            assert ("strict-transport-security" in headers) is hsts, path
+
+
+async def test_pages_turn_htmx_history_cache_off(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    page = (await client.get("/")).text
+    assert '"historyCacheSize":0' in page
+    assert "<script>" not in page  # every script has a src: nothing inline for CSP to allow
+
+
+async def test_page_queries_run_under_a_statement_timeout(db: Database) -> None:
+    async with db.session() as session:
+        assert await session.scalar(text("show statement_timeout")) == "2s"
+
+
+async def test_database_down_is_a_fast_503_and_the_app_recovers(database: DatabaseUnderTest) -> None:
+    proxy = TcpProxy(database.app)
+    proxy.start()
+    app = create_app(make_settings(connect_timeout_s=2), database_url=proxy.url)
+    try:
+        async with AsyncTestClient(app, base_url="http://127.0.0.1", timeout=30) as client:
+            assert (await client.get("/s/pan-london/")).status_code == 200
+
+            proxy.cut()
+            down = await asyncio.wait_for(client.get("/s/pan-london/", headers={"accept": "text/html"}), 10)
+            assert down.status_code == 503
+            assert "Sorry, the service is unavailable" in visible_text(down.text)
+            assert "Traceback" not in down.text
+            assert down.headers["retry-after"]
+            ready = await asyncio.wait_for(client.get("/readyz"), 10)
+            assert ready.status_code == 503
+            assert (await client.get("/healthz")).status_code == 200
+
+            proxy.restore()
+            # The pool's stale connections are found by pre-ping and replaced: no restart needed.
+            back = await client.get("/s/pan-london/")
+            assert back.status_code == 200
+            assert (await client.get("/readyz")).status_code == 200
+    finally:
+        proxy.stop()
