@@ -30,8 +30,7 @@ def _settings(ctx: click.Context) -> Settings:
 async def database_urls(settings: Settings) -> tuple[URL, URL]:
     """(owner, application) addresses: from the settings, or an embedded server made ready for use."""
     if settings.database_url is not None:
-        owner = settings.migration_url or settings.database_url
-        return make_url(owner), make_url(settings.database_url)
+        return make_url(settings.migration_url or settings.database_url), make_url(settings.database_url)
     admin = start_embedded(settings.embedded_dir)
     owner, app = role_urls(admin)
     await bootstrap(admin, owner, app)
@@ -115,9 +114,13 @@ async def _load(settings: Settings, configs: list[SchemeConfig]) -> None:
         for config in configs:
             result = await load_scheme(db, config)
             verb = "Created" if result.created else "Updated"
-            criteria = f"criteria version {result.criteria_version}" if result.criteria_version else "criteria unchanged"
-            click.echo(f"{verb} {config.scheme.slug}: {len(config.areas)} areas, "
-                       f"{len(config.organisations)} organisations, {criteria}.")
+            criteria = (
+                f"criteria version {result.criteria_version}" if result.criteria_version else "criteria unchanged"
+            )
+            click.echo(
+                f"{verb} {config.scheme.slug}: {len(config.areas)} areas, "
+                f"{len(config.organisations)} organisations, {criteria}."
+            )
             if result.unlisted_areas:
                 click.echo(f"  Kept areas no longer listed: {', '.join(result.unlisted_areas)}")
     finally:
@@ -178,9 +181,9 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_first: bool) -> None:
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from reciprocal.app import create_app  # noqa: PLC0415
+    from reciprocal.app import create_app
 
     async def prepare() -> URL:
         owner, app_url = await database_urls(settings)
@@ -193,5 +196,4 @@ def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_fi
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Reciprocal is serving at http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True,
-                server_header=False)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True, server_header=False)

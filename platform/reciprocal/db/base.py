@@ -35,15 +35,11 @@ class TenantOwned:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(
-            Uuid, ForeignKey("schemes.id", ondelete="RESTRICT"), primary_key=True, sort_order=-10
-        )
+        return mapped_column(Uuid, ForeignKey("schemes.id", ondelete="RESTRICT"), primary_key=True, sort_order=-10)
 
     @declared_attr
     def created_at(cls) -> Mapped[datetime]:
-        return mapped_column(
-            DateTime(timezone=True), default=utcnow, server_default=func.now(), sort_order=90
-        )
+        return mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now(), sort_order=90)
 
 
 def new_id() -> uuid.UUID:

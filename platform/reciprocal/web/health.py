@@ -30,7 +30,13 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
     except DATABASE_UNAVAILABLE:
         return Response({"status": "unavailable", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
     if current != expected:
-        body = {"status": "unavailable", "database": "ok", "migrations": "pending", "current": current, "expected": expected}
+        body = {
+            "status": "unavailable",
+            "database": "ok",
+            "migrations": "pending",
+            "current": current,
+            "expected": expected,
+        }
         return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)
     return Response({"status": "ok", "database": "ok", "migrations": "current"}, status_code=HTTP_200_OK)
 

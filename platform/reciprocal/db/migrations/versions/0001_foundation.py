@@ -179,9 +179,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["schemes.id"], name=op.f("fk_memberships_tenant_id_schemes"), ondelete="RESTRICT"
         ),
-        sa.PrimaryKeyConstraint(
-            "tenant_id", "user_id", "organisation_id", "role", name=op.f("pk_memberships")
-        ),
+        sa.PrimaryKeyConstraint("tenant_id", "user_id", "organisation_id", "role", name=op.f("pk_memberships")),
     )
     op.create_table(
         "organisation_areas",
@@ -207,9 +205,7 @@ def upgrade() -> None:
             name=op.f("fk_organisation_areas_tenant_id_schemes"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint(
-            "tenant_id", "organisation_id", "area_id", name=op.f("pk_organisation_areas")
-        ),
+        sa.PrimaryKeyConstraint("tenant_id", "organisation_id", "area_id", name=op.f("pk_organisation_areas")),
     )
 
     op.execute(grant_app("alembic_version", "SELECT"))
