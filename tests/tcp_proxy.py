@@ -42,9 +42,17 @@ class TcpProxy:
         self._run(self._listen())
 
     def stop(self) -> None:
-        self._run(self._cut())
+        self._run(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()
+
+    async def _shutdown(self) -> None:
+        await self._cut()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def url(self) -> URL:
@@ -83,3 +91,4 @@ class TcpProxy:
         for stream in list(self._streams):
             stream.transport.abort()
         self._streams.clear()
+        await asyncio.sleep(0)  # let the aborted transports close their sockets
