@@ -14,14 +14,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL, make_url
 
 from reciprocal.app import create_app
-from reciprocal.db.bootstrap import _connect, bootstrap, role_urls
+from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
 from reciprocal.db.embedded import start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate
 from reciprocal.settings import REPO_ROOT, Settings
 from reciprocal.tenancy.config import read_scheme_folder
 from reciprocal.tenancy.services import load_scheme
-from support import DatabaseUnderTest, make_settings
+from support import DatabaseUnderTest, drop_database, make_settings
 
 TEMPLATE = f"rc_template_{os.getpid()}"
 SCHEMES = ("pan-london", "cambridgeshire")
@@ -40,7 +40,7 @@ def admin_url() -> URL:
 async def template_database(admin_url: URL) -> AsyncIterator[str]:
     """A database migrated to head with both demo schemes loaded: cloned for each test that needs one."""
     owner, app = role_urls(admin_url, TEMPLATE)
-    admin = await _connect(admin_url)
+    admin = await connect_as(admin_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
     finally:
@@ -54,7 +54,7 @@ async def template_database(admin_url: URL) -> AsyncIterator[str]:
     finally:
         await db.dispose()
     yield TEMPLATE
-    admin = await _connect(admin_url)
+    admin = await connect_as(admin_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     finally:
@@ -63,21 +63,13 @@ async def template_database(admin_url: URL) -> AsyncIterator[str]:
 
 async def clone_database(admin_url: URL, template: str) -> DatabaseUnderTest:
     name = f"rc_test_{os.getpid()}_{next(_numbers)}"
-    admin = await _connect(admin_url)
+    admin = await connect_as(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
     owner, app = role_urls(admin_url, name)
     return DatabaseUnderTest(admin=admin_url.set(database=name), owner=owner, app=app, name=name)
-
-
-async def drop_database(admin_url: URL, name: str) -> None:
-    admin = await _connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture
@@ -98,7 +90,7 @@ async def db(database: DatabaseUnderTest) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def owner_connection(database: DatabaseUnderTest) -> AsyncIterator[asyncpg.Connection]:
-    conn = await _connect(database.owner)
+    conn = await connect_as(database.owner)
     yield conn
     await conn.close()
 

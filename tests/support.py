@@ -8,6 +8,7 @@ from html import unescape
 
 from sqlalchemy.engine import URL
 
+from reciprocal.db.bootstrap import connect_as
 from reciprocal.settings import Settings
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -35,3 +36,11 @@ def make_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {"log_format": "json", "statement_timeout_ms": 2000, "pool_size": 2}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+async def drop_database(admin_url: URL, name: str) -> None:
+    admin = await connect_as(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 
 from reciprocal.app import create_app
+from reciprocal.db.bootstrap import bootstrap, role_urls
 from reciprocal.db.engine import Database
-from support import DatabaseUnderTest, make_settings, visible_text
+from support import DatabaseUnderTest, drop_database, make_settings, visible_text
 from tcp_proxy import TcpProxy
 
 
@@ -104,3 +107,17 @@ async def test_database_down_is_a_fast_503_and_the_app_recovers(database: Databa
             assert (await client.get("/readyz")).status_code == 200
     finally:
         proxy.stop()
+
+
+async def test_readiness_waits_for_migrations(admin_url: URL) -> None:
+    owner, app_url = role_urls(admin_url, f"rc_unmigrated_{uuid.uuid4().hex[:8]}")
+    await bootstrap(admin_url, owner, app_url)
+    try:
+        app = create_app(make_settings(), database_url=app_url)
+        async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["migrations"] == "pending"
+            assert (await client.get("/healthz")).status_code == 200
+    finally:
+        await drop_database(admin_url, str(owner.database))

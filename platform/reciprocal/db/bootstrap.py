@@ -23,7 +23,7 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-async def _connect(url: URL, database: str | None = None) -> asyncpg.Connection:
+async def connect_as(url: URL, database: str | None = None) -> asyncpg.Connection:
     return await asyncpg.connect(
         user=url.username,
         password=url.password or None,
@@ -48,7 +48,7 @@ async def bootstrap(admin_url: URL, owner_url: URL, app_url: URL) -> None:
     Role names, passwords and the database name come from the two service addresses, so one set of
     variables describes a deployment. Safe to run again.
     """
-    admin = await _connect(admin_url)
+    admin = await connect_as(admin_url)
     try:
         owner = owner_url.username or OWNER_ROLE
         await ensure_role(admin, owner, owner_url.password)
@@ -68,7 +68,7 @@ async def bootstrap(admin_url: URL, owner_url: URL, app_url: URL) -> None:
     finally:
         await admin.close()
     # The schema belongs to the owner; the application may use it but create nothing in it.
-    conn = await _connect(admin_url, database)
+    conn = await connect_as(admin_url, database)
     try:
         await conn.execute(f"ALTER SCHEMA public OWNER TO {_quote(owner)}")
         await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
