@@ -107,7 +107,7 @@ def app(database: DatabaseUnderTest, settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app, base_url="http://127.0.0.1") as test_client:
+    async with AsyncTestClient(app, base_url="https://127.0.0.1") as test_client:
         yield test_client
 
 

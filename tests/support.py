@@ -6,12 +6,19 @@ import re
 from dataclasses import dataclass
 from html import unescape
 
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from reciprocal.db.bootstrap import connect_as
+from reciprocal.db.engine import Database
+from reciprocal.identity.models import Membership, Role, User
+from reciprocal.identity.services import start_session
+from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
+from reciprocal.tenancy.models import Scheme
 
 _TAGS = re.compile(r"<[^>]+>")
+_INLINE = re.compile(r"</?(?:strong|b|em|i|span|a|abbr|code)\b[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
@@ -19,6 +26,7 @@ def visible_text(html: str) -> str:
     """The page's words with tags removed and whitespace collapsed, as a reader sees them."""
     body = html.split("<body", 1)[-1].split(">", 1)[-1]
     body = re.sub(r"<script\b.*?</script>", " ", body, flags=re.DOTALL)
+    body = _INLINE.sub("", body)
     return _SPACE.sub(" ", unescape(_TAGS.sub(" ", body))).strip()
 
 
@@ -33,7 +41,16 @@ class DatabaseUnderTest:
 
 
 def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"log_format": "json", "statement_timeout_ms": 2000, "pool_size": 2}
+    values: dict[str, object] = {
+        "log_format": "json",
+        "statement_timeout_ms": 2000,
+        "pool_size": 2,
+        "secret_key": "test-secret-key-that-is-long-enough-for-hkdf",
+        # Tests that send mail point this at their own SMTP server; nothing listens here.
+        "smtp_host": "127.0.0.1",
+        "smtp_port": 9,
+        "smtp_starttls": False,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -44,3 +61,33 @@ async def drop_database(admin_url: URL, name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def add_member(
+    db: Database, scheme_slug: str, email: str, memberships: list[tuple[str, Role]], *, name: str = "Test Person"
+) -> User:
+    """A user of one scheme holding `memberships` (organisation code, role), invited and not yet signed in."""
+    async with db.session() as session:
+        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == scheme_slug))
+    assert tenant_id is not None
+    async with db.tenant_session(tenant_id) as session, session.begin():
+        user = User(tenant_id=tenant_id, email=email, display_name=name)
+        session.add(user)
+        await session.flush()
+        for org_code, role in memberships:
+            org_id = await session.scalar(
+                select(Organisation.id).where(Organisation.tenant_id == tenant_id, Organisation.code == org_code)
+            )
+            assert org_id is not None, org_code
+            session.add(Membership(tenant_id=tenant_id, user_id=user.id, organisation_id=org_id, role=role))
+    return user
+
+
+async def session_token(db: Database, scheme_slug: str, user: User, settings: Settings) -> str:
+    """A live session for `user`, as a sign-in would make (the sign-in flows have their own tests)."""
+    async with db.tenant_session(user.tenant_id) as session, session.begin():
+        fresh = await session.get(User, (user.tenant_id, user.id))
+        assert fresh is not None
+        token = await start_session(session, user.tenant_id, fresh, settings, method="test", organisation_id=None)
+    assert token is not None
+    return token

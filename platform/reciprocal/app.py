@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from sqlalchemy.engine import URL
 
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import head_revision
+from reciprocal.identity.secrets import Keys
+from reciprocal.mail.services import mailer_from_settings
 from reciprocal.observability import RequestLogMiddleware, configure_logging
+from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
-from reciprocal.tenancy.controllers import index, scheme_router
 from reciprocal.web.errors import EXCEPTION_HANDLERS
-from reciprocal.web.health import healthz, readyz
 from reciprocal.web.security import SecurityHeadersMiddleware
 from reciprocal.web.templating import template_config
 
@@ -26,13 +29,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
     if url is None:
         raise SettingsError("DATABASE_URL is not set: use `reciprocal serve`, which starts an embedded database")
     configure_logging(settings)
+    keys = Keys(settings.require_secret_key(), settings.previous_secret_keys)
+    mailer = mailer_from_settings(settings)
     db = Database(url, settings)
     app = Litestar(
         route_handlers=[
-            index,
-            scheme_router,
-            healthz,
-            readyz,
+            *ROUTES,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],
@@ -43,7 +45,21 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         template_config=template_config(settings.templates_dir),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"db": db, "migration_head": head_revision(), "settings": settings}),
+        # What handlers need from the service itself, as named dependencies rather than state lookups.
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "keys": Provide(lambda: keys, use_cache=True, sync_to_thread=False),
+            "mailer": Provide(lambda: mailer, use_cache=True, sync_to_thread=False),
+        },
+        state=State(
+            {"db": db, "migration_head": head_revision(), "settings": settings, "secret_keys": keys, "mailer": mailer}
+        ),
+        csrf_config=CSRFConfig(
+            secret=keys.csrf,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
         on_shutdown=[db.dispose],
         openapi_config=None,
         # Logging is ours (reciprocal.observability): Litestar must not install its own handlers.

@@ -57,6 +57,24 @@ class Settings:
     connect_timeout_s: int = 3
     """How long to wait for the database before answering 503."""
     pool_size: int = 10
+    secret_key: str | None = None
+    """Signs CSRF tokens and derives the key that encrypts identity providers' client secrets.
+    Required outside demo mode; demo keeps one under var/."""
+    previous_secret_keys: tuple[str, ...] = ()
+    """Keys being rotated out: still decrypt what they encrypted."""
+    base_url: str | None = None
+    """The service's public address, e.g. https://reciprocal.example; None: taken from each request."""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+    smtp_host: str | None = None
+    """Mail server for one-time sign-in links; None: links are written to the log (demo only)."""
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Reciprocal <no-reply@reciprocal.invalid>"
+    demo_oidc_port: int = 8001
+    """Where `reciprocal demo` runs its local OpenID Connect provider."""
     embedded_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "postgres")
     """Data folder of the embedded PostgreSQL (used only when database_url is None)."""
     templates_dir: Path = REPO_ROOT / "web" / "templates"
@@ -66,6 +84,26 @@ class Settings:
     @property
     def migration_url(self) -> str | None:
         return self.database_owner_url or self.database_url
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS, except in demo mode on plain-HTTP loopback."""
+        return not self.demo
+
+    def require_secret_key(self) -> str:
+        """The secret key; in demo mode one is made once and kept under var/."""
+        if self.secret_key:
+            return self.secret_key
+        if not self.demo:
+            raise SettingsError("RECIPROCAL_SECRET_KEY must be set (at least 32 random characters)")
+        path = REPO_ROOT / "var" / "demo-secret-key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     @classmethod
     def from_env(cls, *, demo: bool | None = None, **overrides: object) -> Settings:
@@ -88,6 +126,24 @@ class Settings:
             "connect_timeout_s": _int("RECIPROCAL_CONNECT_TIMEOUT_S", 3),
             "pool_size": _int("RECIPROCAL_POOL_SIZE", 10),
         }
+        values.update(
+            {
+                "secret_key": os.environ.get("RECIPROCAL_SECRET_KEY") or None,
+                "previous_secret_keys": tuple(
+                    k for k in os.environ.get("RECIPROCAL_PREVIOUS_SECRET_KEYS", "").split(",") if k
+                ),
+                "base_url": os.environ.get("RECIPROCAL_BASE_URL") or None,
+                "session_idle_minutes": _int("RECIPROCAL_SESSION_IDLE_MINUTES", 30),
+                "session_absolute_hours": _int("RECIPROCAL_SESSION_ABSOLUTE_HOURS", 10),
+                "smtp_host": os.environ.get("SMTP_HOST") or None,
+                "smtp_port": _int("SMTP_PORT", 587),
+                "smtp_username": os.environ.get("SMTP_USERNAME") or None,
+                "smtp_password": os.environ.get("SMTP_PASSWORD") or None,
+                "smtp_starttls": _bool("SMTP_STARTTLS", default=True),
+                "mail_from": os.environ.get("MAIL_FROM", "Reciprocal <no-reply@reciprocal.invalid>"),
+                "demo_oidc_port": _int("RECIPROCAL_DEMO_OIDC_PORT", 8001),
+            }
+        )
         if embedded := os.environ.get("RECIPROCAL_EMBEDDED_DIR"):
             values["embedded_dir"] = Path(embedded)
         values.update(overrides)

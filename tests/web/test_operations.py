@@ -22,7 +22,7 @@ async def test_each_request_logs_one_json_line_without_the_query(
     database: DatabaseUnderTest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(make_settings(log_format="json"), database_url=database.app)
-    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+    async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
         capsys.readouterr()
         response = await client.get("/s/pan-london/criteria?case=PL-secret-42")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
@@ -42,7 +42,7 @@ async def test_request_ids_differ_and_unknown_paths_are_logged(
     database: DatabaseUnderTest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(make_settings(log_format="json"), database_url=database.app)
-    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+    async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
         capsys.readouterr()
         first = await client.get("/nowhere/secret-path")
         second = await client.get("/healthz")
@@ -58,7 +58,7 @@ async def test_security_headers_on_pages_errors_and_static_files(
     database: DatabaseUnderTest, *, demo: bool, hsts: bool
 ) -> None:
     app = create_app(make_settings(demo=demo), database_url=database.app)
-    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+    async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
         for path in ("/", "/s/pan-london/", "/s/nowhere/", "/static/app.js"):
             headers = (await client.get(path)).headers
             csp = headers["content-security-policy"]
@@ -87,7 +87,7 @@ async def test_database_down_is_a_fast_503_and_the_app_recovers(database: Databa
     proxy.start()
     app = create_app(make_settings(connect_timeout_s=2), database_url=proxy.url)
     try:
-        async with AsyncTestClient(app, base_url="http://127.0.0.1", timeout=30) as client:
+        async with AsyncTestClient(app, base_url="https://127.0.0.1", timeout=30) as client:
             assert (await client.get("/s/pan-london/")).status_code == 200
 
             proxy.cut()
@@ -114,7 +114,7 @@ async def test_readiness_waits_for_migrations(admin_url: URL) -> None:
     await bootstrap(admin_url, owner, app_url)
     try:
         app = create_app(make_settings(), database_url=app_url)
-        async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+        async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
             ready = await client.get("/readyz")
             assert ready.status_code == 503
             assert ready.json()["migrations"] == "pending"

@@ -9,10 +9,11 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.services import current_criteria
+from reciprocal.identity.access import PUBLIC
 from reciprocal.tenancy.models import Scheme
 
 
-@get("/criteria")
+@get("/criteria", opt=PUBLIC)
 async def criteria_page(db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme]) -> Template:
     published = await current_criteria(db, scheme.id)
     if published is None:

@@ -3,7 +3,15 @@
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.models import CriteriaVersion
 from reciprocal.db.base import Base
-from reciprocal.identity.models import Membership, User
+from reciprocal.identity.models import (
+    IdentityProvider,
+    Membership,
+    OidcFlow,
+    SignInAttempt,
+    SignInLink,
+    User,
+    UserSession,
+)
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.tenancy.models import Area, Scheme
 
@@ -12,9 +20,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CriteriaVersion",
+    "IdentityProvider",
     "Membership",
+    "OidcFlow",
     "Organisation",
     "OrganisationArea",
     "Scheme",
+    "SignInAttempt",
+    "SignInLink",
     "User",
+    "UserSession",
 ]

@@ -1,40 +1,84 @@
-"""The one place a request's scheme is found and its transaction scoped to it."""
+"""The one place a request's scheme is found, the person behind it admitted, and its transaction scoped."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import structlog
+from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database, scope_to_tenant
+from reciprocal.identity.access import ALLOW, PUBLIC_RULE
+from reciprocal.identity.services import SESSION_COOKIE, Actor, find_actor
+from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.tenancy.services import find_scheme
 
+log = structlog.get_logger(__name__)
 
-async def provide_db(scheme_slug: FromPath[str], state: State) -> AsyncGenerator[AsyncSession]:
-    """A session in one transaction scoped to the scheme named by the URL; 404 if there is none.
 
-    Committed when the handler returns, rolled back when it raises.
+async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard on every /s/{scheme}/ route: find the scheme (404), the person (sign in), their role (403).
+
+    Deny by default: a route that declares no rule in `opt["allow"]` is refused to everyone.
     """
-    database: Database = state.db
+    rule = handler.opt.get(ALLOW)
+    if rule is None:
+        log.error("route.undeclared", route=connection.scope.get("path_template"))
+        raise PermissionDeniedException
+    database: Database = connection.app.state.db
+    settings: Settings = connection.app.state.settings
+    token = connection.cookies.get(SESSION_COOKIE)
     async with database.session() as session, session.begin():
-        scheme = await find_scheme(session, scheme_slug)
+        scheme = await find_scheme(session, connection.path_params["scheme_slug"])
         if scheme is None:
             raise NotFoundException
         await scope_to_tenant(session, scheme.id)
-        session.info["scheme"] = scheme
-        structlog.contextvars.bind_contextvars(scheme=scheme.slug)
+        actor = await find_actor(session, scheme.id, token, settings) if token else None
+    structlog.contextvars.bind_contextvars(scheme=scheme.slug)
+    connection.state.scheme = scheme
+    connection.state.actor = actor
+    if actor is not None:
+        structlog.contextvars.bind_contextvars(user=str(actor.user_id), role=actor.role.value)
+    if rule == PUBLIC_RULE:
+        return
+    if actor is None:
+        raise NotAuthorizedException
+    if actor.role not in rule:
+        raise PermissionDeniedException
+
+
+async def provide_db(request: Request[Any, Any, Any], state: State) -> AsyncGenerator[AsyncSession]:
+    """A session in one transaction scoped to the request's scheme: committed on return, rolled back on error."""
+    database: Database = state.db
+    scheme: Scheme = request.state.scheme
+    async with database.tenant_session(scheme.id) as session, session.begin():
         yield session
 
 
-def provide_scheme(db: NamedDependency[AsyncSession]) -> Scheme:
-    scheme: Scheme = db.info["scheme"]
+def provide_scheme(request: Request[Any, Any, Any]) -> Scheme:
+    scheme: Scheme = request.state.scheme
     return scheme
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """The signed-in person; only routes that admit roles (never PUBLIC ones) may ask for it."""
+    actor: Actor | None = request.state.actor
+    if actor is None:
+        raise NotAuthorizedException
+    return actor
+
+
+def provide_viewer(request: Request[Any, Any, Any]) -> Actor | None:
+    """The signed-in person if there is one: for public pages that greet them."""
+    viewer: Actor | None = request.state.actor
+    return viewer
 
 
 async def provide_directory(state: State) -> AsyncGenerator[AsyncSession]:

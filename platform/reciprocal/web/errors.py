@@ -8,8 +8,12 @@ from typing import Any
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -17,6 +21,7 @@ log = structlog.get_logger(__name__)
 
 TITLES = {
     400: "There is a problem with your request",
+    401: "Sign in to continue",
     403: "You cannot do that",
     404: "Page not found",
     405: "You cannot do that",
@@ -48,7 +53,7 @@ def error_response(request: Request[Any, Any, Any], status_code: int) -> Respons
         return Response({"status_code": status_code, "detail": title}, status_code=status_code, headers=headers)
     return Template(
         "errors/error.html.j2",
-        context={"status_code": status_code, "title": title},
+        context={"status_code": status_code, "title": title, "scheme": request.state.get("scheme")},
         status_code=status_code,
         media_type=MediaType.HTML,
         headers=headers,
@@ -58,6 +63,12 @@ def error_response(request: Request[Any, Any, Any], status_code: int) -> Respons
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
         return internal_error_handler(request, exc)
+    slug = request.path_params.get("scheme_slug")
+    if exc.status_code == HTTP_401_UNAUTHORIZED and slug:
+        # Not signed in (or the session ended): to the scheme's sign-in page, whatever was asked for.
+        if request.headers.get("hx-request"):
+            return Response(None, status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": f"/s/{slug}/sign-in"})
+        return Redirect(f"/s/{slug}/sign-in", status_code=303)
     # The page words come from the status alone: an exception's detail can echo what was sent.
     return error_response(request, exc.status_code)
 

@@ -1,0 +1,268 @@
+"""Sign-in (home-realm discovery, then the organisation's provider or an emailed link), and sign-out."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+import structlog
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.services import record
+from reciprocal.identity import links, oidc
+from reciprocal.identity.access import PUBLIC
+from reciprocal.identity.models import IdentityProvider, SignInAttempt
+from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import SESSION_COOKIE, Actor, end_session, normalise_email, start_session
+from reciprocal.mail.services import Mailer
+from reciprocal.settings import Settings
+from reciprocal.tenancy.models import Scheme
+
+log = structlog.get_logger(__name__)
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SignInForm(msgspec.Struct):
+    email: str = ""
+
+
+class LinkForm(msgspec.Struct):
+    token: str = ""
+
+
+def scheme_url(request: Request[Any, Any, Any], settings: Settings, scheme: Scheme) -> str:
+    """The scheme's absolute address, for links that leave the service (provider callbacks, emails)."""
+    base = settings.base_url or str(request.base_url)
+    return f"{base.rstrip('/')}/s/{scheme.slug}/"
+
+
+def callback_url(request: Request[Any, Any, Any], settings: Settings, scheme: Scheme, provider_id: uuid.UUID) -> str:
+    return f"{scheme_url(request, settings, scheme)}sign-in/oidc/{provider_id}/callback"
+
+
+def signed_in(scheme: Scheme, token: str, settings: Settings) -> Response[Any]:
+    """Off to the person's home, with a fresh session cookie scoped to this scheme's pages."""
+    response: Response[Any] = Redirect(f"/s/{scheme.slug}/home", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path=f"/s/{scheme.slug}/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    response.delete_cookie(oidc.FLOW_COOKIE, path=f"/s/{scheme.slug}/sign-in/")
+    return response
+
+
+def refused(scheme: Scheme, *, title: str, message: str, status_code: int = 403) -> Template:
+    return Template(
+        "identity/refused.html.j2",
+        context={"scheme": scheme, "title": title, "message": message},
+        status_code=status_code,
+    )
+
+
+@get("/sign-in", opt=PUBLIC)
+async def sign_in_page(scheme: NamedDependency[Scheme], viewer: NamedDependency[Actor | None]) -> Response[Any]:
+    if viewer is not None:
+        return Redirect(f"/s/{scheme.slug}/home", status_code=303)
+    return Template("identity/sign_in.html.j2", context={"scheme": scheme, "email": "", "errors": {}})
+
+
+@post("/sign-in", opt=PUBLIC, status_code=200)
+async def sign_in(
+    data: URLEncodedBody[SignInForm],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    settings: NamedDependency[Settings],
+    keys: NamedDependency[Keys],
+    mailer: NamedDependency[Mailer],
+) -> Response[Any]:
+    email = normalise_email(data.email)
+    if not email:
+        error = "Enter your work email address"
+    elif not EMAIL.match(email) or len(email) > 320:
+        error = "Enter an email address in the correct format, like name@council.gov.uk"
+    else:
+        error = ""
+    if error:
+        return Template(
+            "identity/sign_in.html.j2",
+            context={"scheme": scheme, "email": data.email[:320], "errors": {"email": error}},
+            status_code=400,
+        )
+    provider = await oidc.provider_for_email(db, scheme.id, email)
+    if provider is not None:
+        url, flow_state = await oidc.begin(
+            db,
+            scheme.id,
+            provider,
+            keys,
+            redirect_uri=callback_url(request, settings, scheme, provider.id),
+            login_hint=email,
+        )
+        response: Response[Any] = Redirect(url, status_code=303)
+        response.set_cookie(
+            oidc.FLOW_COOKIE,
+            flow_state,
+            path=f"/s/{scheme.slug}/sign-in/",
+            max_age=600,
+            secure=settings.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+    outcome = await links.request_link(
+        db,
+        scheme.id,
+        scheme.name,
+        email,
+        keys,
+        settings,
+        mailer,
+        client_ip=request.client.host if request.client else "unknown",
+        link_base=f"{scheme_url(request, settings, scheme)}sign-in/link/",
+    )
+    if outcome is links.LinkRequest.too_many_from_network:
+        return refused(
+            scheme,
+            title="Too many sign-in requests",
+            message="Too many sign-in links have been asked for from your network. Wait 15 minutes, then try again.",
+            status_code=429,
+        )
+    return Template(
+        "identity/check_email.html.j2",
+        context={"scheme": scheme, "email": email, "minutes": links.LINK_LIFETIME_MINUTES},
+    )
+
+
+@get("/sign-in/oidc/{provider_id:uuid}/callback", opt=PUBLIC)
+async def oidc_callback(
+    provider_id: FromPath[uuid.UUID],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    settings: NamedDependency[Settings],
+    keys: NamedDependency[Keys],
+    code: FromQuery[str | None] = None,
+    # NOTE: `state` is a reserved handler parameter in Litestar: the query's `state` arrives aliased.
+    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
+) -> Response[Any]:
+    try:
+        result = await oidc.complete(
+            db,
+            scheme.id,
+            provider_id,
+            keys,
+            code=code,
+            state=oauth_state,
+            browser_state=request.cookies.get(oidc.FLOW_COOKIE),
+            redirect_uri=callback_url(request, settings, scheme, provider_id),
+        )
+    except oidc.SignInRefused as refusal:
+        return await _refuse_sign_in(db, scheme, keys, request, refusal.reason)
+    token = await start_session(
+        db,
+        scheme.id,
+        result.user,
+        settings,
+        method="oidc",
+        organisation_id=result.provider.organisation_id,
+        provider_id=result.provider.id,
+        id_token=result.id_token,
+    )
+    if token is None:
+        return await _refuse_sign_in(db, scheme, keys, request, "no_membership")
+    return signed_in(scheme, token, settings)
+
+
+async def _refuse_sign_in(
+    db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any], reason: str
+) -> Response[Any]:
+    log.warning("sign_in.refused", reason=reason)
+    record(db, scheme.id, "sign_in.refused", details={"reason": reason})
+    ip = request.client.host if request.client else "unknown"
+    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(ip)))
+    response = refused(
+        scheme,
+        title="You could not be signed in",
+        message=(
+            "Your identity provider did not confirm you as a member of this scheme. Check you used your work "
+            "account, or ask your scheme admin to invite you."
+        ),
+    )
+    response.delete_cookie(oidc.FLOW_COOKIE, path=f"/s/{scheme.slug}/sign-in/")
+    return response
+
+
+@get("/sign-in/link/{token:str}", opt=PUBLIC)
+async def link_page(token: FromPath[str], scheme: NamedDependency[Scheme]) -> Template:
+    """A button, not an automatic sign-in: mail scanners that fetch links must not use them up."""
+    return Template("identity/link.html.j2", context={"scheme": scheme, "token": token})
+
+
+@post("/sign-in/link", opt=PUBLIC, status_code=200)
+async def use_link(
+    data: URLEncodedBody[LinkForm],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    settings: NamedDependency[Settings],
+    keys: NamedDependency[Keys],
+) -> Response[Any]:
+    user = await links.redeem(db, scheme.id, data.token) if data.token else None
+    if user is None:
+        return await _refuse_link(db, scheme, keys, request)
+    token = await start_session(db, scheme.id, user, settings, method="link", organisation_id=None)
+    if token is None:
+        return await _refuse_link(db, scheme, keys, request)
+    return signed_in(scheme, token, settings)
+
+
+async def _refuse_link(db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any]) -> Response[Any]:
+    record(db, scheme.id, "sign_in.refused", details={"reason": "link_invalid"})
+    ip = request.client.host if request.client else "unknown"
+    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(ip)))
+    return refused(
+        scheme,
+        title="This sign-in link cannot be used",
+        message="The link has expired or has already been used. Links work once, for 15 minutes. Ask for a new one.",
+    )
+
+
+@post("/sign-out", opt=PUBLIC, status_code=200)
+async def sign_out(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    settings: NamedDependency[Settings],
+    keys: NamedDependency[Keys],
+) -> Response[Any]:
+    token = request.cookies.get(SESSION_COOKIE)
+    ended = await end_session(db, scheme.id, token) if token else None
+    target = f"/s/{scheme.slug}/"
+    if ended is not None and ended.provider_id is not None and ended.id_token:
+        provider = await db.get(IdentityProvider, (scheme.id, ended.provider_id))
+        if provider is not None:
+            url = await oidc.logout_url(
+                provider,
+                keys,
+                id_token=ended.id_token,
+                post_logout_redirect_uri=scheme_url(request, settings, scheme),
+            )
+            target = url or target
+    response: Response[Any] = Redirect(target, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=f"/s/{scheme.slug}/")
+    return response
+
+
+HANDLERS = [sign_in_page, sign_in, oidc_callback, link_page, use_link, sign_out]

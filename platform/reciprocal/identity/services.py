@@ -1,0 +1,219 @@
+"""Sessions: starting one after sign-in, finding who is acting from a cookie, switching role, ending."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.services import record
+from reciprocal.identity.models import Membership, Role, User, UserSession, UserStatus
+from reciprocal.identity.secrets import new_token, token_hash
+from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.settings import Settings
+
+SESSION_COOKIE = "reciprocal_session"
+TOUCH_EVERY = timedelta(minutes=1)
+"""Idle time is tracked to the minute: no write on every page view."""
+
+ROLE_ORDER = (
+    Role.coordinator,
+    Role.named_lead,
+    Role.nominating_officer,
+    Role.risk_assessor,
+    Role.scheme_admin,
+)
+"""Which role a person with several acts in first, until they switch."""
+
+ROLE_NAMES = {
+    Role.nominating_officer: "Nominating officer",
+    Role.named_lead: "Named lead",
+    Role.coordinator: "Coordinator",
+    Role.risk_assessor: "Risk assessor",
+    Role.scheme_admin: "Scheme admin",
+}
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One membership a person may act in."""
+
+    organisation_id: uuid.UUID
+    organisation_name: str
+    role: Role
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person behind a request, and the organisation and role they act in."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    email: str
+    display_name: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+    organisation_kind: OrganisationKind
+    role: Role
+    memberships: tuple[Acting, ...]
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[Acting]:
+    rows = await db.execute(
+        select(Membership.organisation_id, Organisation.name, Membership.role)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
+        )
+        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+    )
+    acting = [Acting(org_id, name, role) for org_id, name, role in rows]
+    return sorted(acting, key=lambda a: (ROLE_ORDER.index(a.role), a.organisation_name))
+
+
+async def start_session(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    user: User,
+    settings: Settings,
+    *,
+    method: str,
+    organisation_id: uuid.UUID | None,
+    provider_id: uuid.UUID | None = None,
+    id_token: str | None = None,
+) -> str | None:
+    """Sign `user` in; returns the new session's cookie token, or None if they hold no membership.
+
+    `organisation_id` limits the roles to those held for one organisation (the one whose identity
+    provider vouched for them).
+    """
+    acting = [a for a in await memberships_of(db, tenant_id, user.id) if organisation_id in (None, a.organisation_id)]
+    if not acting:
+        return None
+    first = acting[0]
+    token = new_token()
+    now = _now()
+    db.add(
+        UserSession(
+            tenant_id=tenant_id,
+            token_hash=token_hash(token),
+            user_id=user.id,
+            organisation_id=first.organisation_id,
+            role=first.role,
+            method=method,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+            provider_id=provider_id,
+            id_token=id_token,
+        )
+    )
+    user.last_signed_in_at = now
+    if user.status == UserStatus.invited:
+        user.status = UserStatus.active
+    record(db, tenant_id, "sign_in.succeeded", subject_type="user", subject_id=user.id, details={"method": method})
+    return token
+
+
+async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, settings: Settings) -> Actor | None:
+    """The person a session cookie belongs to, if the session is live and the person may still act."""
+    now = _now()
+    row = (
+        await db.execute(
+            select(UserSession, User, Organisation)
+            .join(User, (User.tenant_id == UserSession.tenant_id) & (User.id == UserSession.user_id))
+            .join(
+                Organisation,
+                (Organisation.tenant_id == UserSession.tenant_id) & (Organisation.id == UserSession.organisation_id),
+            )
+            .where(
+                UserSession.tenant_id == tenant_id,
+                UserSession.token_hash == token_hash(token),
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > now,
+                UserSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
+                User.status == UserStatus.active,
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    user_session, user, organisation = row
+    if now - user_session.last_seen_at > TOUCH_EVERY:
+        user_session.last_seen_at = now
+    return Actor(
+        tenant_id=tenant_id,
+        user_id=user.id,
+        session_id=user_session.id,
+        email=user.email,
+        display_name=user.display_name,
+        organisation_id=organisation.id,
+        organisation_name=organisation.name,
+        organisation_kind=organisation.kind,
+        role=user_session.role,
+        memberships=tuple(await memberships_of(db, tenant_id, user.id)),
+    )
+
+
+async def switch_acting(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID, role: Role) -> bool:
+    """Act in another of one's own memberships; False if it is not one of theirs."""
+    if not any(a.organisation_id == organisation_id and a.role == role for a in actor.memberships):
+        return False
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.tenant_id == actor.tenant_id, UserSession.id == actor.session_id)
+        .values(organisation_id=organisation_id, role=role)
+    )
+    record(
+        db,
+        actor.tenant_id,
+        "session.role_switched",
+        subject_type="user",
+        subject_id=actor.user_id,
+        details={"role": role.value, "organisation_id": str(organisation_id)},
+    )
+    return True
+
+
+async def end_session(db: AsyncSession, tenant_id: uuid.UUID, token: str) -> UserSession | None:
+    """Revoke the session behind `token`; returns it (for the provider's logout) if it was live."""
+    user_session = await db.scalar(
+        select(UserSession).where(
+            UserSession.tenant_id == tenant_id,
+            UserSession.token_hash == token_hash(token),
+            UserSession.revoked_at.is_(None),
+        )
+    )
+    if user_session is None:
+        return None
+    user_session.revoked_at = _now()
+    record(db, tenant_id, "sign_out", subject_type="user", subject_id=user_session.user_id)
+    return user_session
+
+
+async def revoke_sessions(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """End every session of a person at once (suspended, or left their organisation)."""
+    await db.execute(
+        update(UserSession)
+        .where(UserSession.tenant_id == tenant_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=_now())
+    )

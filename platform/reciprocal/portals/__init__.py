@@ -1,0 +1,1 @@
+"""Each role's home: what needs this person now."""

@@ -1,0 +1,37 @@
+"""Every page of the service, in two places: outside any scheme, and the one router under /s/{scheme}/."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from reciprocal.criteria.controllers import criteria_page
+from reciprocal.identity import controllers as identity
+from reciprocal.portals import controllers as portals
+from reciprocal.tenancy.controllers import index, scheme_home
+from reciprocal.tenancy.dependencies import (
+    admit,
+    provide_actor,
+    provide_db,
+    provide_scheme,
+    provide_viewer,
+)
+from reciprocal.web.health import healthz, readyz
+
+scheme_router = Router(
+    path="/s/{scheme_slug:str}",
+    guards=[admit],
+    dependencies={
+        "db": Provide(provide_db),
+        "scheme": Provide(provide_scheme, sync_to_thread=False),
+        "actor": Provide(provide_actor, sync_to_thread=False),
+        "viewer": Provide(provide_viewer, sync_to_thread=False),
+    },
+    # Pages under a scheme may carry case data: never kept by a cache, shared or the browser's own.
+    cache_control=CacheControlHeader(no_store=True),
+    route_handlers=[scheme_home, criteria_page, *identity.HANDLERS, *portals.HANDLERS],
+)
+
+ROUTES: list[ControllerRouterHandler] = [index, healthz, readyz, scheme_router]
