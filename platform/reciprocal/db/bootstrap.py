@@ -35,6 +35,10 @@ async def connect_as(url: URL, database: str | None = None) -> asyncpg.Connectio
 
 async def ensure_role(admin: asyncpg.Connection, name: str, password: str | None) -> None:
     exists = await admin.fetchval("select 1 from pg_roles where rolname = $1", name)
+    if exists and not password:
+        # NOTE: altering a role takes a catalogue row lock; concurrent bootstraps (parallel test runs)
+        # would fail with "tuple concurrently updated" for no gain.
+        return
     verb = "ALTER" if exists else "CREATE"
     attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"
     if password:
