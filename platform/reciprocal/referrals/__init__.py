@@ -1,0 +1,1 @@
+"""Referrals: the anonymised case of one applicant, from draft to move."""
