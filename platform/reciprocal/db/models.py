@@ -12,7 +12,10 @@ from reciprocal.identity.models import (
     User,
     UserSession,
 )
+from reciprocal.ledger.models import LedgerEntry
+from reciprocal.offers.models import Move, Offer, RiskAssessment
 from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
 from reciprocal.tenancy.models import Area, Scheme
 
 __all__ = [
@@ -21,10 +24,18 @@ __all__ = [
     "Base",
     "CriteriaVersion",
     "IdentityProvider",
+    "LedgerEntry",
     "Membership",
+    "MonitoringAnswers",
+    "Move",
+    "Offer",
     "OidcFlow",
     "Organisation",
     "OrganisationArea",
+    "ReferenceCounter",
+    "Referral",
+    "ReferralArea",
+    "RiskAssessment",
     "Scheme",
     "SignInAttempt",
     "SignInLink",

@@ -24,6 +24,8 @@ class SchemeFile(msgspec.Struct, forbid_unknown_fields=True):
     region: Name
     description: str = ""
     area_term: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "area"
+    reference_prefix: Annotated[str, msgspec.Meta(pattern="^[A-Z]{1,8}$")] = "REF"
+    """Starts each referral's reference number: PL-2026-0042."""
 
 
 class AreaEntry(msgspec.Struct, forbid_unknown_fields=True):

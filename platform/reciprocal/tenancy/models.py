@@ -25,6 +25,8 @@ class Scheme(Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    reference_prefix: Mapped[str] = mapped_column(String(8), default="REF")
+    """Starts every referral reference in the scheme: PL-2026-0042."""
     area_term: Mapped[str] = mapped_column(String(40), default="area")
     """What the scheme calls its areas in its own words: borough, district."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())

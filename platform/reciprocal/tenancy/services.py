@@ -70,6 +70,7 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
             "region": config.scheme.region,
             "description": config.scheme.description,
             "area_term": config.scheme.area_term,
+            "reference_prefix": config.scheme.reference_prefix,
         }
         existing = await find_scheme(session, config.scheme.slug)
         if existing is None:

@@ -1,0 +1,1 @@
+"""Property offers, viewings, risk assessments and moves."""
