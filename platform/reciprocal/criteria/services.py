@@ -42,3 +42,15 @@ async def publish_criteria(session: AsyncSession, tenant_id: uuid.UUID, criteria
     version = 1 if current is None else current.version + 1
     session.add(CriteriaVersion(tenant_id=tenant_id, version=version, document=msgspec.to_builtins(criteria)))
     return version
+
+
+async def criteria_at(session: AsyncSession, tenant_id: uuid.UUID, version: int) -> Criteria:
+    """The criteria as they stood at `version`: what a referral is checked against for its whole life."""
+    document = await session.scalar(
+        select(CriteriaVersion.document).where(
+            CriteriaVersion.tenant_id == tenant_id, CriteriaVersion.version == version
+        )
+    )
+    if document is None:
+        raise LookupError(f"criteria version {version} does not exist")
+    return msgspec.convert(document, Criteria)

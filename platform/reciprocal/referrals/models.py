@@ -47,11 +47,11 @@ class Referral(TenantOwned, Base):
         Index("ix_referrals_state", "tenant_id", "state", "updated_at"),
         Index("ix_referrals_agency", "tenant_id", "agency_id", "state"),
     )
-    __mapper_args__ = {"version_id_col": "version"}  # noqa: RUF012 - SQLAlchemy's own shape
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer)
     """Optimistic lock: a form carries the version it was rendered from; a stale one is refused."""
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own shape
     reference: Mapped[str | None] = mapped_column(String(30), default=None)
     """Given at submission (e.g. PL-2026-0042): all anyone but the nominating officer ever sees."""
     state: Mapped[State] = mapped_column(Enum(State, name="referral_state", native_enum=False, length=30))

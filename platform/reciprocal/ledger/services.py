@@ -1,0 +1,123 @@
+"""The ledger in the database: posting a move, correcting by reversal, and balances per partner."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.services import record
+from reciprocal.identity.services import Actor
+from reciprocal.ledger.models import LedgerEntry
+from reciprocal.ledger.rules import Entry, entries_for_move, reversal
+from reciprocal.partners.models import Organisation
+
+
+def _rows(tenant_id: uuid.UUID, entries: list[Entry], **values: object) -> list[LedgerEntry]:
+    return [
+        LedgerEntry(tenant_id=tenant_id, partner_id=e.partner_id, bedrooms=e.bedrooms, amount=e.amount, **values)
+        for e in entries
+    ]
+
+
+def post_move(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    move_id: uuid.UUID,
+    receiving: uuid.UUID,
+    sending: uuid.UUID,
+    bedrooms: int,
+    like_for_like: bool,
+) -> None:
+    """Add the move's two entries to the caller's transaction: they exist exactly when the move does."""
+    entries = list(
+        entries_for_move(receiving=receiving, sending=sending, bedrooms=bedrooms, like_for_like=like_for_like)
+    )
+    db.add_all(_rows(tenant_id, entries, move_id=move_id, reason="move"))
+
+
+class EntryNotFound(Exception):
+    pass
+
+
+async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason: str) -> LedgerEntry:
+    """Reverse one entry, with the coordinator's reason. The original stays as it was."""
+    if not reason.strip():
+        raise ValueError("Give a reason for the correction")
+    original = await db.scalar(
+        select(LedgerEntry).where(LedgerEntry.tenant_id == actor.tenant_id, LedgerEntry.id == entry_id)
+    )
+    if original is None:
+        raise EntryNotFound
+    already = await db.scalar(
+        select(func.count()).where(LedgerEntry.tenant_id == actor.tenant_id, LedgerEntry.reverses_id == entry_id)
+    )
+    if already:
+        raise ValueError("This entry has already been corrected")
+    (row,) = _rows(
+        actor.tenant_id,
+        reversal([Entry(original.partner_id, original.bedrooms, original.amount)]),
+        reverses_id=original.id,
+        move_id=original.move_id,
+        reason=reason.strip(),
+        recorded_by=actor.user_id,
+    )
+    db.add(row)
+    await db.flush()
+    record(db, actor.tenant_id, "ledger.corrected", subject_type="ledger_entry", subject_id=original.id)
+    return row
+
+
+@dataclass(frozen=True)
+class Balance:
+    partner_id: uuid.UUID
+    partner_name: str
+    bedrooms: int | None
+    owed: int
+    """Properties the pot owes this partner (it received tenants)."""
+    owing: int
+    """Properties this partner owes the pot (its tenants moved out)."""
+
+    @property
+    def net(self) -> int:
+        return self.owed - self.owing
+
+
+async def balances(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID | None = None) -> list[Balance]:
+    """Per partner and bedroom class: owed, owing and net. One partner's only, when `partner_id` is given."""
+    query = (
+        select(
+            LedgerEntry.partner_id,
+            Organisation.name,
+            LedgerEntry.bedrooms,
+            func.sum(func.greatest(LedgerEntry.amount, 0)),
+            func.sum(func.greatest(-LedgerEntry.amount, 0)),
+        )
+        .join(
+            Organisation,
+            (Organisation.tenant_id == LedgerEntry.tenant_id) & (Organisation.id == LedgerEntry.partner_id),
+        )
+        .where(LedgerEntry.tenant_id == tenant_id)
+        .group_by(LedgerEntry.partner_id, Organisation.name, LedgerEntry.bedrooms)
+        .order_by(Organisation.name, LedgerEntry.bedrooms)
+    )
+    if partner_id is not None:
+        query = query.where(LedgerEntry.partner_id == partner_id)
+    return [
+        Balance(pid, name, bedrooms, int(owed), int(owing))
+        for pid, name, bedrooms, owed, owing in await db.execute(query)
+    ]
+
+
+async def partners_over_cap(db: AsyncSession, tenant_id: uuid.UUID, debt_cap: int) -> set[uuid.UUID]:
+    """Partners whose net debt to the pot exceeds the scheme's cap."""
+    rows = await db.execute(
+        select(LedgerEntry.partner_id)
+        .where(LedgerEntry.tenant_id == tenant_id)
+        .group_by(LedgerEntry.partner_id)
+        .having(func.sum(LedgerEntry.amount) < -debt_cap)
+    )
+    return set(rows.scalars())

@@ -1,0 +1,297 @@
+"""Offers and what follows: viewing, risk assessment, decision, and the move that posts the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.criteria.schemas import Criteria, RiskType
+from reciprocal.criteria.services import criteria_at
+from reciprocal.identity.models import Role
+from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import Actor
+from reciprocal.ledger.services import post_move
+from reciprocal.offers.models import Move, Offer, OfferState, RiskAssessment
+from reciprocal.partners.models import OrganisationArea
+from reciprocal.referrals.models import Referral
+from reciprocal.referrals.rules import identifiers_in
+from reciprocal.referrals.services import (
+    InvalidReferral,
+    StaleReferral,
+    _apply,
+    get_referral,
+    referral_areas,
+    release_holds,
+)
+from reciprocal.referrals.workflow import Action, State, TransitionRefused, transition
+
+
+@dataclass(frozen=True)
+class Property:
+    """What a named lead offers: never an address in any list, only area, size and features."""
+
+    area_id: uuid.UUID
+    bedrooms: int
+    floor: int | None
+    accessibility: str
+    available_from: date
+    address: str
+
+
+REFUSAL_REASONS = {
+    "risk": "A risk declared in the referral, or found by the risk assessment",
+    "unmet_need": "A physical, medical or wellbeing need the property cannot meet",
+    "other": "Another reason",
+}
+
+
+async def _criteria(db: AsyncSession, referral: Referral) -> tuple[Criteria, RiskType]:
+    assert referral.criteria_version is not None
+    criteria = await criteria_at(db, referral.tenant_id, referral.criteria_version)
+    risk = next(r for r in criteria.risk_types if r.key == referral.risk_type)
+    return criteria, risk
+
+
+async def live_offer(db: AsyncSession, referral: Referral) -> Offer | None:
+    return await db.scalar(
+        select(Offer).where(
+            Offer.tenant_id == referral.tenant_id,
+            Offer.referral_id == referral.id,
+            Offer.state.in_([OfferState.open, OfferState.viewing, OfferState.accepted]),
+        )
+    )
+
+
+async def make_offer(
+    db: AsyncSession, actor: Actor, keys: Keys, referral_id: uuid.UUID, offer: Property, *, version: int
+) -> Offer:
+    """A named lead offers a property in their stock. It must fit the referral, and the offers cap.
+
+    The referral row is locked for the check, so two named leads offering at once are served one after
+    the other: the second finds the referral already under offer and is told so.
+    """
+    if actor.role != Role.named_lead:
+        raise TransitionRefused("Only a named lead can offer a property.")
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.state == State.offer_made:
+        raise TransitionRefused("Another property has just been offered to this referral.")
+    if referral.version != version:
+        raise StaleReferral
+    step = transition(referral.state, Action.make_offer, actor.role)
+    criteria, risk = await _criteria(db, referral)
+    problems = await _fit(db, actor, referral, offer, criteria)
+    if problems:
+        raise InvalidReferral(problems)
+    if risk.offers_cap is not None:
+        made = await db.scalar(
+            select(func.count()).where(
+                Offer.tenant_id == referral.tenant_id,
+                Offer.referral_id == referral.id,
+                Offer.state.in_([OfferState.refused, OfferState.open, OfferState.viewing, OfferState.accepted]),
+            )
+        )
+        if (made or 0) >= risk.offers_cap:
+            raise TransitionRefused("This referral has had all the offers the criteria allow.")
+    row = Offer(
+        tenant_id=referral.tenant_id,
+        referral_id=referral.id,
+        organisation_id=actor.organisation_id,
+        offered_by_id=actor.user_id,
+        area_id=offer.area_id,
+        bedrooms=offer.bedrooms,
+        floor=offer.floor,
+        accessibility=offer.accessibility.strip(),
+        available_from=offer.available_from,
+        address_encrypted=keys.encrypt(offer.address.strip()),
+    )
+    db.add(row)
+    _apply(db, actor, referral, step.target, step.event)
+    try:
+        await db.flush()
+    except IntegrityError:
+        raise TransitionRefused("Another property has just been offered to this referral.") from None
+    return row
+
+
+async def _fit(
+    db: AsyncSession, actor: Actor, referral: Referral, offer: Property, criteria: Criteria
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    risk_areas, safe_areas = await referral_areas(db, referral)
+    covered = set(
+        await db.scalars(
+            select(OrganisationArea.area_id).where(
+                OrganisationArea.tenant_id == actor.tenant_id,
+                OrganisationArea.organisation_id == actor.organisation_id,
+            )
+        )
+    )
+    if offer.area_id in risk_areas:
+        problems.append(("area_id", "The applicant is at risk in this area: offer a property elsewhere"))
+    elif safe_areas and offer.area_id not in safe_areas:
+        problems.append(("area_id", "Choose one of the referral's safe areas"))
+    elif offer.area_id not in covered:
+        problems.append(("area_id", "Choose an area where your organisation has properties"))
+    if criteria.like_for_like_bedrooms and offer.bedrooms != referral.bedrooms_needed:
+        problems.append(("bedrooms", f"Offer a property with {referral.bedrooms_needed} bedrooms: like for like"))
+    if not offer.address.strip():
+        problems.append(("address", "Enter the property's address: only the nominating officer sees it, at viewing"))
+    if identifiers_in(offer.accessibility):
+        problems.append(("accessibility", "Describe features only: no contact details or postcodes"))
+    return problems
+
+
+async def _offer_for_update(db: AsyncSession, referral: Referral) -> Offer:
+    offer = await db.scalar(
+        select(Offer)
+        .where(
+            Offer.tenant_id == referral.tenant_id,
+            Offer.referral_id == referral.id,
+            Offer.state.in_([OfferState.open, OfferState.viewing, OfferState.accepted]),
+        )
+        .with_for_update()
+    )
+    if offer is None:
+        raise TransitionRefused("This referral has no offer to act on.")
+    return offer
+
+
+async def arrange_viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Offer:
+    """The coordinator links the officer and the named lead: contacts and the address are revealed to them."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    step = transition(referral.state, Action.arrange_viewing, actor.role)
+    offer = await _offer_for_update(db, referral)
+    offer.state = OfferState.viewing
+    offer.linked_at = func.now()
+    _apply(db, actor, referral, step.target, step.event, offer=str(offer.id))
+    await db.flush()
+    return offer
+
+
+async def record_risk_assessment(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, risk_identified: bool, notes: str
+) -> RiskAssessment:
+    """The named risk assessor's view of the offered area."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if actor.role != Role.risk_assessor or referral.risk_assessor_id != actor.user_id:
+        raise TransitionRefused("Only the referral's risk assessor can record its risk assessment.")
+    if referral.state not in (State.offer_made, State.viewing):
+        raise TransitionRefused("There is no offer to assess.")
+    offer = await _offer_for_update(db, referral)
+    assessment = RiskAssessment(
+        tenant_id=referral.tenant_id,
+        offer_id=offer.id,
+        assessor_id=actor.user_id,
+        risk_identified=risk_identified,
+        notes=notes.strip(),
+    )
+    db.add(assessment)
+    _apply(db, actor, referral, referral.state, "referral.risk_assessed", risk_identified=str(risk_identified))
+    await db.flush()
+    return assessment
+
+
+async def accept(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Offer:
+    """The applicant accepts. Where the risk type needs an assessment, it must say no specific risk."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    step = transition(referral.state, Action.accept, actor.role)
+    offer = await _offer_for_update(db, referral)
+    _, risk = await _criteria(db, referral)
+    if risk.risk_assessor_required:
+        latest = await db.scalar(
+            select(RiskAssessment)
+            .where(RiskAssessment.tenant_id == referral.tenant_id, RiskAssessment.offer_id == offer.id)
+            .order_by(RiskAssessment.recorded_at.desc())
+            .limit(1)
+        )
+        if latest is None:
+            raise TransitionRefused("The offer cannot be accepted before the risk assessment is recorded.")
+        if latest.risk_identified:
+            raise TransitionRefused("The risk assessment identified a risk: record a refusal on risk instead.")
+    offer.state = OfferState.accepted
+    _apply(db, actor, referral, step.target, step.event, offer=str(offer.id))
+    await db.flush()
+    return offer
+
+
+async def refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, reason: str, version: int) -> Referral:
+    """The applicant refuses the offer. The scheme's refusal rule decides what happens to the referral."""
+    if reason not in REFUSAL_REASONS:
+        raise InvalidReferral([("reason", "Select why the offer was refused")])
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    criteria, _ = await _criteria(db, referral)
+    justified = reason in criteria.refusal.allowed_reasons
+    withdraw = criteria.refusal.withdraw_on_unjustified_refusal and not justified
+    action = Action.refuse_and_withdraw if withdraw else Action.refuse_and_recirculate
+    step = transition(referral.state, action, actor.role)
+    offer = await _offer_for_update(db, referral)
+    offer.state = OfferState.refused
+    offer.refusal_reason = reason
+    offer.address_encrypted = None
+    _apply(db, actor, referral, step.target, step.event, reason=reason)
+    await db.flush()
+    return referral
+
+
+async def record_move(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, moved_on: date, bedrooms: int, version: int
+) -> Move:
+    """The move is done: the referral moves on, the ledger posts, and the address is forgotten, together."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    step = transition(referral.state, Action.record_move, actor.role)
+    offer = await _offer_for_update(db, referral)
+    criteria, _ = await _criteria(db, referral)
+    assert referral.current_landlord_id is not None
+    move = Move(
+        tenant_id=referral.tenant_id,
+        referral_id=referral.id,
+        offer_id=offer.id,
+        receiving_id=offer.organisation_id,
+        sending_id=referral.current_landlord_id,
+        area_id=offer.area_id,
+        bedrooms=bedrooms,
+        moved_on=moved_on,
+    )
+    db.add(move)
+    await db.flush()
+    post_move(
+        db,
+        referral.tenant_id,
+        move_id=move.id,
+        receiving=move.receiving_id,
+        sending=move.sending_id,
+        bedrooms=bedrooms,
+        like_for_like=criteria.like_for_like_bedrooms,
+    )
+    offer.state = OfferState.moved
+    offer.address_encrypted = None
+    _apply(db, actor, referral, step.target, step.event, move=str(move.id))
+    await db.flush()
+    # The receiving landlord has reciprocated: its tenants' held referrals may now go ahead.
+    await release_holds(db, referral.tenant_id, criteria)
+    return move
+
+
+def revealed_address(offer: Offer, keys: Keys, *, viewer: Actor, referral: Referral) -> str | None:
+    """The address, only for the referral's own nominating officer, and only once a viewing is arranged."""
+    if (
+        viewer.role == Role.nominating_officer
+        and viewer.user_id == referral.officer_id
+        and offer.state in (OfferState.viewing, OfferState.accepted)
+        and offer.address_encrypted is not None
+    ):
+        return keys.decrypt(offer.address_encrypted)
+    return None

@@ -1,0 +1,334 @@
+"""Referrals: drafting, submitting, checking, approving and circulating. Every change audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from reciprocal.audit.services import record
+from reciprocal.criteria.schemas import Criteria
+from reciprocal.criteria.services import current_criteria
+from reciprocal.identity.models import Role
+from reciprocal.identity.services import Actor
+from reciprocal.ledger.services import partners_over_cap
+from reciprocal.partners.models import OrganisationArea
+from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
+from reciprocal.referrals.rules import Problem, ReferralAnswers, check
+from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.tenancy.models import Scheme
+
+
+class ReferralNotFound(Exception):
+    """Not there, or not yours: the same answer (a 404)."""
+
+
+class StaleReferral(Exception):
+    """Someone changed the referral since this form was shown."""
+
+
+class InvalidReferral(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+        self.problems = problems
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)
+"""States in which a referral is visible, anonymised, to the partners it was circulated to."""
+
+
+def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
+    """The referrals an actor may see at all; narrower views (anonymised) are the pages' business."""
+    if actor.role == Role.coordinator:
+        return Referral.tenant_id == actor.tenant_id
+    if actor.role == Role.nominating_officer:
+        return Referral.agency_id == actor.organisation_id
+    if actor.role == Role.named_lead:
+        mine = select(OrganisationArea.area_id).where(
+            OrganisationArea.tenant_id == actor.tenant_id,
+            OrganisationArea.organisation_id == actor.organisation_id,
+        )
+
+        def named(kind: str):  # type: ignore[no-untyped-def]
+            return (
+                select(ReferralArea.area_id)
+                .where(
+                    ReferralArea.tenant_id == Referral.tenant_id,
+                    ReferralArea.referral_id == Referral.id,
+                    ReferralArea.kind == kind,
+                )
+                .correlate(Referral)
+            )
+
+        # Circulated to partners covering a safe area; a referral naming none (serious violence) goes
+        # to every partner with stock outside its risk areas.
+        reaches_me = named("safe").where(ReferralArea.area_id.in_(mine)).exists() | (
+            ~named("safe").exists() & mine.where(OrganisationArea.area_id.not_in(named("risk"))).exists()
+        )
+        return or_(
+            Referral.current_landlord_id == actor.organisation_id,
+            Referral.state.in_(CIRCULATED) & reaches_me,
+        )
+    if actor.role == Role.risk_assessor:
+        return Referral.risk_assessor_id == actor.user_id
+    return Referral.id.is_(None)
+
+
+async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, for_update: bool) -> Referral:
+    """The referral if this actor may see it; ReferralNotFound otherwise, whether absent or not theirs."""
+    query = select(Referral).where(
+        Referral.tenant_id == actor.tenant_id, Referral.id == referral_id, _visible_to(actor)
+    )
+    if for_update:
+        query = query.with_for_update()
+    referral = await db.scalar(query)
+    if referral is None:
+        raise ReferralNotFound
+    return referral
+
+
+async def referral_areas(db: AsyncSession, referral: Referral) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
+    rows = await db.execute(
+        select(ReferralArea.area_id, ReferralArea.kind).where(
+            ReferralArea.tenant_id == referral.tenant_id, ReferralArea.referral_id == referral.id
+        )
+    )
+    risk: set[uuid.UUID] = set()
+    safe: set[uuid.UUID] = set()
+    for area_id, kind in rows:
+        (safe if kind == "safe" else risk).add(area_id)
+    return frozenset(risk), frozenset(safe)
+
+
+async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
+    risk, safe = await referral_areas(db, referral)
+    return ReferralAnswers(
+        consent=referral.consent,
+        tenancy_type=referral.tenancy_type,
+        duty_to_house=referral.duty_to_house,
+        current_landlord_id=referral.current_landlord_id,
+        current_area_id=referral.current_area_id,
+        adults=referral.adults,
+        children_ages=tuple(referral.children_ages),
+        bedrooms_needed=referral.bedrooms_needed,
+        pets=referral.pets,
+        access_needs=referral.access_needs,
+        floor_level_need=referral.floor_level_need,
+        medical_evidence=referral.medical_evidence,
+        risk_type=referral.risk_type,
+        risk_area_ids=risk,
+        safe_area_ids=safe,
+        risk_assessor_id=referral.risk_assessor_id,
+        safeguarding_measures=referral.safeguarding_measures,
+        resettlement_support=referral.resettlement_support,
+    )
+
+
+async def start_referral(db: AsyncSession, actor: Actor) -> Referral:
+    """A new draft belonging to the officer's agency."""
+    if actor.role != Role.nominating_officer:
+        raise TransitionRefused("Only a nominating officer can start a referral.")
+    referral = Referral(
+        tenant_id=actor.tenant_id, state=State.draft, officer_id=actor.user_id, agency_id=actor.organisation_id
+    )
+    db.add(referral)
+    await db.flush()
+    record(db, actor.tenant_id, "referral.started", subject_type="referral", subject_id=referral.id)
+    return referral
+
+
+async def save_draft(
+    db: AsyncSession,
+    actor: Actor,
+    referral_id: uuid.UUID,
+    answers: ReferralAnswers,
+    *,
+    version: int,
+    case_reference: str | None = None,
+    monitoring: dict[str, str] | None = None,
+) -> Referral:
+    """Keep what was typed, valid or not, while the referral is a draft or returned for information."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if actor.role != Role.nominating_officer or referral.state not in (State.draft, State.returned):
+        raise TransitionRefused("Only the nominating officer can change a draft or returned referral.")
+    if referral.version != version:
+        raise StaleReferral
+    values = asdict(answers)
+    risk, safe = values.pop("risk_area_ids"), values.pop("safe_area_ids")
+    values["children_ages"] = list(values["children_ages"])
+    for name, value in values.items():
+        setattr(referral, name, value)
+    if case_reference is not None:
+        referral.officer_case_reference = case_reference.strip()[:100]
+    await _replace_areas(db, referral, risk=risk, safe=safe)
+    if monitoring is not None:
+        await db.execute(
+            insert(MonitoringAnswers)
+            .values(tenant_id=referral.tenant_id, referral_id=referral.id, answers=monitoring)
+            .on_conflict_do_update(index_elements=["tenant_id", "referral_id"], set_={"answers": monitoring})
+        )
+    referral.updated_at = _now()
+    try:
+        await db.flush()
+    except StaleDataError:
+        raise StaleReferral from None
+    return referral
+
+
+async def _replace_areas(
+    db: AsyncSession, referral: Referral, *, risk: frozenset[uuid.UUID], safe: frozenset[uuid.UUID]
+) -> None:
+    await db.execute(
+        delete(ReferralArea).where(
+            ReferralArea.tenant_id == referral.tenant_id, ReferralArea.referral_id == referral.id
+        )
+    )
+    rows = [{"area_id": a, "kind": "risk"} for a in risk] + [{"area_id": a, "kind": "safe"} for a in safe]
+    if rows:
+        await db.execute(
+            insert(ReferralArea),
+            [{"tenant_id": referral.tenant_id, "referral_id": referral.id, **row} for row in rows],
+        )
+
+
+async def _next_reference(db: AsyncSession, scheme: Scheme, when: datetime) -> str:
+    number = await db.scalar(
+        insert(ReferenceCounter)
+        .values(tenant_id=scheme.id, year=when.year, last=1)
+        .on_conflict_do_update(index_elements=["tenant_id", "year"], set_={"last": ReferenceCounter.last + 1})
+        .returning(ReferenceCounter.last)
+    )
+    return f"{scheme.reference_prefix}-{when.year}-{number:04d}"
+
+
+async def submit(db: AsyncSession, actor: Actor, scheme: Scheme, referral_id: uuid.UUID, *, version: int) -> Referral:
+    """Check the referral against the scheme's current criteria and, if it passes, submit it.
+
+    On first submission it gets the scheme's next reference number and keeps the criteria version it
+    was checked under. A referral whose landlord is over the debt cap goes straight on hold.
+    """
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    action = Action.resubmit if referral.state == State.returned else Action.submit
+    step = transition(referral.state, action, actor.role)
+    published = await current_criteria(db, scheme.id)
+    assert published is not None
+    problems = check(await answers_of(db, referral), published.criteria, scheme.area_term)
+    if problems:
+        raise InvalidReferral(problems)
+    now = _now()
+    if referral.reference is None:
+        referral.reference = await _next_reference(db, scheme, now)
+        referral.criteria_version = published.version
+    referral.submitted_at = now
+    _apply(db, actor, referral, step.target, step.event)
+    if referral.current_landlord_id in await partners_over_cap(db, scheme.id, published.criteria.partner_debt_cap):
+        hold = transition(referral.state, Action.put_on_hold, SYSTEM)
+        _apply(db, None, referral, hold.target, hold.event, reason="landlord_over_debt_cap")
+    await db.flush()
+    return referral
+
+
+def _apply(
+    db: AsyncSession,
+    actor: Actor | None,
+    referral: Referral,
+    target: State,
+    event: str,
+    **details: str,
+) -> None:
+    source = referral.state
+    referral.state = target
+    referral.updated_at = _now()
+    event_row = record(
+        db,
+        referral.tenant_id,
+        event,
+        subject_type="referral",
+        subject_id=referral.id,
+        details={"from": source.value, "to": target.value, **details},
+    )
+    if actor is not None:
+        event_row.actor_user_id = actor.user_id
+        event_row.actor_organisation_id = actor.organisation_id
+        event_row.actor_role = actor.role.value
+
+
+async def act(
+    db: AsyncSession,
+    actor: Actor,
+    referral_id: uuid.UUID,
+    action: Action,
+    *,
+    version: int,
+    note: str = "",
+) -> Referral:
+    """A workflow step with nothing more to it than the table (and a note for the officer)."""
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if referral.version != version:
+        raise StaleReferral
+    if action in (Action.approve, Action.decline) and referral.current_landlord_id != actor.organisation_id:
+        raise TransitionRefused("Only a named lead of the applicant's current landlord can do that.")
+    if action in (Action.return_for_information, Action.mark_ineligible, Action.decline) and not note.strip():
+        raise InvalidReferral([("note", "Give a reason")])
+    step = transition(referral.state, action, actor.role)
+    if note.strip():
+        referral.note = note.strip()
+    if step.target == State.circulating:
+        referral.circulated_at = _now()
+    _apply(db, actor, referral, step.target, step.event)
+    await db.flush()
+    return referral
+
+
+async def release_holds(db: AsyncSession, scheme_id: uuid.UUID, criteria: Criteria) -> list[uuid.UUID]:
+    """Referrals on hold whose landlord is no longer over the cap go back to the coordinator's queue."""
+    over = await partners_over_cap(db, scheme_id, criteria.partner_debt_cap)
+    held = list(
+        await db.scalars(
+            select(Referral).where(Referral.tenant_id == scheme_id, Referral.state == State.on_hold).with_for_update()
+        )
+    )
+    released = []
+    for referral in held:
+        if referral.current_landlord_id not in over:
+            step = transition(referral.state, Action.release_hold, SYSTEM)
+            _apply(db, None, referral, step.target, step.event, reason="landlord_reciprocated")
+            released.append(referral.id)
+    return released
+
+
+async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
+    """Release every approved referral to the partners covering its safe areas (the coordinator's batch)."""
+    approved = list(
+        await db.scalars(
+            select(Referral)
+            .where(Referral.tenant_id == actor.tenant_id, Referral.state == State.approved)
+            .order_by(Referral.submitted_at)
+            .with_for_update()
+        )
+    )
+    now = _now()
+    for referral in approved:
+        step = transition(referral.state, Action.circulate, actor.role)
+        referral.circulated_at = now
+        _apply(db, actor, referral, step.target, step.event)
+    await db.flush()
+    return approved
+
+
+async def counts_by_state(db: AsyncSession, tenant_id: uuid.UUID) -> dict[State, int]:
+    rows = await db.execute(
+        select(Referral.state, func.count()).where(Referral.tenant_id == tenant_id).group_by(Referral.state)
+    )
+    return {state: count for state, count in rows}
