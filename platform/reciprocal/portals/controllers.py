@@ -17,7 +17,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor, switch_acting
 from reciprocal.tenancy.models import Scheme
 
-HOMES = {
+HOMES = {  # each role's home, under /s/{scheme}/
     Role.nominating_officer: "officer",
     Role.named_lead: "named-lead",
     Role.coordinator: "coordinator",
@@ -32,14 +32,9 @@ async def home(scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]) -
     return Redirect(f"/s/{scheme.slug}/{HOMES[actor.role]}/", status_code=303)
 
 
-def _portal(role: Role) -> Any:
-    slug = HOMES[role]
-
-    @get(f"/{slug}/", opt=allow(role), name=f"portal-{slug}")
-    async def portal(scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]) -> Template:
-        return Template(f"portals/{slug}.html.j2", context={"scheme": scheme, "actor": actor})
-
-    return portal
+@get("/admin/", opt=allow(Role.scheme_admin))
+async def admin_home(scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]) -> Template:
+    return Template("portals/admin.html.j2", context={"scheme": scheme, "actor": actor})
 
 
 class ActingForm(msgspec.Struct):
@@ -73,4 +68,6 @@ async def acting_as(
     return Redirect(f"/s/{scheme.slug}/home", status_code=303)
 
 
-HANDLERS = [home, acting_as_page, acting_as, *(_portal(role) for role in Role)]
+HANDLERS = [home, acting_as_page, acting_as, admin_home]
+"""The other roles' homes live with their work: referrals (officer, coordinator) and offers (named lead,
+risk assessor)."""
