@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import head_revision
 from reciprocal.identity.secrets import Keys
-from reciprocal.mail.services import mailer_from_settings
+from reciprocal.mail.services import mailer_from_settings, wait_for_sending
 from reciprocal.observability import RequestLogMiddleware, configure_logging
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
             cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
-        on_shutdown=[db.dispose],
+        # Sign-in emails queued by requests that have committed are sent before the process ends.
+        on_shutdown=[wait_for_sending, db.dispose],
         openapi_config=None,
         # Logging is ours (reciprocal.observability): Litestar must not install its own handlers.
         logging_config=None,

@@ -102,14 +102,26 @@ async def sign_in(
         )
     provider = await oidc.provider_for_email(db, scheme.id, email)
     if provider is not None:
-        url, flow_state = await oidc.begin(
-            db,
-            scheme.id,
-            provider,
-            keys,
-            redirect_uri=callback_url(request, settings, scheme, provider.id),
-            login_hint=email,
-        )
+        try:
+            url, flow_state = await oidc.begin(
+                db,
+                scheme.id,
+                provider,
+                keys,
+                redirect_uri=callback_url(request, settings, scheme, provider.id),
+                login_hint=email,
+            )
+        except oidc.SignInRefused as refusal:
+            log.warning("sign_in.provider_unavailable", provider=str(provider.id), reason=refusal.reason)
+            return refused(
+                scheme,
+                title="Your organisation's sign-in is not available",
+                message=(
+                    "We could not reach your organisation's sign-in service. Try again in a few minutes; if it "
+                    "keeps happening, tell your scheme admin."
+                ),
+                status_code=503,
+            )
         response: Response[Any] = Redirect(url, status_code=303)
         response.set_cookie(
             oidc.FLOW_COOKIE,

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -46,14 +47,23 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     )
 
 
-def error_response(request: Request[Any, Any, Any], status_code: int) -> Response[Any]:
+CSRF_FAILED = "CSRF token verification failed"
+"""Litestar's CSRF middleware's words when a form's token is missing or wrong."""
+
+
+def error_response(request: Request[Any, Any, Any], status_code: int, *, reason: str = "") -> Response[Any]:
     title = TITLES.get(status_code, TITLES[400] if status_code < 500 else TITLES[500])
     headers = {"Retry-After": "10"} if status_code == HTTP_503_SERVICE_UNAVAILABLE else {}
     if not _wants_html(request):
         return Response({"status_code": status_code, "detail": title}, status_code=status_code, headers=headers)
     return Template(
         "errors/error.html.j2",
-        context={"status_code": status_code, "title": title, "scheme": request.state.get("scheme")},
+        context={
+            "status_code": status_code,
+            "title": title,
+            "reason": reason,
+            "scheme": request.state.get("scheme"),
+        },
         status_code=status_code,
         media_type=MediaType.HTML,
         headers=headers,
@@ -69,7 +79,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         if request.headers.get("hx-request"):
             return Response(None, status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": f"/s/{slug}/sign-in"})
         return Redirect(f"/s/{slug}/sign-in", status_code=303)
-    # The page words come from the status alone: an exception's detail can echo what was sent.
+    # The page words come from the status alone (an exception's detail can echo what was sent), with
+    # one exception we raise ourselves in words: a form whose CSRF token did not match.
+    if exc.status_code == HTTP_403_FORBIDDEN and exc.detail == CSRF_FAILED:
+        return error_response(request, exc.status_code, reason="form_expired")
     return error_response(request, exc.status_code)
 
 

@@ -1,0 +1,62 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it is sent, for tests that follow emails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from reciprocal.mail.services import wait_for_sending
+
+
+class Inbox:
+    """Every message the server accepted, parsed, in order of arrival."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    async def received(self) -> list[EmailMessage]:
+        """The messages so far, once every email the app has handed over has been sent (or failed)."""
+        await wait_for_sending()
+        return self.messages
+
+    async def only_message_to(self, address: str) -> EmailMessage:
+        messages = await self.received()
+        assert [m["To"] for m in messages] == [address]
+        return messages[0]
+
+
+class _AnyPortController(Controller):
+    """aiosmtpd's Controller on a port the OS picks (it checks readiness on the port it was given)."""
+
+    def _trigger_server(self) -> None:
+        assert self.server is not None
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    """A listening server for the duration; `inbox.port` is where it listens on 127.0.0.1."""
+    # aiosmtpd logs senders and recipients at INFO: not what a test of our own logs should see.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    inbox = Inbox()
+    controller = _AnyPortController(inbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    inbox.port = controller.port
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -1,0 +1,137 @@
+"""Cross-site request forgery: every unsafe request needs the token, by form field, header or htmx's header."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from reciprocal.db.engine import Database
+from reciprocal.identity.models import SignInAttempt
+from reciprocal.tenancy.models import Scheme
+from support import visible_text
+
+Client = AsyncTestClient[Litestar]
+
+SCHEMES = pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
+SENT = "Check your email"
+LINK_REFUSED = "This sign-in link cannot be used"
+
+
+async def sign_in_page(client: Client, slug: str) -> httpx.Response:
+    page = await client.get(f"/s/{slug}/sign-in")
+    assert page.status_code == 200
+    return page
+
+
+def form_token(page: httpx.Response) -> str:
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert found
+    return found[1]
+
+
+def htmx_headers(page: httpx.Response) -> dict[str, str]:
+    """What htmx sends with every request from this page: the <body>'s hx-headers."""
+    body = re.search(r"<body\b[^>]*\bhx-headers='([^']*)'", page.text)
+    assert body, "the page's <body> carries no hx-headers"
+    headers: dict[str, str] = json.loads(unescape(body[1]))
+    return headers
+
+
+async def link_requests(db: Database, slug: str) -> int:
+    async with db.session() as session:
+        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
+    assert tenant_id is not None
+    async with db.tenant_session(tenant_id) as session:
+        return await session.scalar(select(func.count()).select_from(SignInAttempt)) or 0
+
+
+@SCHEMES
+async def test_a_post_without_the_token_is_refused_and_does_nothing(client: Client, db: Database, slug: str) -> None:
+    await sign_in_page(client, slug)  # the browser has the cookie, but the request does not carry the token
+    refused = await client.post(f"/s/{slug}/sign-in", data={"email": "someone@example.org"})
+    assert refused.status_code == 403
+    assert SENT not in visible_text(refused.text)
+    assert "Your form has expired" in visible_text(refused.text)
+    assert await link_requests(db, slug) == 0
+
+
+@SCHEMES
+async def test_a_post_without_the_cookie_is_refused(client: Client, slug: str) -> None:
+    token = form_token(await sign_in_page(client, slug))
+    client.cookies.clear()
+    refused = await client.post(f"/s/{slug}/sign-in", data={"email": "someone@example.org", "_csrf_token": token})
+    assert refused.status_code == 403
+
+
+@SCHEMES
+async def test_a_wrong_token_is_refused(client: Client, slug: str) -> None:
+    token = form_token(await sign_in_page(client, slug))
+    forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+    for attempt in ({"data": {"_csrf_token": forged}}, {"headers": {"x-csrftoken": forged}}):
+        refused = await client.post(
+            f"/s/{slug}/sign-in",
+            data={"email": "someone@example.org", **attempt.get("data", {})},
+            headers=attempt.get("headers"),
+        )
+        assert refused.status_code == 403
+
+
+@SCHEMES
+async def test_the_forms_hidden_field_lets_a_post_through(client: Client, db: Database, slug: str) -> None:
+    token = form_token(await sign_in_page(client, slug))
+    answer = await client.post(f"/s/{slug}/sign-in", data={"email": "someone@example.org", "_csrf_token": token})
+    assert answer.status_code == 200
+    assert SENT in visible_text(answer.text)
+    assert await link_requests(db, slug) == 1
+
+
+@SCHEMES
+async def test_the_header_lets_a_post_through(client: Client, slug: str) -> None:
+    await sign_in_page(client, slug)
+    answer = await client.post(
+        f"/s/{slug}/sign-in",
+        data={"email": "someone@example.org"},
+        headers={"x-csrftoken": client.cookies["csrftoken"]},
+    )
+    assert answer.status_code == 200
+    assert SENT in visible_text(answer.text)
+
+
+@SCHEMES
+async def test_htmx_requests_carry_the_token_from_the_pages_body(client: Client, slug: str) -> None:
+    page = await sign_in_page(client, slug)
+    headers = htmx_headers(page)
+    assert headers == {"X-CSRFToken": form_token(page)}
+
+    refused = await client.post(
+        f"/s/{slug}/sign-in", data={"email": "someone@example.org"}, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 403
+    answer = await client.post(
+        f"/s/{slug}/sign-in", data={"email": "someone@example.org"}, headers={"HX-Request": "true", **headers}
+    )
+    assert answer.status_code == 200
+    assert SENT in visible_text(answer.text)
+
+
+@SCHEMES
+async def test_using_a_link_and_signing_out_need_the_token_too(client: Client, slug: str) -> None:
+    await sign_in_page(client, slug)
+    for path, data in ((f"/s/{slug}/sign-in/link", {"token": "anything"}), (f"/s/{slug}/sign-out", {})):
+        refused = await client.post(path, data=data, follow_redirects=False)
+        assert refused.status_code == 403, path
+        # Refused before the handler: not the page a bad link gets.
+        assert LINK_REFUSED not in visible_text(refused.text), path
+    # With the token, the made-up link reaches the service and is refused there, on its own terms.
+    answer = await client.post(
+        f"/s/{slug}/sign-in/link", data={"token": "anything", "_csrf_token": client.cookies["csrftoken"]}
+    )
+    assert answer.status_code == 403
+    assert LINK_REFUSED in visible_text(answer.text)
