@@ -1,0 +1,626 @@
+"""The scheme admin's work on people and sign-in: users, their memberships, organisations' identity providers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+import structlog
+from litestar.exceptions import NotFoundException
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.services import record
+from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserSession, UserStatus
+from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import (
+    ROLE_NAMES,
+    ROLE_ORDER,
+    Acting,
+    Actor,
+    memberships_of,
+    normalise_email,
+    revoke_sessions,
+)
+from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.web.templating import UK_TIME, govuk_date
+
+log = structlog.get_logger(__name__)
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+"""Hosts an issuer may use plain http on: the demo's and the tests' own provider, never a real one."""
+
+KIND_NAMES = {
+    OrganisationKind.council: "Council",
+    OrganisationKind.housing_association: "Housing association",
+    OrganisationKind.agency: "Referring agency",
+    OrganisationKind.coordinator: "Coordinator",
+}
+
+_KIND_PHRASES = {
+    OrganisationKind.council: "a council",
+    OrganisationKind.housing_association: "a housing association",
+    OrganisationKind.agency: "a referring agency",
+    OrganisationKind.coordinator: "the scheme's coordinating body",
+}
+
+ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
+    Role.nominating_officer: frozenset({OrganisationKind.agency}),
+    Role.named_lead: frozenset({OrganisationKind.council, OrganisationKind.housing_association}),
+    Role.coordinator: frozenset({OrganisationKind.coordinator}),
+    # Risk assessors (police, probation, a council's community safety team) may sit anywhere.
+    Role.risk_assessor: frozenset(OrganisationKind),
+    Role.scheme_admin: frozenset(OrganisationKind),
+}
+"""Which kinds of organisation each role may be held at: the rules the invite page states."""
+
+ROLE_WHERE = {
+    Role.nominating_officer: "at a referring agency",
+    Role.named_lead: "at a council or housing association",
+    Role.coordinator: "at the scheme's coordinating body",
+    Role.risk_assessor: "at any organisation in the scheme",
+    Role.scheme_admin: "at any organisation in the scheme",
+}
+"""The same rules in words."""
+
+
+class Invalid(Exception):
+    """Input that must change nothing: one message per field, in the order the page shows the fields."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+# Forms. Absent fields arrive as their defaults: browsers send nothing for an empty field or no ticked box.
+
+
+class InviteForm(msgspec.Struct):
+    email: str = ""
+    name: str = ""
+    organisation: str = ""
+    roles: str | list[str] = msgspec.field(default_factory=list)
+    """One value per ticked box: a single tick arrives as a string, several as a list."""
+
+    @property
+    def role_values(self) -> list[str]:
+        return [self.roles] if isinstance(self.roles, str) else list(self.roles)
+
+
+class MembershipForm(msgspec.Struct):
+    organisation: str = ""
+    role: str = ""
+
+
+class ProviderForm(msgspec.Struct):
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    email_domains: str = ""
+
+
+# What the pages show.
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: uuid.UUID
+    email: str
+    display_name: str
+    status: UserStatus
+    last_signed_in_at: datetime | None
+    memberships: tuple[Acting, ...]
+
+    @property
+    def last_signed_in(self) -> str:
+        return govuk_datetime(self.last_signed_in_at) if self.last_signed_in_at else "Never"
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    id: uuid.UUID
+    name: str
+    kind: OrganisationKind
+    issuer: str | None
+    """The issuer of the organisation's identity provider, or None: its staff sign in by emailed link."""
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES[self.kind]
+
+    @property
+    def sign_in_method(self) -> str:
+        return f"Their identity provider: {self.issuer}" if self.issuer else "Emailed link"
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """An organisation's identity provider as the form shows it: everything but the secret."""
+
+    organisation: OrganisationRow
+    provider_id: uuid.UUID | None
+    """The provider's id (its callback address names it), or None when there is none."""
+    issuer: str
+    client_id: str
+    email_domains: str
+
+
+@dataclass(frozen=True)
+class Invited:
+    user_id: uuid.UUID
+    created: bool
+    """True for a new user; False when roles were added to an existing one."""
+
+
+def govuk_datetime(value: datetime) -> str:
+    """'5 March 2026 at 2:30pm', the GOV.UK style, on the UK's clock."""
+    local = value.astimezone(UK_TIME)
+    if (local.hour, local.minute) == (12, 0):
+        time = "midday"
+    elif (local.hour, local.minute) == (0, 0):
+        time = "midnight"
+    else:
+        minutes = f":{local.minute:02d}" if local.minute else ""
+        time = f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{govuk_date(local)} at {time}"
+
+
+def _audit(
+    db: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An audit event naming the admin who acted. Ids only: never an email, a name or a secret."""
+    event = record(db, actor.tenant_id, action, subject_type=subject_type, subject_id=subject_id, details=details)
+    event.actor_user_id = actor.user_id
+    event.actor_organisation_id = actor.organisation_id
+    event.actor_role = actor.role.value
+
+
+# Access helpers: an id of another scheme, or of nothing, is the same 404.
+
+
+async def get_user(db: AsyncSession, actor: Actor, user_id: uuid.UUID, *, for_update: bool) -> User:
+    query = select(User).where(User.tenant_id == actor.tenant_id, User.id == user_id)
+    user = await db.scalar(query.with_for_update() if for_update else query)
+    if user is None:
+        raise NotFoundException
+    return user
+
+
+async def get_organisation(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID) -> Organisation:
+    organisation = await db.scalar(
+        select(Organisation).where(Organisation.tenant_id == actor.tenant_id, Organisation.id == organisation_id)
+    )
+    if organisation is None:
+        raise NotFoundException
+    return organisation
+
+
+async def _provider_of(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID) -> IdentityProvider | None:
+    return await db.scalar(
+        select(IdentityProvider)
+        .where(IdentityProvider.tenant_id == actor.tenant_id, IdentityProvider.organisation_id == organisation_id)
+        .with_for_update()
+    )
+
+
+# Users and their memberships.
+
+
+async def list_users(db: AsyncSession, actor: Actor) -> list[UserRow]:
+    """Every user of the admin's scheme with their memberships, by name: two queries, whatever the count."""
+    users = list(
+        await db.scalars(
+            select(User).where(User.tenant_id == actor.tenant_id).order_by(func.lower(User.display_name), User.email)
+        )
+    )
+    held: dict[uuid.UUID, list[Acting]] = {user.id: [] for user in users}
+    rows = await db.execute(
+        select(Membership.user_id, Membership.organisation_id, Organisation.name, Membership.role)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
+        )
+        .where(Membership.tenant_id == actor.tenant_id)
+    )
+    for user_id, organisation_id, organisation_name, role in rows:
+        held.setdefault(user_id, []).append(Acting(organisation_id, organisation_name, role))
+    return [_user_row(user, held[user.id]) for user in users]
+
+
+def _user_row(user: User, memberships: list[Acting]) -> UserRow:
+    return UserRow(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        status=user.status,
+        last_signed_in_at=user.last_signed_in_at,
+        memberships=tuple(sorted(memberships, key=lambda a: (a.organisation_name, ROLE_ORDER.index(a.role)))),
+    )
+
+
+async def user_detail(db: AsyncSession, actor: Actor, user_id: uuid.UUID) -> UserRow:
+    user = await get_user(db, actor, user_id, for_update=False)
+    return _user_row(user, await memberships_of(db, actor.tenant_id, user.id))
+
+
+async def list_organisations(db: AsyncSession, actor: Actor) -> list[OrganisationRow]:
+    rows = await db.execute(
+        select(Organisation.id, Organisation.name, Organisation.kind, IdentityProvider.issuer)
+        .outerjoin(
+            IdentityProvider,
+            (IdentityProvider.tenant_id == Organisation.tenant_id)
+            & (IdentityProvider.organisation_id == Organisation.id),
+        )
+        .where(Organisation.tenant_id == actor.tenant_id)
+        .order_by(Organisation.name)
+    )
+    return [OrganisationRow(id_, name, kind, issuer) for id_, name, kind, issuer in rows]
+
+
+async def invite(db: AsyncSession, actor: Actor, form: InviteForm) -> Invited:
+    """Give a person roles at one organisation: a new user, or more memberships for an existing one.
+
+    Raises Invalid, having changed nothing, for a bad address, no name, an organisation not of this
+    scheme, no role, a role the organisation's kind cannot hold, an address another organisation's
+    identity provider vouches for, or roles the person already holds there.
+    """
+    errors: dict[str, str] = {}
+    email = normalise_email(form.email)
+    name = " ".join(form.name.split())
+    if not email:
+        errors["email"] = "Enter their work email address"
+    elif not EMAIL.match(email) or len(email) > 320:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+    if not name:
+        errors["name"] = "Enter their full name"
+    elif len(name) > 200:
+        errors["name"] = "Full name must be 200 characters or fewer"
+    organisation = await _organisation_from_form(db, actor, form.organisation)
+    if organisation is None:
+        errors["organisation"] = "Select their organisation"
+    elif "email" not in errors:
+        vouching = await _provider_for_domain(db, actor, email.rpartition("@")[2])
+        if vouching is not None and vouching[0] != organisation.id:
+            errors["organisation"] = (
+                f"Addresses at {email.rpartition('@')[2]} sign in through {vouching[1]}'s identity provider: "
+                f"select {vouching[1]}, or use an address at {organisation.name}"
+            )
+    roles = _roles_from_form(form.role_values)
+    if not roles:
+        errors["roles"] = "Select at least one role"
+    elif organisation is not None and (misfits := [r for r in roles if organisation.kind not in ROLE_KINDS[r]]):
+        errors["roles"] = (
+            f"{organisation.name} is {_KIND_PHRASES[organisation.kind]}, so they cannot be "
+            f"{_or_list([_a(ROLE_NAMES[r].lower()) for r in misfits])} there"
+        )
+    if errors:
+        raise Invalid(errors)
+    assert organisation is not None
+
+    # NOTE: insert-or-nothing, so two admins inviting one address at once make one user, not an error.
+    created_id = await db.scalar(
+        insert(User)
+        .values(tenant_id=actor.tenant_id, id=uuid.uuid4(), email=email, display_name=name, status=UserStatus.invited)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "email"])
+        .returning(User.id)
+    )
+    user_id = created_id or await db.scalar(
+        select(User.id).where(User.tenant_id == actor.tenant_id, User.email == email).with_for_update()
+    )
+    assert user_id is not None
+    added = list(
+        await db.scalars(
+            insert(Membership)
+            .values(
+                [
+                    {"tenant_id": actor.tenant_id, "user_id": user_id, "organisation_id": organisation.id, "role": r}
+                    for r in roles
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(Membership.role)
+        )
+    )
+    if not added:
+        # Nothing new, and no user made (an existing one): the transaction changed nothing.
+        raise Invalid({"roles": f"They already hold {_and_list([ROLE_NAMES[r].lower() for r in roles])} there"})
+    if created_id is not None:
+        _audit(db, actor, "user.invited", subject_type="user", subject_id=user_id)
+    for role in sorted(added, key=ROLE_ORDER.index):
+        _audit(
+            db,
+            actor,
+            "membership.added",
+            subject_type="user",
+            subject_id=user_id,
+            details={"organisation_id": str(organisation.id), "role": role.value},
+        )
+    log.info("user.invited" if created_id else "membership.added", user=str(user_id), roles=len(added))
+    return Invited(user_id=user_id, created=created_id is not None)
+
+
+async def _organisation_from_form(db: AsyncSession, actor: Actor, value: str) -> Organisation | None:
+    try:
+        organisation_id = uuid.UUID(value)
+    except ValueError:
+        return None
+    return await db.scalar(
+        select(Organisation).where(Organisation.tenant_id == actor.tenant_id, Organisation.id == organisation_id)
+    )
+
+
+def _roles_from_form(values: list[str]) -> list[Role]:
+    """The ticked roles in the scheme's order; none at all if any value is not a role (a tampered form)."""
+    try:
+        chosen = {Role(v) for v in values}
+    except ValueError:
+        return []
+    return [r for r in ROLE_ORDER if r in chosen]
+
+
+async def _provider_for_domain(db: AsyncSession, actor: Actor, domain: str) -> tuple[uuid.UUID, str] | None:
+    """The organisation (id, name) whose identity provider vouches for `domain`, if any."""
+    row = (
+        await db.execute(
+            select(Organisation.id, Organisation.name)
+            .join(
+                IdentityProvider,
+                (IdentityProvider.tenant_id == Organisation.tenant_id)
+                & (IdentityProvider.organisation_id == Organisation.id),
+            )
+            .where(IdentityProvider.tenant_id == actor.tenant_id, IdentityProvider.email_domains.any_() == domain)
+            .limit(1)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+async def remove_membership(db: AsyncSession, actor: Actor, user_id: uuid.UUID, form: MembershipForm) -> None:
+    """End one role at once: sessions acting in it go with it (the foreign key cascades).
+
+    A membership the user does not hold is a 404. An admin cannot remove their own scheme admin role
+    (Invalid): another admin must, so a scheme is never left with nobody to run it by accident.
+    """
+    user = await get_user(db, actor, user_id, for_update=True)
+    try:
+        organisation_id, role = uuid.UUID(form.organisation), Role(form.role)
+    except ValueError:
+        raise NotFoundException from None
+    if user.id == actor.user_id and role is Role.scheme_admin:
+        raise Invalid({"membership": "You cannot remove your own scheme admin role: ask another scheme admin"})
+    removed = await db.scalar(
+        delete(Membership)
+        .where(
+            Membership.tenant_id == actor.tenant_id,
+            Membership.user_id == user.id,
+            Membership.organisation_id == organisation_id,
+            Membership.role == role,
+        )
+        .returning(Membership.role)
+    )
+    if removed is None:
+        raise NotFoundException
+    remaining = await db.scalar(
+        select(func.count()).where(Membership.tenant_id == actor.tenant_id, Membership.user_id == user.id)
+    )
+    if not remaining:
+        await revoke_sessions(db, actor.tenant_id, user.id)
+    _audit(
+        db,
+        actor,
+        "membership.removed",
+        subject_type="user",
+        subject_id=user.id,
+        details={"organisation_id": str(organisation_id), "role": role.value},
+    )
+    log.info("membership.removed", user=str(user.id), role=role.value)
+
+
+async def suspend(db: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:
+    """Stop a person using the scheme, and end every session of theirs at once."""
+    user = await get_user(db, actor, user_id, for_update=True)
+    if user.id == actor.user_id:
+        raise Invalid({"status": "You cannot suspend yourself: ask another scheme admin"})
+    if user.status is UserStatus.suspended:
+        return
+    user.status = UserStatus.suspended
+    await revoke_sessions(db, actor.tenant_id, user.id)
+    _audit(db, actor, "user.suspended", subject_type="user", subject_id=user.id)
+    log.info("user.suspended", user=str(user.id))
+
+
+async def reinstate(db: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:
+    """Let a suspended person sign in again: active if they ever signed in, otherwise invited."""
+    user = await get_user(db, actor, user_id, for_update=True)
+    if user.status is not UserStatus.suspended:
+        return
+    user.status = UserStatus.active if user.last_signed_in_at else UserStatus.invited
+    _audit(db, actor, "user.reinstated", subject_type="user", subject_id=user.id)
+    log.info("user.reinstated", user=str(user.id))
+
+
+# Organisations' identity providers.
+
+
+async def provider_settings(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID) -> ProviderSettings:
+    organisation = await get_organisation(db, actor, organisation_id)
+    provider = await db.scalar(
+        select(IdentityProvider).where(
+            IdentityProvider.tenant_id == actor.tenant_id, IdentityProvider.organisation_id == organisation.id
+        )
+    )
+    return ProviderSettings(
+        organisation=_organisation_row(organisation, provider),
+        provider_id=provider.id if provider else None,
+        issuer=provider.issuer if provider else "",
+        client_id=provider.client_id if provider else "",
+        email_domains="\n".join(provider.email_domains) if provider else "",
+    )
+
+
+def _organisation_row(organisation: Organisation, provider: IdentityProvider | None) -> OrganisationRow:
+    return OrganisationRow(organisation.id, organisation.name, organisation.kind, provider.issuer if provider else None)
+
+
+async def configure_provider(
+    db: AsyncSession, actor: Actor, organisation_id: uuid.UUID, form: ProviderForm, keys: Keys
+) -> None:
+    """Create or change an organisation's identity provider. The secret is stored encrypted; a blank
+    secret keeps the stored one. Raises Invalid, having changed nothing, for any field that is wrong.
+    """
+    organisation = await get_organisation(db, actor, organisation_id)
+    # NOTE: one admin at a time per scheme, so two providers cannot both claim a domain in a race.
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"identity_providers:{actor.tenant_id}"))))
+    provider = await _provider_of(db, actor, organisation.id)
+    errors: dict[str, str] = {}
+    issuer = form.issuer.strip()
+    if issuer_error := _issuer_error(issuer):
+        errors["issuer"] = issuer_error
+    client_id = form.client_id.strip()
+    if not client_id:
+        errors["client_id"] = "Enter the client ID"
+    elif len(client_id) > 500:
+        errors["client_id"] = "Client ID must be 500 characters or fewer"
+    secret = form.client_secret.strip()
+    # The two messages below are words for the page, not secrets (S105).
+    if not secret and provider is None:
+        errors["client_secret"] = "Enter the client secret"  # noqa: S105
+    elif len(secret) > 1000:
+        errors["client_secret"] = "Client secret must be 1000 characters or fewer"  # noqa: S105
+    domains, domains_error = _parse_domains(form.email_domains)
+    if not domains_error:
+        domains_error = await _domains_taken(db, actor, organisation.id, domains)
+    if domains_error:
+        errors["email_domains"] = domains_error
+    if errors:
+        raise Invalid(errors)
+
+    if provider is None:
+        provider = IdentityProvider(
+            tenant_id=actor.tenant_id,
+            organisation_id=organisation.id,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret_encrypted=keys.encrypt(secret),
+            email_domains=domains,
+        )
+        db.add(provider)
+        await db.flush()
+        action = "identity_provider.created"
+    else:
+        provider.issuer = issuer
+        provider.client_id = client_id
+        provider.email_domains = domains
+        if secret:
+            provider.client_secret_encrypted = keys.encrypt(secret)
+        action = "identity_provider.changed"
+    _audit(
+        db,
+        actor,
+        action,
+        subject_type="organisation",
+        subject_id=organisation.id,
+        details={"provider_id": str(provider.id), "domains": len(domains), "secret_changed": bool(secret)},
+    )
+    log.info(action, organisation=str(organisation.id), provider=str(provider.id))
+
+
+def _issuer_error(issuer: str) -> str:
+    if not issuer:
+        return "Enter the issuer URL"
+    if len(issuer) > 500:
+        return "Issuer URL must be 500 characters or fewer"
+    parts = urlsplit(issuer)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+    if any(c.isspace() for c in issuer) or not parts.hostname or not secure:
+        return "Enter an issuer URL that starts with https://, like https://login.example.org"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "Enter the issuer URL without a query, fragment or user name, like https://login.example.org"
+    return ""
+
+
+def _parse_domains(text: str) -> tuple[list[str], str]:
+    """Domains from one per line or comma-separated text, lower-cased, duplicates dropped; or an error."""
+    domains: list[str] = []
+    for raw in re.split(r"[\s,;]+", text.lower()):
+        domain = raw.removeprefix("@").rstrip(".")
+        if not domain:
+            continue
+        if not DOMAIN.match(domain):
+            shown = raw if len(raw) <= 60 else f"{raw[:57]}..."
+            return [], f"“{shown}” is not an email domain: enter domains like camden.gov.uk"
+        if domain not in domains:
+            domains.append(domain)
+    if not domains:
+        return [], "Enter at least one email domain"
+    return domains, ""
+
+
+async def _domains_taken(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID, domains: list[str]) -> str:
+    """An error naming a domain another organisation's provider already has, or ''."""
+    rows = await db.execute(
+        select(Organisation.name, IdentityProvider.email_domains)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == IdentityProvider.tenant_id)
+            & (Organisation.id == IdentityProvider.organisation_id),
+        )
+        .where(IdentityProvider.tenant_id == actor.tenant_id, IdentityProvider.organisation_id != organisation_id)
+    )
+    for name, theirs in rows:
+        if taken := [d for d in domains if d in theirs]:
+            return f"{taken[0]} already signs in through {name}'s identity provider: a domain can have only one"
+    return ""
+
+
+async def remove_provider(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID) -> None:
+    """Back to emailed links for the organisation; anyone signed in through the provider is signed out."""
+    organisation = await get_organisation(db, actor, organisation_id)
+    provider = await _provider_of(db, actor, organisation.id)
+    if provider is None:
+        return
+    await db.execute(
+        update(UserSession)
+        .where(
+            UserSession.tenant_id == actor.tenant_id,
+            UserSession.provider_id == provider.id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+    )
+    await db.delete(provider)
+    _audit(
+        db,
+        actor,
+        "identity_provider.removed",
+        subject_type="organisation",
+        subject_id=organisation.id,
+        details={"provider_id": str(provider.id)},
+    )
+    log.info("identity_provider.removed", organisation=str(organisation.id), provider=str(provider.id))
