@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -162,22 +163,44 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.option("--port", type=int, help="Port to listen on (PORT, default 8000).")
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Migrate, load every scheme under tenants/, and serve in demo mode."""
+    """Migrate, load every scheme under tenants/ and its demo people, and serve in demo mode.
+
+    Also runs a local OpenID Connect provider (RECIPROCAL_DEMO_OIDC_PORT) for the demo council's staff.
+    """
+    from reciprocal import demo as demo_setup
+    from reciprocal.identity.secrets import Keys
+
     settings = Settings.from_env(demo=True)
     configure_logging(settings)
+    # NOTE: demo only. The local provider speaks plain HTTP on loopback, which authlib (the provider's and
+    # ours) refuses unless this is set; it is never set for `serve`.
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     folders = sorted(p for p in settings.tenants_dir.iterdir() if (p / "scheme.toml").exists())
     try:
         configs = [read_scheme_folder(folder) for folder in folders]
+        people = [demo_setup.read_demo_file(folder, config) for folder, config in zip(folders, configs, strict=True)]
     except TenantConfigError as error:
         raise click.ClickException(str(error)) from None
+    schemes = [scheme for scheme in people if scheme is not None]
+    issuer = demo_setup.provider_issuer(settings.demo_oidc_port)
 
     async def prepare() -> None:
         owner, _ = await database_urls(settings)
         await migrate(owner)
         await _load(settings, configs)
+        db = await _open(settings)
+        try:
+            keys = Keys(settings.require_secret_key(), settings.previous_secret_keys)
+            for scheme in schemes:
+                await demo_setup.load_demo(db, scheme, keys, issuer=issuer)
+        finally:
+            await db.dispose()
 
     asyncio.run(prepare())
-    _serve(settings, host=host, port=port, migrate_first=False)
+    with demo_setup.local_provider(settings.demo_oidc_port, schemes):
+        app_url = f"http://{host or settings.host}:{port or settings.port}"
+        click.echo(demo_setup.describe(schemes, app_url=app_url, issuer=issuer), err=True)
+        _serve(settings, host=host, port=port, migrate_first=False)
 
 
 def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_first: bool) -> None:
