@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select
@@ -14,14 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
-from reciprocal.identity.models import Role
+from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import partners_over_cap
-from reciprocal.partners.models import OrganisationArea
+from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
-from reciprocal.tenancy.models import Scheme
+from reciprocal.tenancy.models import Area, Scheme
 
 
 class ReferralNotFound(Exception):
@@ -332,3 +332,80 @@ async def counts_by_state(db: AsyncSession, tenant_id: uuid.UUID) -> dict[State,
         select(Referral.state, func.count()).where(Referral.tenant_id == tenant_id).group_by(Referral.state)
     )
     return {state: count for state, count in rows}
+
+
+# What the nominating officer's pages read: their agency's referrals, and what a referral's questions offer.
+
+
+async def agency_referrals(db: AsyncSession, actor: Actor) -> list[Referral]:
+    """Every referral of the officer's agency, most recently changed first."""
+    if actor.role != Role.nominating_officer:
+        return []
+    return list(
+        await db.scalars(
+            select(Referral)
+            .where(Referral.tenant_id == actor.tenant_id, _visible_to(actor))
+            .order_by(Referral.updated_at.desc())
+        )
+    )
+
+
+async def monitoring_of(db: AsyncSession, referral: Referral) -> dict[str, str]:
+    """The referral's equality and monitoring answers: for its nominating officer and reporting only."""
+    answers = await db.scalar(
+        select(MonitoringAnswers.answers).where(
+            MonitoringAnswers.tenant_id == referral.tenant_id, MonitoringAnswers.referral_id == referral.id
+        )
+    )
+    return {str(k): str(v) for k, v in (answers or {}).items()}
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: uuid.UUID
+    label: str
+
+
+@dataclass(frozen=True)
+class ReferralChoices:
+    """What a referral's questions offer to choose from, all of this scheme's own."""
+
+    areas: list[Choice]
+    landlords: list[Choice]
+    """Housing partners (councils and housing associations): a current landlord is one of them."""
+    risk_assessors: list[Choice]
+    """Users holding the risk assessor role, labelled with their organisation."""
+
+
+async def referral_choices(db: AsyncSession, tenant_id: uuid.UUID) -> ReferralChoices:
+    areas = await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id).order_by(Area.name))
+    landlords = await db.execute(
+        select(Organisation.id, Organisation.name)
+        .where(
+            Organisation.tenant_id == tenant_id,
+            Organisation.kind.in_([OrganisationKind.council, OrganisationKind.housing_association]),
+        )
+        .order_by(Organisation.name)
+    )
+    assessors = await db.execute(
+        select(User.id, User.display_name, Organisation.name)
+        .join(Membership, (Membership.tenant_id == User.tenant_id) & (Membership.user_id == User.id))
+        .join(
+            Organisation,
+            (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
+        )
+        .where(
+            User.tenant_id == tenant_id,
+            Membership.role == Role.risk_assessor,
+            User.status != UserStatus.suspended,
+        )
+        .order_by(User.display_name, Organisation.name)
+    )
+    seen: dict[uuid.UUID, Choice] = {}
+    for user_id, name, organisation in assessors:
+        seen.setdefault(user_id, Choice(user_id, f"{name}, {organisation}"))
+    return ReferralChoices(
+        areas=[Choice(i, name) for i, name in areas],
+        landlords=[Choice(i, name) for i, name in landlords],
+        risk_assessors=list(seen.values()),
+    )
