@@ -1,0 +1,172 @@
+"""The ledger's pages: who owes whom per partner and bedroom class, a partner's statement, corrections."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.criteria.services import current_criteria
+from reciprocal.identity.access import allow
+from reciprocal.identity.models import Role
+from reciprocal.identity.services import Actor
+from reciprocal.ledger.services import (
+    Balance,
+    EntryNotFound,
+    balances,
+    correct,
+    housing_partner,
+    partners_over_cap,
+    statement,
+)
+from reciprocal.referrals.rules import identifiers_in
+from reciprocal.tenancy.models import Scheme
+
+LEDGER = allow(Role.coordinator, Role.named_lead)
+COORDINATOR = allow(Role.coordinator)
+
+
+@dataclass
+class PartnerBalances:
+    """One partner's rows of the balance sheet, one per bedroom class."""
+
+    partner_id: uuid.UUID
+    name: str
+    rows: list[Balance] = field(default_factory=list)
+
+    @property
+    def net(self) -> int:
+        return sum(row.net for row in self.rows)
+
+
+def _by_partner(sheet: list[Balance]) -> list[PartnerBalances]:
+    partners: dict[uuid.UUID, PartnerBalances] = {}
+    for row in sheet:
+        partners.setdefault(row.partner_id, PartnerBalances(row.partner_id, row.partner_name)).rows.append(row)
+    return list(partners.values())
+
+
+def _own_only(actor: Actor) -> uuid.UUID | None:
+    """A named lead sees their own organisation's account only; the coordinator sees every partner's."""
+    return actor.organisation_id if actor.role == Role.named_lead else None
+
+
+@get("/ledger", opt=LEDGER)
+async def ledger_page(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Template:
+    own = _own_only(actor)
+    sheet = await balances(db, scheme.id, own)
+    published = await current_criteria(db, scheme.id)
+    cap = published.criteria.partner_debt_cap if published else None
+    over = await partners_over_cap(db, scheme.id, cap) if cap is not None else set()
+    return Template(
+        "ledger/balances.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "own": own,
+            "partners": _by_partner(sheet),
+            "total": sum(row.net for row in sheet),
+            "debt_cap": cap,
+            "over_cap": over,
+        },
+    )
+
+
+@get("/ledger/partners/{organisation_id:uuid}", opt=LEDGER)
+async def statement_page(
+    organisation_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    """A partner's statement: every entry on its account. Another partner's is not found for a named lead."""
+    own = _own_only(actor)
+    if own is not None and own != organisation_id:
+        raise NotFoundException
+    partner = await housing_partner(db, scheme.id, organisation_id)
+    if partner is None:
+        raise NotFoundException
+    return Template(
+        "ledger/statement.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "partner": partner,
+            "lines": await statement(db, scheme.id, partner_id=organisation_id),
+            "partners": _by_partner(await balances(db, scheme.id, organisation_id)),
+            "can_correct": actor.role == Role.coordinator,
+            "corrected": done == "corrected",
+        },
+    )
+
+
+class CorrectionForm(msgspec.Struct):
+    reason: str = ""
+    """Why the entry was wrong: partners read it on their statements."""
+
+
+@get("/ledger/entries/{ledger_entry_id:uuid}/correct", opt=COORDINATOR)
+async def correction_page(
+    ledger_entry_id: FromPath[uuid.UUID], db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme]
+) -> Template:
+    return await _correction_page(db, scheme, ledger_entry_id)
+
+
+@post("/ledger/entries/{ledger_entry_id:uuid}/correct", opt=COORDINATOR, status_code=200)
+async def correct_entry(
+    ledger_entry_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[CorrectionForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    """Reverse one entry with the coordinator's reason: the original stays, a reversing entry is added."""
+    reason = data.reason.strip()
+    if not reason:
+        error = "Enter why the entry is wrong"
+        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, error=error)
+    found = identifiers_in(reason)
+    if found:
+        error = f"Remove {' and '.join(found)}: partners read this reason on their statements"
+        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, error=error)
+    try:
+        async with db.begin_nested():
+            reversing = await correct(db, actor, ledger_entry_id, reason=reason)
+    except EntryNotFound:
+        raise NotFoundException from None
+    except ValueError as refused:
+        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=str(refused))
+    return Redirect(f"/s/{scheme.slug}/ledger/partners/{reversing.partner_id}?done=corrected", status_code=303)
+
+
+async def _correction_page(
+    db: AsyncSession,
+    scheme: Scheme,
+    entry_id: uuid.UUID,
+    *,
+    reason: str = "",
+    error: str | None = None,
+    problem: str | None = None,
+) -> Template:
+    lines = await statement(db, scheme.id, entry_id=entry_id)
+    if not lines:
+        raise NotFoundException
+    return Template(
+        "ledger/correct.html.j2",
+        context={"scheme": scheme, "line": lines[0], "reason": reason, "error": error, "problem": problem},
+        status_code=400 if error or problem else 200,
+    )
+
+
+HANDLERS = [ledger_page, statement_page, correction_page, correct_entry]

@@ -1,0 +1,313 @@
+"""What the coordinator's pages read: the work queue, one referral with its timeline, and the next batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.audit.services import record
+from reciprocal.criteria.schemas import Criteria
+from reciprocal.criteria.services import criteria_at, current_criteria
+from reciprocal.identity.models import User
+from reciprocal.identity.services import Actor
+from reciprocal.ledger.services import balances, partners_over_cap
+from reciprocal.offers.models import Offer
+from reciprocal.offers.services import live_offer
+from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.referrals.models import Referral, ReferralArea
+from reciprocal.referrals.rules import ReferralAnswers
+from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
+from reciprocal.referrals.workflow import State
+from reciprocal.tenancy.models import Area
+
+QUEUE = (
+    State.submitted,
+    State.returned,
+    State.awaiting_approval,
+    State.approved,
+    State.circulating,
+    State.offer_made,
+    State.viewing,
+    State.accepted,
+    State.on_hold,
+)
+"""The states that need the coordinator, or that they watch: the work queue's stages, in order."""
+
+
+def record_view(db: AsyncSession, actor: Actor, referral: Referral) -> None:
+    """Reading a referral is audited too: who, in which role, for which organisation. Ids only."""
+    event = record(db, actor.tenant_id, "referral.viewed", subject_type="referral", subject_id=referral.id)
+    event.actor_user_id = actor.user_id
+    event.actor_organisation_id = actor.organisation_id
+    event.actor_role = actor.role.value
+
+
+# The work queue.
+
+
+@dataclass(frozen=True)
+class Stage:
+    state: State
+    count: int
+    oldest: datetime | None
+    """When the referral waiting longest in this stage last changed."""
+
+
+@dataclass(frozen=True)
+class PartnerDebt:
+    partner_id: uuid.UUID
+    name: str
+    owes: int
+    """Properties it owes the pot, net, across bedroom classes."""
+    held: int
+    """Its tenants' referrals on hold until it reciprocates."""
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    stages: list[Stage]
+    over_cap: list[PartnerDebt]
+    debt_cap: int | None
+
+
+async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
+    """Counts and ages of referrals at each stage, and the partners over the scheme's debt cap."""
+    rows = await db.execute(
+        select(Referral.state, func.count(), func.min(Referral.updated_at))
+        .where(Referral.tenant_id == tenant_id, Referral.state.in_(QUEUE))
+        .group_by(Referral.state)
+    )
+    found = {state: (count, oldest) for state, count, oldest in rows}
+    stages = [Stage(state, *found.get(state, (0, None))) for state in QUEUE]
+    published = await current_criteria(db, tenant_id)
+    if published is None:
+        return WorkQueue(stages, [], None)
+    cap = published.criteria.partner_debt_cap
+    over = await partners_over_cap(db, tenant_id, cap)
+    debts: list[PartnerDebt] = []
+    if over:
+        net: dict[uuid.UUID, int] = defaultdict(int)
+        names: dict[uuid.UUID, str] = {}
+        for balance in await balances(db, tenant_id):
+            net[balance.partner_id] += balance.net
+            names[balance.partner_id] = balance.partner_name
+        held = dict(
+            (
+                await db.execute(
+                    select(Referral.current_landlord_id, func.count())
+                    .where(Referral.tenant_id == tenant_id, Referral.state == State.on_hold)
+                    .group_by(Referral.current_landlord_id)
+                )
+            ).all()
+        )
+        debts = sorted(
+            (PartnerDebt(p, names[p], -net[p], held.get(p, 0)) for p in over if p in names),
+            key=lambda d: (-d.owes, d.name),
+        )
+    return WorkQueue(stages, debts, cap)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: uuid.UUID
+    reference: str | None
+    state: State
+    landlord: str | None
+    bedrooms_needed: int | None
+    risk_type: str | None
+    submitted_at: datetime | None
+    since: datetime
+    """When it last changed: how long it has waited at this stage."""
+
+
+async def referrals_at(db: AsyncSession, tenant_id: uuid.UUID, states: Collection[State]) -> list[QueueRow]:
+    """The referrals at these stages, the one waiting longest first."""
+    rows = await db.execute(
+        select(
+            Referral.id,
+            Referral.reference,
+            Referral.state,
+            Organisation.name,
+            Referral.bedrooms_needed,
+            Referral.risk_type,
+            Referral.submitted_at,
+            Referral.updated_at,
+        )
+        .outerjoin(
+            Organisation,
+            (Organisation.tenant_id == Referral.tenant_id) & (Organisation.id == Referral.current_landlord_id),
+        )
+        .where(Referral.tenant_id == tenant_id, Referral.state.in_(list(states)))
+        .order_by(Referral.updated_at, Referral.reference)
+    )
+    return [QueueRow(*row) for row in rows]
+
+
+async def risk_labels(db: AsyncSession, tenant_id: uuid.UUID) -> dict[str, str]:
+    """Each risk type's label under the scheme's current criteria."""
+    published = await current_criteria(db, tenant_id)
+    return {} if published is None else {r.key: r.label for r in published.criteria.risk_types}
+
+
+# One referral, as the coordinator sees it.
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    action: str
+    occurred_at: datetime
+    actor_name: str | None
+    actor_role: str | None
+    organisation: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    referral: Referral
+    criteria: Criteria
+    answers: ReferralAnswers
+    areas: dict[uuid.UUID, str]
+    """Every area of the scheme by id: names for the referral's and the offer's."""
+    organisations: dict[uuid.UUID, str]
+    risk_assessor: str | None
+    offer: Offer | None
+    timeline: list[TimelineEvent]
+    """Every audit event about the referral, newest first."""
+
+
+async def referral_for_coordinator(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> ReferralView:
+    """Everything the coordinator's referral page shows. A draft is the officer's alone: not found."""
+    referral = await get_referral(db, actor, referral_id, for_update=False)
+    if referral.state == State.draft or referral.criteria_version is None:
+        raise ReferralNotFound
+    tenant_id = referral.tenant_id
+    areas = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
+    organisations = dict(
+        (await db.execute(select(Organisation.id, Organisation.name).where(Organisation.tenant_id == tenant_id))).all()
+    )
+    assessor = None
+    if referral.risk_assessor_id is not None:
+        assessor = await db.scalar(
+            select(User.display_name).where(User.tenant_id == tenant_id, User.id == referral.risk_assessor_id)
+        )
+    return ReferralView(
+        referral=referral,
+        criteria=await criteria_at(db, tenant_id, referral.criteria_version),
+        answers=await answers_of(db, referral),
+        areas=areas,
+        organisations=organisations,
+        risk_assessor=assessor,
+        offer=await live_offer(db, referral),
+        timeline=await timeline(db, referral),
+    )
+
+
+async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
+    """Every audit event about `referral`, newest first, with who did it: name, role and organisation."""
+    rows = await db.execute(
+        select(
+            AuditEvent.action,
+            AuditEvent.occurred_at,
+            User.display_name,
+            AuditEvent.actor_role,
+            Organisation.name,
+            AuditEvent.details,
+        )
+        .outerjoin(User, (User.tenant_id == AuditEvent.tenant_id) & (User.id == AuditEvent.actor_user_id))
+        .outerjoin(
+            Organisation,
+            (Organisation.tenant_id == AuditEvent.tenant_id) & (Organisation.id == AuditEvent.actor_organisation_id),
+        )
+        .where(
+            AuditEvent.tenant_id == referral.tenant_id,
+            AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id == referral.id,
+        )
+        .order_by(AuditEvent.occurred_at.desc())
+    )
+    return [TimelineEvent(*row) for row in rows]
+
+
+# The next batch.
+
+
+@dataclass(frozen=True)
+class Reach:
+    partner_name: str
+    areas: tuple[str, ...]
+    """Why the referral reaches it: the referral's safe areas it covers or, for a referral naming no safe
+    areas, the areas it covers outside the referral's risk areas."""
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    referral: Referral
+    safe_areas: tuple[str, ...]
+    risk_areas: tuple[str, ...]
+    reaches: list[Reach]
+
+
+@dataclass(frozen=True)
+class Batch:
+    items: list[BatchItem]
+    last_released_at: datetime | None
+    circulation_days: int | None
+
+
+async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
+    """The approved referrals the next release circulates, and the partners each reaches, as the named
+    leads' own view of circulated referrals decides it (referrals.services._visible_to)."""
+    approved = list(
+        await db.scalars(
+            select(Referral)
+            .where(Referral.tenant_id == tenant_id, Referral.state == State.approved)
+            .order_by(Referral.submitted_at, Referral.reference)
+        )
+    )
+    last = await db.scalar(select(func.max(Referral.circulated_at)).where(Referral.tenant_id == tenant_id))
+    published = await current_criteria(db, tenant_id)
+    days = published.criteria.circulation_days if published else None
+    if not approved:
+        return Batch([], last, days)
+    area_names = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
+    named: dict[tuple[uuid.UUID, str], set[uuid.UUID]] = defaultdict(set)
+    for referral_id, area_id, kind in await db.execute(
+        select(ReferralArea.referral_id, ReferralArea.area_id, ReferralArea.kind).where(
+            ReferralArea.tenant_id == tenant_id, ReferralArea.referral_id.in_([r.id for r in approved])
+        )
+    ):
+        named[(referral_id, kind)].add(area_id)
+    covers: dict[tuple[str, uuid.UUID], set[uuid.UUID]] = defaultdict(set)
+    for partner_name, partner_id, area_id in await db.execute(
+        select(Organisation.name, Organisation.id, OrganisationArea.area_id)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == OrganisationArea.tenant_id)
+            & (Organisation.id == OrganisationArea.organisation_id),
+        )
+        .where(OrganisationArea.tenant_id == tenant_id)
+    ):
+        covers[(partner_name, partner_id)].add(area_id)
+
+    def names(ids: set[uuid.UUID]) -> tuple[str, ...]:
+        return tuple(sorted(area_names[a] for a in ids))
+
+    items = []
+    for referral in approved:
+        safe, risk = named[(referral.id, "safe")], named[(referral.id, "risk")]
+        reaches = []
+        for (partner_name, _), covered in sorted(covers.items()):
+            why = covered & safe if safe else covered - risk
+            if why:
+                reaches.append(Reach(partner_name, names(why)))
+        items.append(BatchItem(referral, names(safe), names(risk), reaches))
+    return Batch(items, last, days)
