@@ -8,8 +8,13 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from reciprocal.criteria.controllers import criteria_page
+from reciprocal.identity import admin_controllers as admin
 from reciprocal.identity import controllers as identity
+from reciprocal.ledger import controllers as ledger
+from reciprocal.offers import controllers as offers
 from reciprocal.portals import controllers as portals
+from reciprocal.referrals import controllers as referrals
+from reciprocal.referrals import coordinator_controllers as coordinator
 from reciprocal.tenancy.controllers import index, scheme_home
 from reciprocal.tenancy.dependencies import (
     admit,
@@ -31,7 +36,17 @@ scheme_router = Router(
     },
     # Pages under a scheme may carry case data: never kept by a cache, shared or the browser's own.
     cache_control=CacheControlHeader(no_store=True),
-    route_handlers=[scheme_home, criteria_page, *identity.HANDLERS, *portals.HANDLERS],
+    route_handlers=[
+        scheme_home,
+        criteria_page,
+        *identity.HANDLERS,
+        *portals.HANDLERS,
+        *admin.HANDLERS,
+        *referrals.HANDLERS,
+        *coordinator.HANDLERS,
+        *offers.HANDLERS,
+        *ledger.HANDLERS,
+    ],
 )
 
 ROUTES: list[ControllerRouterHandler] = [index, healthz, readyz, scheme_router]
