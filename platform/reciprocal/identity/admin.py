@@ -183,10 +183,7 @@ def _audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     """An audit event naming the admin who acted. Ids only: never an email, a name or a secret."""
-    event = record(db, actor.tenant_id, action, subject_type=subject_type, subject_id=subject_id, details=details)
-    event.actor_user_id = actor.user_id
-    event.actor_organisation_id = actor.organisation_id
-    event.actor_role = actor.role.value
+    record(db, actor.tenant_id, action, actor=actor, subject_type=subject_type, subject_id=subject_id, details=details)
 
 
 # Access helpers: an id of another scheme, or of nothing, is the same 404.

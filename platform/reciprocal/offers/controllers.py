@@ -23,7 +23,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.offers import queries
 from reciprocal.offers.services import Property, make_offer, record_risk_assessment
 from reciprocal.referrals.rules import identifiers_in
-from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act
+from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act, record_view
 from reciprocal.referrals.workflow import Action, TransitionRefused
 from reciprocal.tenancy.models import Scheme
 
@@ -129,7 +129,7 @@ async def approval_page(
     actor: NamedDependency[Actor],
 ) -> Template:
     referral = await _found(queries.approval_referral(db, actor, referral_id, scheme.area_term))
-    queries.record_viewed(db, actor, referral.id)
+    record_view(db, actor, referral.id)
     return _approval_page(scheme, actor, referral)
 
 
@@ -194,7 +194,7 @@ async def circulated_page(
     actor: NamedDependency[Actor],
 ) -> Template:
     referral = await _found(queries.circulated_referral(db, actor, referral_id))
-    queries.record_viewed(db, actor, referral.id)
+    record_view(db, actor, referral.id)
     return Template("named_lead/referral.html.j2", context={"scheme": scheme, "actor": actor, "referral": referral})
 
 
@@ -256,7 +256,7 @@ async def offer_form(
     page = _offer_page(request, scheme, actor, referral)
     if not isinstance(page, HTMXBlockTemplate):
         # The fragment is drawn into the referral's page, whose reading is recorded already.
-        queries.record_viewed(db, actor, referral.id)
+        record_view(db, actor, referral.id)
     return page
 
 
@@ -380,7 +380,7 @@ async def assessment_page(
     actor: NamedDependency[Actor],
 ) -> Template:
     request = await _found(queries.assessment_request(db, actor, referral_id))
-    queries.record_viewed(db, actor, request.referral_id)
+    record_view(db, actor, request.referral_id)
     return _assessment_page(scheme, actor, request)
 
 

@@ -520,18 +520,6 @@ async def assessment_request(db: AsyncSession, actor: Actor, referral_id: uuid.U
 # --- reading is audited -----------------------------------------------------------------------------------
 
 
-def _record_by(db: AsyncSession, actor: Actor, action: str, subject_type: str, subject_id: uuid.UUID) -> None:
-    event = record(db, actor.tenant_id, action, subject_type=subject_type, subject_id=subject_id)
-    event.actor_user_id = actor.user_id
-    event.actor_organisation_id = actor.organisation_id
-    event.actor_role = actor.role.value
-
-
-def record_viewed(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
-    """`referral.viewed`: who read which referral, ids only."""
-    _record_by(db, actor, "referral.viewed", "referral", referral_id)
-
-
 async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
     """When this person last opened their named lead home for this organisation."""
     return await db.scalar(
@@ -546,7 +534,7 @@ async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
 
 
 def record_home_visit(db: AsyncSession, actor: Actor) -> None:
-    _record_by(db, actor, HOME_VIEWED, "user", actor.user_id)
+    record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
 
 
 # --- the named lead's home --------------------------------------------------------------------------------

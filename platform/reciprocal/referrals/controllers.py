@@ -62,6 +62,7 @@ from reciprocal.referrals.services import (
     answers_of,
     get_referral,
     monitoring_of,
+    record_view,
     referral_choices,
     save_draft,
     start_referral,
@@ -128,6 +129,8 @@ async def _draft(
         referral = await get_referral(db, actor, referral_id, for_update=for_update)
     except ReferralNotFound:
         raise NotFoundException from None
+    if not for_update:
+        record_view(db, actor, referral.id)
     published = await current_criteria(db, scheme.id)
     assert published is not None, "a scheme always has criteria: loading it publishes them"
     return Draft(

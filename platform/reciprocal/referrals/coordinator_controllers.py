@@ -255,7 +255,7 @@ async def _referral_page(
         raise NotFoundException from None
     # Every time the page shows the referral, the reading is audited: after the timeline is read, so the
     # timeline shows earlier views, not this one.
-    coordination.record_view(db, actor, view.referral)
+    referrals.record_view(db, actor, view.referral.id)
     return Template(
         "coordinator/referral.html.j2",
         context={

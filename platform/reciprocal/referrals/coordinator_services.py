@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
-from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import User
@@ -40,14 +39,6 @@ QUEUE = (
     State.on_hold,
 )
 """The states that need the coordinator, or that they watch: the work queue's stages, in order."""
-
-
-def record_view(db: AsyncSession, actor: Actor, referral: Referral) -> None:
-    """Reading a referral is audited too: who, in which role, for which organisation. Ids only."""
-    event = record(db, actor.tenant_id, "referral.viewed", subject_type="referral", subject_id=referral.id)
-    event.actor_user_id = actor.user_id
-    event.actor_organisation_id = actor.organisation_id
-    event.actor_role = actor.role.value
 
 
 # The work queue.
