@@ -357,8 +357,8 @@ async def test_ledger_entries_are_never_updated_or_deleted_and_corrections_rever
         async with world.db.tenant_session(world.scheme.id) as session:
             with pytest.raises(Exception, match="permission denied"):
                 await session.execute(text(statement))
-    for entry in entries:
-        await world.run(correct, world.coordinator, entry.id, reason="Recorded against the wrong move")
+    reversing = await world.run(correct, world.coordinator, entries[0].id, reason="Recorded against the wrong move")
+    assert {r.reverses_id for r in reversing} == {e.id for e in entries}  # the whole move, both landlords
     async with world.db.tenant_session(world.scheme.id) as session:
         sheet = await balances(session, world.scheme.id)
         assert [(b.partner_name, b.owed, b.owing, b.net) for b in sheet] == [
@@ -366,3 +366,20 @@ async def test_ledger_entries_are_never_updated_or_deleted_and_corrections_rever
             ("Islington Council", 1, 1, 0),
         ]
         assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == 4
+
+
+async def test_withdrawing_a_referral_under_offer_ends_the_offer_and_forgets_the_address(world: World) -> None:
+    referral = await world.circulating(world.domestic_abuse())
+    offer = await world.run(
+        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
+    )
+    referral = await world.referral(referral.id)
+    await world.run(
+        referrals.act, world.officer, referral.id, Action.withdraw, version=referral.version, note="Moved privately"
+    )
+    async with world.db.tenant_session(world.scheme.id) as session:
+        ended = await session.get(Offer, (world.scheme.id, offer.id))
+    assert ended is not None
+    assert ended.state == "withdrawn"
+    assert ended.address_encrypted is None
+    assert (await world.referral(referral.id)).state == State.withdrawn

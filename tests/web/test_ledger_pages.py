@@ -117,7 +117,7 @@ async def test_a_correction_needs_a_reason_and_reverses_the_entry(
     url = f"{LEDGER}/entries/{entry.id}/correct"
     form = await client.get(url)
     assert form.status_code == 200
-    assert "A move has two entries, one for each landlord" in visible_text(form.text)
+    assert "correcting one corrects both" in visible_text(form.text)
 
     for reason, message in (
         ("   ", "Enter why the entry is wrong"),
@@ -146,12 +146,15 @@ async def test_a_correction_needs_a_reason_and_reverses_the_entry(
     assert "+1 owed Correction Recorded against the wrong landlord" in statement
     assert "2 bedrooms 1 1 Even" in statement
 
-    # One side corrected, the other not: the ledger says so.
-    assert "do not add up to zero" in visible_text((await client.get(LEDGER)).text)
+    # The move's other entry is reversed with it: Islington is no longer owed, and the scheme balances.
+    islington = await organisation_id(world.db, world.scheme.id, "islington-council")
+    islington_original, islington_reversing = await entries(world, islington)
+    assert (islington_reversing.reverses_id, islington_reversing.amount) == (islington_original.id, -1)
+    assert sum(e.amount for e in await entries(world)) == 0
     again = await post(client, url, {"reason": "Twice"})
     assert again.status_code == 400
     assert "This entry has already been corrected" in visible_text(again.text)
-    assert len(await entries(world)) == 3
+    assert len(await entries(world)) == 4
 
 
 async def test_a_named_lead_sees_only_their_own_account(client: Client, world: World, settings: Settings) -> None:

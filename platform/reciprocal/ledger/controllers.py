@@ -143,11 +143,12 @@ async def correct_entry(
     try:
         async with db.begin_nested():
             reversing = await correct(db, actor, ledger_entry_id, reason=reason)
+        corrected = next(row for row in reversing if row.reverses_id == ledger_entry_id)
     except EntryNotFound:
         raise NotFoundException from None
     except ValueError as refused:
         return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=str(refused))
-    return Redirect(f"/s/{scheme.slug}/ledger/partners/{reversing.partner_id}?done=corrected", status_code=303)
+    return Redirect(f"/s/{scheme.slug}/ledger/partners/{corrected.partner_id}?done=corrected", status_code=303)
 
 
 async def _correction_page(

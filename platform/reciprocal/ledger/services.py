@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.ledger.rules import Entry, entries_for_move, reversal
+from reciprocal.ledger.rules import Entry, entries_for_move
 from reciprocal.offers.models import Move
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.models import Referral
@@ -47,8 +47,12 @@ class EntryNotFound(Exception):
     pass
 
 
-async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason: str) -> LedgerEntry:
-    """Reverse one entry, with the coordinator's reason. The original stays as it was."""
+async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason: str) -> list[LedgerEntry]:
+    """Reverse an entry, with the coordinator's reason; the originals stay as they were.
+
+    An entry of a move is reversed together with the move's other entry: a move recorded in error is
+    undone for both landlords at once, so the scheme's balances still sum to zero.
+    """
     if not reason.strip():
         raise ValueError("Give a reason for the correction")
     original = await db.scalar(
@@ -56,23 +60,46 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     )
     if original is None:
         raise EntryNotFound
-    already = await db.scalar(
-        select(func.count()).where(LedgerEntry.tenant_id == actor.tenant_id, LedgerEntry.reverses_id == entry_id)
+    together = (
+        list(
+            await db.scalars(
+                select(LedgerEntry).where(
+                    LedgerEntry.tenant_id == actor.tenant_id,
+                    LedgerEntry.move_id == original.move_id,
+                    LedgerEntry.reverses_id.is_(None),
+                )
+            )
+        )
+        if original.move_id is not None and original.reverses_id is None
+        else [original]
     )
-    if already:
+    reversed_already = set(
+        await db.scalars(
+            select(LedgerEntry.reverses_id).where(
+                LedgerEntry.tenant_id == actor.tenant_id,
+                LedgerEntry.reverses_id.in_([e.id for e in together]),
+            )
+        )
+    )
+    if reversed_already:
         raise ValueError("This entry has already been corrected")
-    (row,) = _rows(
-        actor.tenant_id,
-        reversal([Entry(original.partner_id, original.bedrooms, original.amount)]),
-        reverses_id=original.id,
-        move_id=original.move_id,
-        reason=reason.strip(),
-        recorded_by=actor.user_id,
-    )
-    db.add(row)
+    rows = [
+        LedgerEntry(
+            tenant_id=actor.tenant_id,
+            partner_id=e.partner_id,
+            bedrooms=e.bedrooms,
+            amount=-e.amount,
+            reverses_id=e.id,
+            move_id=e.move_id,
+            reason=reason.strip(),
+            recorded_by=actor.user_id,
+        )
+        for e in together
+    ]
+    db.add_all(rows)
     await db.flush()
-    record(db, actor.tenant_id, "ledger.corrected", subject_type="ledger_entry", subject_id=original.id)
-    return row
+    record(db, actor.tenant_id, "ledger.corrected", actor=actor, subject_type="ledger_entry", subject_id=original.id)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,6 +17,7 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import partners_over_cap
+from reciprocal.offers.models import LIVE_OFFER_STATES, Offer, OfferState
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
@@ -96,6 +97,11 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *
     return referral
 
 
+def record_view(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
+    """Reading a referral is audited too: who, in which role, for which organisation. Ids only."""
+    record(db, actor.tenant_id, "referral.viewed", actor=actor, subject_type="referral", subject_id=referral_id)
+
+
 async def referral_areas(db: AsyncSession, referral: Referral) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
     rows = await db.execute(
         select(ReferralArea.area_id, ReferralArea.kind).where(
@@ -142,7 +148,7 @@ async def start_referral(db: AsyncSession, actor: Actor) -> Referral:
     )
     db.add(referral)
     await db.flush()
-    record(db, actor.tenant_id, "referral.started", subject_type="referral", subject_id=referral.id)
+    record(db, actor.tenant_id, "referral.started", actor=actor, subject_type="referral", subject_id=referral.id)
     return referral
 
 
@@ -250,18 +256,15 @@ def _apply(
     source = referral.state
     referral.state = target
     referral.updated_at = _now()
-    event_row = record(
+    record(
         db,
         referral.tenant_id,
         event,
+        actor=actor,
         subject_type="referral",
         subject_id=referral.id,
         details={"from": source.value, "to": target.value, **details},
     )
-    if actor is not None:
-        event_row.actor_user_id = actor.user_id
-        event_row.actor_organisation_id = actor.organisation_id
-        event_row.actor_role = actor.role.value
 
 
 async def act(
@@ -286,6 +289,17 @@ async def act(
         referral.note = note.strip()
     if step.target == State.circulating:
         referral.circulated_at = _now()
+    if step.target == State.withdrawn:
+        # A withdrawn referral takes no property: any live offer ends with it, and its address is forgotten.
+        await db.execute(
+            update(Offer)
+            .where(
+                Offer.tenant_id == referral.tenant_id,
+                Offer.referral_id == referral.id,
+                Offer.state.in_(LIVE_OFFER_STATES),
+            )
+            .values(state=OfferState.withdrawn, address_encrypted=None)
+        )
     _apply(db, actor, referral, step.target, step.event)
     await db.flush()
     return referral
