@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
@@ -87,6 +89,8 @@ async def sign_in(
     keys: NamedDependency[Keys],
     mailer: NamedDependency[Mailer],
 ) -> Response[Any]:
+    if throttled := await _throttled(db, scheme, keys, request):
+        return throttled
     email = normalise_email(data.email)
     if not email:
         error = "Enter your work email address"
@@ -141,7 +145,7 @@ async def sign_in(
         keys,
         settings,
         mailer,
-        client_ip=request.client.host if request.client else "unknown",
+        client_ip=_client_ip(request),
         link_base=f"{scheme_url(request, settings, scheme)}sign-in/link/",
     )
     if outcome is links.LinkRequest.too_many_from_network:
@@ -169,6 +173,8 @@ async def oidc_callback(
     # NOTE: `state` is a reserved handler parameter in Litestar: the query's `state` arrives aliased.
     oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
 ) -> Response[Any]:
+    if throttled := await _throttled(db, scheme, keys, request):
+        return throttled
     try:
         result = await oidc.complete(
             db,
@@ -197,13 +203,48 @@ async def oidc_callback(
     return signed_in(scheme, token, settings)
 
 
+FAILURES_ALLOWED = 10
+"""Failed sign-ins from one network address in the throttle window before sign-in pauses there."""
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _note_failure(db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any], reason: str) -> None:
+    """Audit a refused sign-in and count it against its network address. Ids and reason codes only."""
+    log.warning("sign_in.refused", reason=reason)
+    record(db, scheme.id, "sign_in.refused", details={"reason": reason})
+    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(_client_ip(request))))
+
+
+async def _throttled(
+    db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any]
+) -> Response[Any] | None:
+    """A 429 page when this network address has failed to sign in too often lately; None otherwise."""
+    failures = await db.scalar(
+        select(func.count()).where(
+            SignInAttempt.tenant_id == scheme.id,
+            SignInAttempt.kind == "failed",
+            SignInAttempt.ip_hash == keys.fingerprint(_client_ip(request)),
+            SignInAttempt.at > datetime.now(UTC) - links.THROTTLE_WINDOW,
+        )
+    )
+    if (failures or 0) < FAILURES_ALLOWED:
+        return None
+    log.warning("sign_in.throttled")
+    return refused(
+        scheme,
+        title="Too many failed sign-ins",
+        message="There have been too many failed sign-ins from your network. Wait 15 minutes, then try again.",
+        status_code=429,
+    )
+
+
 async def _refuse_sign_in(
     db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any], reason: str
 ) -> Response[Any]:
-    log.warning("sign_in.refused", reason=reason)
-    record(db, scheme.id, "sign_in.refused", details={"reason": reason})
-    ip = request.client.host if request.client else "unknown"
-    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(ip)))
+    _note_failure(db, scheme, keys, request, reason)
     response = refused(
         scheme,
         title="You could not be signed in",
@@ -231,6 +272,8 @@ async def use_link(
     settings: NamedDependency[Settings],
     keys: NamedDependency[Keys],
 ) -> Response[Any]:
+    if throttled := await _throttled(db, scheme, keys, request):
+        return throttled
     user = await links.redeem(db, scheme.id, data.token) if data.token else None
     if user is None:
         return await _refuse_link(db, scheme, keys, request)
@@ -241,9 +284,7 @@ async def use_link(
 
 
 async def _refuse_link(db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any]) -> Response[Any]:
-    record(db, scheme.id, "sign_in.refused", details={"reason": "link_invalid"})
-    ip = request.client.host if request.client else "unknown"
-    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(ip)))
+    _note_failure(db, scheme, keys, request, "link_invalid")
     return refused(
         scheme,
         title="This sign-in link cannot be used",
