@@ -23,6 +23,7 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import Balance, balances
 from reciprocal.offers.models import Offer, OfferState, RiskAssessment
+from reciprocal.offers.services import Contact, officer_contact
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import Referral, ReferralArea
 from reciprocal.referrals.rules import Problem, check
@@ -90,6 +91,8 @@ class OwnOffer:
     bedrooms: int
     available_from: date
     stage: str
+    officer: Contact | None = None
+    """The nominating officer's work contact, once the coordinator has linked you."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,13 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
         areas=_choices(names, reachable),
         risk_label=await _risk_label(db, referral, only_if_assessment_needed=True),
         own_offer=(
-            OwnOffer(names[offer.area_id], offer.bedrooms, offer.available_from, OFFER_STAGES[offer.state])
+            OwnOffer(
+                names[offer.area_id],
+                offer.bedrooms,
+                offer.available_from,
+                OFFER_STAGES[offer.state],
+                await officer_contact(db, referral, offer),
+            )
             if offer
             else None
         ),

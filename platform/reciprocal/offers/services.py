@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria, RiskType
 from reciprocal.criteria.services import criteria_at
-from reciprocal.identity.models import Role
+from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import post_move
 from reciprocal.offers.models import Move, Offer, OfferState, RiskAssessment
-from reciprocal.partners.models import OrganisationArea
+from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import identifiers_in
 from reciprocal.referrals.services import (
@@ -29,6 +29,7 @@ from reciprocal.referrals.services import (
     release_holds,
 )
 from reciprocal.referrals.workflow import Action, State, TransitionRefused, transition
+from reciprocal.tenancy.models import Area
 
 
 @dataclass(frozen=True)
@@ -295,3 +296,76 @@ def revealed_address(offer: Offer, keys: Keys, *, viewer: Actor, referral: Refer
     ):
         return keys.decrypt(offer.address_encrypted)
     return None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A professional's work contact, revealed to the other side once the coordinator links them."""
+
+    name: str
+    email: str
+    organisation: str
+
+
+async def _contact(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, organisation_id: uuid.UUID) -> Contact:
+    row = (
+        await db.execute(
+            select(User.display_name, User.email, Organisation.name)
+            .join(Organisation, (Organisation.tenant_id == User.tenant_id) & (Organisation.id == organisation_id))
+            .where(User.tenant_id == tenant_id, User.id == user_id)
+        )
+    ).one()
+    return Contact(*row)
+
+
+async def officer_contact(db: AsyncSession, referral: Referral, offer: Offer) -> Contact | None:
+    """The nominating officer's contact, for the offering named lead, once linked."""
+    if offer.linked_at is None:
+        return None
+    return await _contact(db, referral.tenant_id, referral.officer_id, referral.agency_id)
+
+
+@dataclass(frozen=True)
+class OfferForOfficer:
+    """The live offer as the referral's nominating officer sees it."""
+
+    area_name: str
+    landlord: str
+    bedrooms: int
+    floor: int | None
+    accessibility: str
+    available_from: date
+    stage: str
+    named_lead: Contact | None
+    """Revealed once the coordinator links them."""
+    address: str | None
+    """Revealed only once a viewing is being arranged."""
+
+
+async def offer_for_officer(db: AsyncSession, actor: Actor, keys: Keys, referral: Referral) -> OfferForOfficer | None:
+    offer = await live_offer(db, referral)
+    if offer is None or actor.role != Role.nominating_officer or actor.organisation_id != referral.agency_id:
+        return None
+    area_name, landlord = (
+        await db.execute(
+            select(Area.name, Organisation.name)
+            .join(Organisation, (Organisation.tenant_id == Area.tenant_id) & (Organisation.id == offer.organisation_id))
+            .where(Area.tenant_id == referral.tenant_id, Area.id == offer.area_id)
+        )
+    ).one()
+    named_lead = (
+        await _contact(db, referral.tenant_id, offer.offered_by_id, offer.organisation_id)
+        if offer.linked_at is not None
+        else None
+    )
+    return OfferForOfficer(
+        area_name=area_name,
+        landlord=landlord,
+        bedrooms=offer.bedrooms,
+        floor=offer.floor,
+        accessibility=offer.accessibility,
+        available_from=offer.available_from,
+        stage={"open": "Offered", "viewing": "Viewing being arranged", "accepted": "Accepted"}[offer.state.value],
+        named_lead=named_lead,
+        address=revealed_address(offer, keys, viewer=actor, referral=referral),
+    )

@@ -20,7 +20,9 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
+from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.offers.services import OfferForOfficer, offer_for_officer
 from reciprocal.referrals import presenters as show
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.presenters import (
@@ -164,12 +166,14 @@ async def referral_page(
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
+    keys: NamedDependency[Keys],
 ) -> Template:
-    """The task list while the officer can change the referral; its answers and state once submitted."""
+    """The task list while the officer can change the referral; its answers, state and offer once submitted."""
     draft = await _draft(db, scheme, actor, referral_id)
     base = _base(scheme, referral_id)
     if not draft.editable:
-        return _answers_page("referrals/officer/view.html.j2", scheme, draft, editable=False)
+        offer = await offer_for_officer(db, actor, keys, draft.referral)
+        return _answers_page("referrals/officer/view.html.j2", scheme, draft, editable=False, offer=offer)
     problems = draft.problems(scheme.area_term)
     progress = show.progress(
         draft.criteria,
@@ -531,6 +535,7 @@ def _answers_page(
     problems: list[Problem] | None = None,
     stale: bool = False,
     status_code: int = 200,
+    offer: OfferForOfficer | None = None,
 ) -> Template:
     base = _base(scheme, draft.referral.id)
     errors: dict[str, Markup] = show.field_errors(show.messages_by_field(problems or []))
@@ -552,6 +557,7 @@ def _answers_page(
             stale=STALE if stale else "",
             version=draft.referral.version,
             state_words=show.NEXT.get(draft.referral.state, ""),
+            offer=offer,
         ),
         status_code=status_code,
     )
