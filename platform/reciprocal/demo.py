@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
+from reciprocal.demo_referrals import load_demo_referrals
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import normalise_email
@@ -96,7 +97,10 @@ def provider_issuer(port: int) -> str:
 
 
 async def load_demo(db: Database, scheme: DemoScheme, keys: Keys, *, issuer: str) -> None:
-    """Create or update the scheme's demo people (by email) and its demo identity provider: safe to repeat."""
+    """Create or update the scheme's demo people (by email) and its demo identity provider: safe to repeat.
+
+    Then, the first time only, the scheme's demo referrals (demo_referrals.py).
+    """
     async with db.session() as session:
         found = await find_scheme(session, scheme.slug)
     if found is None:
@@ -111,6 +115,8 @@ async def load_demo(db: Database, scheme: DemoScheme, keys: Keys, *, issuer: str
             await _upsert_provider(
                 session, tenant_id, organisations[scheme.demo.identity_provider.organisation], scheme, keys, issuer
             )
+    # Referrals in every state, made once: a scheme that already has referrals is left as it is.
+    await load_demo_referrals(db, tenant_id, scheme.slug, keys)
 
 
 async def _upsert_person(
