@@ -7,7 +7,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from reciprocal.criteria.controllers import criteria_page
+from reciprocal.criteria import controllers as criteria
 from reciprocal.identity import admin_controllers as admin
 from reciprocal.identity import controllers as identity
 from reciprocal.ledger import controllers as ledger
@@ -38,7 +38,7 @@ scheme_router = Router(
     cache_control=CacheControlHeader(no_store=True),
     route_handlers=[
         scheme_home,
-        criteria_page,
+        *criteria.HANDLERS,
         *identity.HANDLERS,
         *portals.HANDLERS,
         *admin.HANDLERS,

@@ -102,3 +102,102 @@ class Criteria(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             f"An offer may be refused only because of {reasons}. "
             "Refusing a suitable offer for any other reason withdraws the referral from the scheme."
         )
+
+
+# What changes between two versions, in words: the edit page's preview and the list of versions.
+
+
+def _count(value: int | None, none: str) -> str:
+    return none if not value else str(value)
+
+
+def _risk_changes(old: RiskType, new: RiskType, area_term: str) -> list[str]:
+    name = old.label
+    areas = f"{area_term}s"
+    changes: list[str] = []
+    if new.label != old.label:
+        changes.append(f"{name}: name changes to “{new.label}”")
+    if new.name_risk_areas != old.name_risk_areas:
+        changes.append(f"{name}: naming risk {areas} is {'now' if new.name_risk_areas else 'no longer'} required")
+    if new.min_safe_areas != old.min_safe_areas:
+        before, after = _count(old.min_safe_areas, "none"), _count(new.min_safe_areas, "none")
+        changes.append(f"{name}: safe {areas} required changes from {before} to {after}")
+    if new.risk_assessor_required != old.risk_assessor_required:
+        changes.append(f"{name}: a risk assessor is {'now' if new.risk_assessor_required else 'no longer'} required")
+    if new.offers_cap != old.offers_cap:
+        before, after = _count(old.offers_cap, "no cap"), _count(new.offers_cap, "no cap")
+        changes.append(f"{name}: offers cap changes from {before} to {after}")
+    if new.aftercare_required != old.aftercare_required:
+        required = "now" if new.aftercare_required else "no longer"
+        changes.append(f"{name}: support and aftercare in place is {required} required")
+    return changes
+
+
+def _tenancy_changes(old: list[TenancyType], new: list[TenancyType]) -> list[str]:
+    before = {t.key: t.label for t in old}
+    after = {t.key: t.label for t in new}
+    changes = [f"Tenancy type added: {label} ({key})" for key, label in after.items() if key not in before]
+    changes += [f"Tenancy type removed: {label} ({key})" for key, label in before.items() if key not in after]
+    changes += [
+        f"Tenancy type {key}: name changes from “{before[key]}” to “{label}”"
+        for key, label in after.items()
+        if key in before and before[key] != label
+    ]
+    shared_before = [t.key for t in old if t.key in after]
+    shared_after = [t.key for t in new if t.key in before]
+    if shared_before != shared_after:
+        changes.append("Tenancy types are listed in a new order")
+    return changes
+
+
+def _days(value: int) -> str:
+    return f"{value} day" if value == 1 else f"{value} days"
+
+
+def diff(old: Criteria, new: Criteria, area_term: str = "area") -> list[str]:
+    """What changes from `old` to `new`, one plain-words line per change; empty when they are the same."""
+    changes: list[str] = []
+    old_types = {r.key: r for r in old.risk_types}
+    new_types = {r.key: r for r in new.risk_types}
+    for risk in new.risk_types:
+        if risk.key not in old_types:
+            changes.append(f"{risk.label}: added as a type of risk")
+        else:
+            changes += _risk_changes(old_types[risk.key], risk, area_term)
+    changes += [f"{r.label}: removed as a type of risk" for r in old.risk_types if r.key not in new_types]
+    if [k for k in old_types if k in new_types] != [k for k in new_types if k in old_types]:
+        changes.append("Types of risk are listed in a new order")
+
+    changes += _tenancy_changes(old.eligibility.tenancy_types, new.eligibility.tenancy_types)
+    if new.eligibility.duty_to_house != old.eligibility.duty_to_house:
+        can = "can now" if new.eligibility.duty_to_house else "can no longer"
+        changes.append(f"People a housing partner has accepted a duty to house {can} be referred")
+    if new.like_for_like_bedrooms != old.like_for_like_bedrooms:
+        changes.append(
+            "Moves become like-for-like by bedrooms"
+            if new.like_for_like_bedrooms
+            else "Moves are no longer like-for-like by bedrooms"
+        )
+    if new.partner_debt_cap != old.partner_debt_cap:
+        changes.append(f"Partner debt cap changes from {old.partner_debt_cap} to {new.partner_debt_cap}")
+
+    if new.refusal.withdraw_on_unjustified_refusal != old.refusal.withdraw_on_unjustified_refusal:
+        withdraws = "now withdraws" if new.refusal.withdraw_on_unjustified_refusal else "no longer withdraws"
+        changes.append(f"Refusing a suitable offer for a reason not allowed {withdraws} the referral")
+    for reason in new.refusal.allowed_reasons:
+        if reason not in old.refusal.allowed_reasons:
+            changes.append(f"An offer may now be refused because of {REFUSAL_REASON_WORDS[reason]}")
+    for reason in old.refusal.allowed_reasons:
+        if reason not in new.refusal.allowed_reasons:
+            changes.append(f"An offer may no longer be refused because of {REFUSAL_REASON_WORDS[reason]}")
+
+    timings = (
+        ("Reminder after no update changes from {} to {}", old.reminder_days, new.reminder_days),
+        ("Withdrawal after no update changes from {} to {}", old.inactivity_days, new.inactivity_days),
+        ("Circulation to partners changes from every {} to every {}", old.circulation_days, new.circulation_days),
+    )
+    changes += [words.format(_days(a), _days(b)) for words, a, b in timings if a != b]
+    if not changes and old != new:
+        # NOTE: only the order of the allowed refusal reasons is left; it changes no rule.
+        changes.append("The allowed refusal reasons are listed in a new order")
+    return changes
