@@ -1,4 +1,4 @@
-"""The `reciprocal` command: serve, migrate, demo, and loading schemes from their folders."""
+"""The `reciprocal` command: serve, migrate, demo, loading schemes from their folders, and operators."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from reciprocal.db.embedded import start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
 from reciprocal.observability import configure_logging
+from reciprocal.operations import services as operations
 from reciprocal.settings import Settings, SettingsError
 from reciprocal.tenancy.config import SchemeConfig, TenantConfigError, read_scheme_folder
 from reciprocal.tenancy.services import list_schemes, load_scheme
@@ -144,6 +145,76 @@ def tenant_list(ctx: click.Context) -> None:
             click.echo("No schemes yet: load one with `reciprocal tenant load tenants/<slug>`.")
         for scheme in schemes:
             click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}")
+
+    asyncio.run(run())
+
+
+@main.group()
+def operator() -> None:
+    """Operators: the people who run this service. They see schemes, health and counts, never case data."""
+
+
+@operator.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="The operator's name, as their pages greet them.")
+@click.pass_context
+def operator_add(ctx: click.Context, email: str, name: str) -> None:
+    """Add an operator; they sign in at /operator/ with a link emailed to EMAIL."""
+    if "@" not in email.strip()[1:-1]:
+        raise click.UsageError(f"{email!r} is not an email address.")
+
+    async def run() -> None:
+        db = await _open(_settings(ctx))
+        try:
+            async with db.session() as session, session.begin():
+                added = await operations.add_operator(session, email, name)
+        except operations.OperatorExists as exists:
+            raise click.ClickException(f"{exists} is already an operator.") from None
+        finally:
+            await db.dispose()
+        click.echo(f"Added operator {added.email}: they sign in at /operator/ with an emailed link.")
+
+    asyncio.run(run())
+
+
+@operator.command("list")
+@click.pass_context
+def operator_list(ctx: click.Context) -> None:
+    """List the operators of this service."""
+
+    async def run() -> None:
+        db = await _open(_settings(ctx))
+        try:
+            async with db.session() as session:
+                operators = await operations.list_operators(session)
+        finally:
+            await db.dispose()
+        if not operators:
+            click.echo("No operators yet: add one with `reciprocal operator add EMAIL --name NAME`.")
+        for person in operators:
+            signed_in = person.last_signed_in_at.date().isoformat() if person.last_signed_in_at else "never"
+            status = "disabled" if person.disabled else "active"
+            click.echo(f"{person.email}\t{person.display_name}\t{status}\tlast signed in {signed_in}")
+
+    asyncio.run(run())
+
+
+@operator.command("disable")
+@click.argument("email")
+@click.pass_context
+def operator_disable(ctx: click.Context, email: str) -> None:
+    """Stop an operator signing in, and end their sessions now."""
+
+    async def run() -> None:
+        db = await _open(_settings(ctx))
+        try:
+            async with db.session() as session, session.begin():
+                found = await operations.disable_operator(session, email)
+        finally:
+            await db.dispose()
+        if not found:
+            raise click.ClickException(f"{email} is not an operator.")
+        click.echo(f"Disabled operator {email}: their sessions have ended.")
 
     asyncio.run(run())
 

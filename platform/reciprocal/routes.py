@@ -1,4 +1,4 @@
-"""Every page of the service, in two places: outside any scheme, and the one router under /s/{scheme}/."""
+"""Every page of the service: outside any scheme, the one router under /s/{scheme}/, and the operators'."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from reciprocal.identity import admin_controllers as admin
 from reciprocal.identity import controllers as identity
 from reciprocal.ledger import controllers as ledger
 from reciprocal.offers import controllers as offers
+from reciprocal.operations import controllers as operations
 from reciprocal.portals import controllers as portals
 from reciprocal.referrals import controllers as referrals
 from reciprocal.referrals import coordinator_controllers as coordinator
@@ -49,4 +50,4 @@ scheme_router = Router(
     ],
 )
 
-ROUTES: list[ControllerRouterHandler] = [index, healthz, readyz, scheme_router]
+ROUTES: list[ControllerRouterHandler] = [index, healthz, readyz, scheme_router, operations.router]

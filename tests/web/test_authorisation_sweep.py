@@ -34,6 +34,8 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.access import ALLOW, PUBLIC_RULE
 from reciprocal.identity.models import IdentityProvider, Role
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.operations import services as operations
+from reciprocal.operations.controllers import OPERATOR_COOKIE, OPERATOR_RULE, admit_operator
 from reciprocal.settings import Settings
 from reciprocal.tenancy.dependencies import admit
 from reciprocal.tenancy.models import Scheme
@@ -46,8 +48,10 @@ OTHER_SCHEME = "cambridgeshire"
 SCHEME_PREFIX = "/s/{scheme_slug:str}"
 
 PUBLIC_OUTSIDE_SCHEMES = {"/", "/healthz", "/readyz"}
-"""The only paths outside /s/{scheme}/ : the directory of schemes and the health checks."""
+"""The only paths outside /s/{scheme}/ and /operator/ : the directory of schemes and the health checks."""
 PUBLIC_OUTSIDE_PREFIXES = ("/static/",)
+OPERATOR_PREFIX = "/operator"
+"""The operators' pages: behind their own guard and cookie, open to no scheme's session."""
 
 MEMBERSHIP_FOR = {
     Role.nominating_officer: "safe-steps-london",
@@ -134,6 +138,10 @@ def role_endpoints(app: Litestar) -> list[Endpoint]:
     return [e for e in scheme_endpoints(app) if e.rule != PUBLIC_RULE]
 
 
+def operator_endpoints(app: Litestar) -> list[Endpoint]:
+    return [e for e in endpoints(app) if e.path == OPERATOR_PREFIX or e.path.startswith(f"{OPERATOR_PREFIX}/")]
+
+
 def url(endpoint: Endpoint, ids: dict[str, uuid.UUID] | None = None) -> str:
     values: dict[str, str] = {}
     for name, kind in endpoint.parameters.items():
@@ -151,7 +159,14 @@ def url(endpoint: Endpoint, ids: dict[str, uuid.UUID] | None = None) -> str:
 
 def test_every_route_declares_who_may_use_it(app: Litestar) -> None:
     problems: list[str] = []
+    operator_paths = {e.path for e in operator_endpoints(app)}
     for endpoint in endpoints(app):
+        if endpoint.path in operator_paths:
+            if admit_operator not in endpoint.handler.resolve_guards():
+                problems.append(f"{endpoint}: not behind the operator router's guard")
+            if endpoint.rule not in (PUBLIC_RULE, OPERATOR_RULE):
+                problems.append(f"{endpoint}: opt['allow'] must be PUBLIC or OPERATOR, not {endpoint.rule!r}")
+            continue
         if not endpoint.path.startswith(SCHEME_PREFIX):
             if endpoint.path not in PUBLIC_OUTSIDE_SCHEMES and not endpoint.path.startswith(PUBLIC_OUTSIDE_PREFIXES):
                 problems.append(f"{endpoint}: outside any scheme and not one of the public paths")
@@ -172,6 +187,7 @@ def test_the_sweep_sees_the_routes_it_should(app: Litestar) -> None:
     assert ("GET", f"{SCHEME_PREFIX}/sign-in") in found
     assert ("POST", f"{SCHEME_PREFIX}/acting-as") in found
     assert ("GET", f"{SCHEME_PREFIX}/named-lead") in found
+    assert ("GET", OPERATOR_PREFIX) in {(e.method, e.path) for e in operator_endpoints(app)}
     assert any(e.path.startswith("/static/") for e in endpoints(app))
 
 
@@ -242,6 +258,56 @@ async def test_strangers_are_sent_to_sign_in(client: Client, app: Litestar) -> N
         if not (to_sign_in or (endpoint.method != "GET" and response.status_code == 401)):
             problems.append(f"{endpoint}: {response.status_code} {response.headers.get('location')}")
     assert problems == []
+
+
+# --- scheme sessions open no operator page; an operator's session opens no scheme page ------------------
+
+
+async def _operator_token(db: Database, settings: Settings) -> str:
+    async with db.session() as session, session.begin():
+        operator = await operations.add_operator(session, "ops@sweep.example", "Sweep Operator")
+        return await operations.start_session(session, operator, settings)
+
+
+def _send_everywhere(client: Client, token: str) -> None:
+    """`token` under both session cookies' names, on every path: as if the cookies' paths were no barrier."""
+    for name in (SESSION_COOKIE, OPERATOR_COOKIE):
+        client.cookies.delete(name)
+        client.cookies.set(name, token, path="/")
+
+
+async def test_scheme_sessions_open_no_operator_page(
+    client: Client, app: Litestar, db: Database, settings: Settings
+) -> None:
+    tokens = await _people(db, settings)
+    csrf = await _csrf(client)
+    problems: list[str] = []
+    guarded = [e for e in operator_endpoints(app) if e.rule == OPERATOR_RULE]
+    for endpoint in guarded:
+        for role, token in tokens.items():
+            _send_everywhere(client, token)
+            response = await _request(client, endpoint, url(endpoint), csrf)
+            if response.status_code != 303 or response.headers["location"] != f"{OPERATOR_PREFIX}/sign-in":
+                problems.append(f"{endpoint} as {role}: {response.status_code}")
+    assert problems == []
+    assert guarded
+
+
+async def test_an_operator_session_opens_no_scheme_page(
+    client: Client, app: Litestar, db: Database, settings: Settings
+) -> None:
+    token = await _operator_token(db, settings)
+    csrf = await _csrf(client)
+    _send_everywhere(client, token)
+    problems: list[str] = []
+    for endpoint in role_endpoints(app):
+        response = await _request(client, endpoint, url(endpoint), csrf)
+        to_sign_in = response.status_code == 303 and response.headers["location"] == f"/s/{SCHEME}/sign-in"
+        if not (to_sign_in or (endpoint.method != "GET" and response.status_code == 401)):
+            problems.append(f"{endpoint}: {response.status_code} {response.headers.get('location')}")
+    assert problems == []
+    # The same session does open the operators' pages: the refusals above are not a broken session.
+    assert (await client.get(f"{OPERATOR_PREFIX}/", follow_redirects=False)).status_code == 200
 
 
 # --- ids that are nobody's, or another scheme's, are not found -------------------------------------------

@@ -14,6 +14,7 @@ from reciprocal.identity.models import (
 )
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.offers.models import Move, Offer, RiskAssessment
+from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
 from reciprocal.tenancy.models import Area, Scheme
@@ -30,6 +31,10 @@ __all__ = [
     "Move",
     "Offer",
     "OidcFlow",
+    "Operator",
+    "OperatorSession",
+    "OperatorSignInAttempt",
+    "OperatorSignInLink",
     "Organisation",
     "OrganisationArea",
     "ReferenceCounter",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar, Protocol
 
 import structlog
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, SignInAttempt, SignInLink, User, UserStatus
@@ -38,6 +41,50 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class AttemptTable(Protocol):
+    """Where link requests are counted: a scheme's `SignInAttempt`, or the operators' own table."""
+
+    kind: ClassVar[InstrumentedAttribute[str]]
+    email_hash: ClassVar[InstrumentedAttribute[bytes | None]]
+    ip_hash: ClassVar[InstrumentedAttribute[bytes | None]]
+    at: ClassVar[InstrumentedAttribute[datetime]]
+
+
+async def link_throttle(
+    db: AsyncSession,
+    attempts: type[AttemptTable],
+    email_hash: bytes,
+    ip_hash: bytes,
+    *,
+    now: datetime,
+    where: tuple[ColumnElement[bool], ...],
+) -> LinkRequest | None:
+    """The answer to a link request asked too often, by network or for one address; None: go ahead.
+
+    Counts the window's requests in `attempts`, narrowed by `where` (to one scheme, or nothing).
+    """
+    from_network, for_address = (
+        await db.execute(
+            select(
+                func.count().filter(attempts.ip_hash == ip_hash),
+                func.count().filter(attempts.email_hash == email_hash),
+            ).where(
+                *where,
+                attempts.kind == "link",
+                attempts.at > now - THROTTLE_WINDOW,
+                or_(attempts.ip_hash == ip_hash, attempts.email_hash == email_hash),
+            )
+        )
+    ).one()
+    if from_network >= MAX_PER_NETWORK:
+        log.warning("sign_in.link_throttled", by="network")
+        return LinkRequest.too_many_from_network
+    if for_address >= MAX_PER_ADDRESS:
+        log.info("sign_in.link_throttled", by="address")
+        return LinkRequest.sent_if_known
+    return None
+
+
 async def request_link(
     db: AsyncSession,
     tenant_id: uuid.UUID,
@@ -59,27 +106,13 @@ async def request_link(
     email_hash = keys.fingerprint(email)
     ip_hash = keys.fingerprint(client_ip)
     now = _now()
-    from_network, for_address = (
-        await db.execute(
-            select(
-                func.count().filter(SignInAttempt.ip_hash == ip_hash),
-                func.count().filter(SignInAttempt.email_hash == email_hash),
-            ).where(
-                SignInAttempt.tenant_id == tenant_id,
-                SignInAttempt.kind == "link",
-                SignInAttempt.at > now - THROTTLE_WINDOW,
-                or_(SignInAttempt.ip_hash == ip_hash, SignInAttempt.email_hash == email_hash),
-            )
-        )
-    ).one()
+    throttled = await link_throttle(
+        db, SignInAttempt, email_hash, ip_hash, now=now, where=(SignInAttempt.tenant_id == tenant_id,)
+    )
     # Every request counts, refused ones too: asking faster does not reset the window.
     db.add(SignInAttempt(tenant_id=tenant_id, kind="link", email_hash=email_hash, ip_hash=ip_hash, at=now))
-    if from_network >= MAX_PER_NETWORK:
-        log.warning("sign_in.link_throttled", by="network")
-        return LinkRequest.too_many_from_network
-    if for_address >= MAX_PER_ADDRESS:
-        log.info("sign_in.link_throttled", by="address")
-        return LinkRequest.sent_if_known
+    if throttled is not None:
+        return throttled
     user = await db.scalar(
         select(User).where(
             User.tenant_id == tenant_id,
