@@ -301,222 +301,49 @@ CheckNow = FromQuery[bool]
 """`?check=true`: the page was reached from the error summary of a refused submission."""
 
 
-@get("/referrals/{referral_id:uuid}/consent", opt=OFFICER)
-async def consent_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, CONSENT, check_now=check)
+QUESTIONS: tuple[tuple[Section, type[msgspec.Struct]], ...] = (
+    (CONSENT, ConsentForm),
+    (ELIGIBILITY, EligibilityForm),
+    (HOUSEHOLD, HouseholdForm),
+    (NEEDS, NeedsForm),
+    (RISK_TYPE, RiskTypeForm),
+    (AREAS, AreasForm),
+    (RISK_ASSESSOR, RiskAssessorForm),
+    (SUPPORT, SupportForm),
+    (MONITORING_SECTION, MonitoringForm),
+    (CASE_REFERENCE, CaseReferenceForm),
+)
+"""Each question page and the form it posts: one GET and one POST handler each, made below."""
 
 
-@post("/referrals/{referral_id:uuid}/consent", opt=OFFICER, status_code=200)
-async def save_consent(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[ConsentForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, CONSENT, data)
+def _question_handlers(section: Section, form: type[msgspec.Struct]) -> list[Any]:
+    """The page that asks one topic's questions, and the handler that saves its answers."""
+    path = f"/referrals/{{referral_id:uuid}}/{section.slug}"
 
+    async def show_question(
+        referral_id: FromPath[uuid.UUID],
+        db: NamedDependency[AsyncSession],
+        scheme: NamedDependency[Scheme],
+        actor: NamedDependency[Actor],
+        check: CheckNow = False,
+    ) -> Response[Any]:
+        return await _show_question(db, scheme, actor, referral_id, section, check_now=check)
 
-@get("/referrals/{referral_id:uuid}/eligibility", opt=OFFICER)
-async def eligibility_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, ELIGIBILITY, check_now=check)
+    async def save_answers(
+        referral_id: FromPath[uuid.UUID],
+        data: Any,
+        db: NamedDependency[AsyncSession],
+        scheme: NamedDependency[Scheme],
+        actor: NamedDependency[Actor],
+    ) -> Response[Any]:
+        return await _save_question(db, scheme, actor, referral_id, section, data)
 
-
-@post("/referrals/{referral_id:uuid}/eligibility", opt=OFFICER, status_code=200)
-async def save_eligibility(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[EligibilityForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, ELIGIBILITY, data)
-
-
-@get("/referrals/{referral_id:uuid}/household", opt=OFFICER)
-async def household_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, HOUSEHOLD, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/household", opt=OFFICER, status_code=200)
-async def save_household(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[HouseholdForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, HOUSEHOLD, data)
-
-
-@get("/referrals/{referral_id:uuid}/needs", opt=OFFICER)
-async def needs_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, NEEDS, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/needs", opt=OFFICER, status_code=200)
-async def save_needs(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[NeedsForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, NEEDS, data)
-
-
-@get("/referrals/{referral_id:uuid}/risk-type", opt=OFFICER)
-async def risk_type_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, RISK_TYPE, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/risk-type", opt=OFFICER, status_code=200)
-async def save_risk_type(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[RiskTypeForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, RISK_TYPE, data)
-
-
-@get("/referrals/{referral_id:uuid}/areas", opt=OFFICER)
-async def areas_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, AREAS, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/areas", opt=OFFICER, status_code=200)
-async def save_areas(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[AreasForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, AREAS, data)
-
-
-@get("/referrals/{referral_id:uuid}/risk-assessor", opt=OFFICER)
-async def risk_assessor_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, RISK_ASSESSOR, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/risk-assessor", opt=OFFICER, status_code=200)
-async def save_risk_assessor(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[RiskAssessorForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, RISK_ASSESSOR, data)
-
-
-@get("/referrals/{referral_id:uuid}/support", opt=OFFICER)
-async def support_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    check: CheckNow = False,
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, SUPPORT, check_now=check)
-
-
-@post("/referrals/{referral_id:uuid}/support", opt=OFFICER, status_code=200)
-async def save_support(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[SupportForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, SUPPORT, data)
-
-
-@get("/referrals/{referral_id:uuid}/monitoring", opt=OFFICER)
-async def monitoring_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, MONITORING_SECTION, check_now=False)
-
-
-@post("/referrals/{referral_id:uuid}/monitoring", opt=OFFICER, status_code=200)
-async def save_monitoring(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[MonitoringForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, MONITORING_SECTION, data)
-
-
-@get("/referrals/{referral_id:uuid}/case-reference", opt=OFFICER)
-async def case_reference_page(
-    referral_id: FromPath[uuid.UUID],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _show_question(db, scheme, actor, referral_id, CASE_REFERENCE, check_now=False)
-
-
-@post("/referrals/{referral_id:uuid}/case-reference", opt=OFFICER, status_code=200)
-async def save_case_reference(
-    referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[CaseReferenceForm],
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-) -> Response[Any]:
-    return await _save_question(db, scheme, actor, referral_id, CASE_REFERENCE, data)
+    # NOTE: the body's type differs per page; Litestar reads it from the annotation, so set it here.
+    save_answers.__annotations__["data"] = URLEncodedBody[form]  # type: ignore[misc,valid-type]
+    return [
+        get(path, opt=OFFICER, name=f"referral-{section.slug}")(show_question),
+        post(path, opt=OFFICER, status_code=200, name=f"referral-{section.slug}-save")(save_answers),
+    ]
 
 
 # Check your answers, submit, and the confirmation.
@@ -636,26 +463,7 @@ HANDLERS = [
     officer_home,
     new_referral,
     referral_page,
-    consent_page,
-    save_consent,
-    eligibility_page,
-    save_eligibility,
-    household_page,
-    save_household,
-    needs_page,
-    save_needs,
-    risk_type_page,
-    save_risk_type,
-    areas_page,
-    save_areas,
-    risk_assessor_page,
-    save_risk_assessor,
-    support_page,
-    save_support,
-    monitoring_page,
-    save_monitoring,
-    case_reference_page,
-    save_case_reference,
+    *(handler for section, form in QUESTIONS for handler in _question_handlers(section, form)),
     check_page,
     submit_referral,
     submitted_page,
