@@ -518,7 +518,7 @@ async def test_a_domestic_abuse_referral_from_first_question_to_the_move_and_the
         f"Viewing arranged by {coordination}",
         "Property offered by Named Lead, named lead, Islington Council",
         f"Circulated to partners by {coordination}",
-        "Approved by the landlord by Named Lead, named lead, Camden Council",
+        "Approved by Named Lead, named lead, Camden Council",
         f"Sent for landlord approval by {coordination}",
         "Submitted by Nominating Officer, nominating officer, Safe Steps London",
         "Referral started by Nominating Officer, nominating officer, Safe Steps London",
