@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
+from reciprocal.db.engine import Database
 from reciprocal.identity import links, oidc
 from reciprocal.identity.access import PUBLIC
-from reciprocal.identity.models import IdentityProvider, SignInAttempt
+from reciprocal.identity.models import IdentityProvider, SignInAttempt, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE, Actor, end_session, normalise_email, start_session
 from reciprocal.mail.services import Mailer
@@ -165,7 +166,6 @@ async def sign_in(
 async def oidc_callback(
     provider_id: FromPath[uuid.UUID],
     request: Request[Any, Any, Any],
-    db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     settings: NamedDependency[Settings],
     keys: NamedDependency[Keys],
@@ -173,11 +173,15 @@ async def oidc_callback(
     # NOTE: `state` is a reserved handler parameter in Litestar: the query's `state` arrives aliased.
     oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
 ) -> Response[Any]:
-    if throttled := await _throttled(db, scheme, keys, request):
-        return throttled
+    """The provider sends the browser back here. No request-long transaction: the provider is called
+    between short ones, so a slow provider holds no pooled connection (see oidc.complete)."""
+    database: Database = request.app.state.db
+    async with database.tenant_session(scheme.id) as db, db.begin():
+        if throttled := await _throttled(db, scheme, keys, request):
+            return throttled
     try:
         result = await oidc.complete(
-            db,
+            database,
             scheme.id,
             provider_id,
             keys,
@@ -187,19 +191,26 @@ async def oidc_callback(
             redirect_uri=callback_url(request, settings, scheme, provider_id),
         )
     except oidc.SignInRefused as refusal:
-        return await _refuse_sign_in(db, scheme, keys, request, refusal.reason)
-    token = await start_session(
-        db,
-        scheme.id,
-        result.user,
-        settings,
-        method="oidc",
-        organisation_id=result.provider.organisation_id,
-        provider_id=result.provider.id,
-        id_token=result.id_token,
-    )
-    if token is None:
-        return await _refuse_sign_in(db, scheme, keys, request, "no_membership")
+        async with database.tenant_session(scheme.id) as db, db.begin():
+            return await _refuse_sign_in(db, scheme, keys, request, refusal.reason)
+    async with database.tenant_session(scheme.id) as db, db.begin():
+        user = await db.get(User, (scheme.id, result.user.id))
+        token = (
+            await start_session(
+                db,
+                scheme.id,
+                user,
+                settings,
+                method="oidc",
+                organisation_id=result.provider.organisation_id,
+                provider_id=result.provider.id,
+                id_token=result.id_token,
+            )
+            if user is not None
+            else None
+        )
+        if token is None:
+            return await _refuse_sign_in(db, scheme, keys, request, "no_membership")
     return signed_in(scheme, token, settings)
 
 

@@ -20,6 +20,7 @@ from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, Inv
 from sqlalchemy import any_, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.db.engine import Database
 from reciprocal.identity.models import IdentityProvider, Membership, OidcFlow, User, UserStatus
 from reciprocal.identity.secrets import Keys, token_hash
 from reciprocal.identity.services import normalise_email
@@ -157,7 +158,7 @@ async def begin(
 
 
 async def complete(
-    db: AsyncSession,
+    database: Database,
     tenant_id: uuid.UUID,
     provider_id: uuid.UUID,
     keys: Keys,
@@ -172,6 +173,10 @@ async def complete(
     Raises SignInRefused for anything else: unknown or replayed state, state not from this browser,
     a provider of another scheme, bad signature, wrong issuer or audience, expired token, wrong
     nonce, unverified email, email outside the provider's domains, or no such member.
+
+    NOTE: three steps, each on its own: using up the flow (committed, so a refused sign-in still uses
+    it up), talking to the provider with no transaction open (a slow provider must not hold a pooled
+    connection idle in a transaction), then finding the member.
     """
     if not state:
         raise SignInRefused("missing_state")
@@ -179,6 +184,37 @@ async def complete(
         raise SignInRefused("state_mismatch")
     # Used up before anything else happens: the same state never gets a second try, whatever follows.
     now = datetime.now(UTC)
+    refusal: SignInRefused | None = None
+    async with database.tenant_session(tenant_id) as db, db.begin():
+        try:
+            flow, provider = await _use_up_flow(db, tenant_id, provider_id, state, now)
+        except SignInRefused as refused:
+            refusal = refused  # raised after the commit: the flow stays used up
+    if refusal is not None:
+        raise refusal
+    if not code:
+        raise SignInRefused("missing_code")
+
+    client = await _relying_party(provider, keys)
+    try:
+        token = await client.fetch_access_token(redirect_uri=redirect_uri, code=code, code_verifier=flow.code_verifier)
+    except (OAuthError, httpx2.HTTPError, ValueError) as error:
+        log.warning("oidc.token_exchange_failed", provider=str(provider.id), error=type(error).__name__)
+        raise SignInRefused("token_exchange_failed") from None
+    id_token = token.get("id_token")
+    if not isinstance(id_token, str):
+        raise SignInRefused("missing_id_token")
+    claims = await _validated_claims(client, provider, token, nonce=flow.nonce)
+    async with database.tenant_session(tenant_id) as db:
+        user = await _member(db, tenant_id, provider, claims)
+    log.info("oidc.signed_in", provider=str(provider.id), user=str(user.id))
+    return SignedIn(user=user, provider=provider, id_token=id_token)
+
+
+async def _use_up_flow(
+    db: AsyncSession, tenant_id: uuid.UUID, provider_id: uuid.UUID, state: str, now: datetime
+) -> tuple[OidcFlow, IdentityProvider]:
+    """The unexpired, unused flow for `state`, marked used; refused if there is none or it is another provider's."""
     flow = await db.scalar(
         update(OidcFlow)
         .where(
@@ -199,22 +235,7 @@ async def complete(
     )
     if provider is None:
         raise SignInRefused("unknown_provider")
-    if not code:
-        raise SignInRefused("missing_code")
-
-    client = await _relying_party(provider, keys)
-    try:
-        token = await client.fetch_access_token(redirect_uri=redirect_uri, code=code, code_verifier=flow.code_verifier)
-    except (OAuthError, httpx2.HTTPError, ValueError) as error:
-        log.warning("oidc.token_exchange_failed", provider=str(provider.id), error=type(error).__name__)
-        raise SignInRefused("token_exchange_failed") from None
-    id_token = token.get("id_token")
-    if not isinstance(id_token, str):
-        raise SignInRefused("missing_id_token")
-    claims = await _validated_claims(client, provider, token, nonce=flow.nonce)
-    user = await _member(db, tenant_id, provider, claims)
-    log.info("oidc.signed_in", provider=str(provider.id), user=str(user.id))
-    return SignedIn(user=user, provider=provider, id_token=id_token)
+    return flow, provider
 
 
 async def _validated_claims(
