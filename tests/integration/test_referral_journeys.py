@@ -90,13 +90,36 @@ class World:
         draft = await self.run(referrals.save_draft, self.officer, draft.id, answers, version=draft.version)
         return await self.run(referrals.submit, self.officer, self.scheme, draft.id, version=draft.version)
 
-    async def circulating(self, answers: ReferralAnswers) -> Referral:
+    async def circulating(self, answers: ReferralAnswers, *, approver: Actor | None = None) -> Referral:
+        """Submitted, approved by the landlord's named lead (Camden's unless said) and circulated."""
         referral = await self.submitted(answers)
         referral = await self.run(
             referrals.act, self.coordinator, referral.id, Action.request_approval, version=referral.version
         )
-        referral = await self.run(referrals.act, self.camden, referral.id, Action.approve, version=referral.version)
+        referral = await self.run(
+            referrals.act, approver or self.camden, referral.id, Action.approve, version=referral.version
+        )
         await self.run(referrals.circulate_batch, self.coordinator)
+        return await self.referral(referral.id)
+
+    async def moved(
+        self, answers: ReferralAnswers, lead: Actor, prop: offers.Property, *, approver: Actor | None = None
+    ) -> Referral:
+        """A referral taken all the way: circulated, offered `prop` by `lead`, viewed, accepted and moved."""
+        referral = await self.circulating(answers, approver=approver)
+        await self.run(offers.make_offer, lead, KEYS, referral.id, prop, version=referral.version)
+        for step in (offers.arrange_viewing, offers.accept):
+            referral = await self.referral(referral.id)
+            await self.run(step, self.coordinator, referral.id, version=referral.version)
+        referral = await self.referral(referral.id)
+        await self.run(
+            offers.record_move,
+            self.coordinator,
+            referral.id,
+            moved_on=date(2026, 12, 1),
+            bedrooms=prop.bedrooms,
+            version=referral.version,
+        )
         return await self.referral(referral.id)
 
     def islington_flat(self, bedrooms: int = 2) -> offers.Property:
@@ -251,23 +274,7 @@ async def test_a_capped_referral_gets_no_second_offer(world: World) -> None:
 async def test_a_landlord_over_the_debt_cap_has_new_referrals_held_until_it_reciprocates(world: World) -> None:
     # Camden's tenants move out four times (cap 3): Camden owes the pot four properties.
     for _ in range(4):
-        referral = await world.circulating(world.domestic_abuse())
-        await world.run(
-            offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-        )
-        referral = await world.referral(referral.id)
-        await world.run(offers.arrange_viewing, world.coordinator, referral.id, version=referral.version)
-        referral = await world.referral(referral.id)
-        await world.run(offers.accept, world.coordinator, referral.id, version=referral.version)
-        referral = await world.referral(referral.id)
-        await world.run(
-            offers.record_move,
-            world.coordinator,
-            referral.id,
-            moved_on=date(2026, 12, 1),
-            bedrooms=2,
-            version=referral.version,
-        )
+        await world.moved(world.domestic_abuse(), world.islington, world.islington_flat())
     held = await world.submitted(world.domestic_abuse())
     assert held.state == State.on_hold
 
@@ -279,28 +286,8 @@ async def test_a_landlord_over_the_debt_cap_has_new_referrals_held_until_it_reci
         risk_area_ids=frozenset({world.islington_area}),
         safe_area_ids=frozenset({world.camden_area, world.brent_area, world.hackney, world.lewisham, world.southwark}),
     )
-    referral = await world.submitted(islington_tenant)
-    referral = await world.run(
-        referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
-    )
-    referral = await world.run(referrals.act, world.islington, referral.id, Action.approve, version=referral.version)
-    await world.run(referrals.circulate_batch, world.coordinator)
-    referral = await world.referral(referral.id)
     camden_flat = replace(world.islington_flat(), area_id=world.camden_area)
-    await world.run(offers.make_offer, world.camden, KEYS, referral.id, camden_flat, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(offers.arrange_viewing, world.coordinator, referral.id, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(offers.accept, world.coordinator, referral.id, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(
-        offers.record_move,
-        world.coordinator,
-        referral.id,
-        moved_on=date(2026, 12, 5),
-        bedrooms=2,
-        version=referral.version,
-    )
+    await world.moved(islington_tenant, world.camden, camden_flat, approver=world.islington)
     assert (await world.referral(held.id)).state == State.submitted
 
 
@@ -333,23 +320,7 @@ async def test_a_referral_of_another_organisation_or_scheme_is_not_found(world: 
 
 
 async def test_ledger_entries_are_never_updated_or_deleted_and_corrections_reverse(world: World) -> None:
-    referral = await world.circulating(world.domestic_abuse())
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-    )
-    referral = await world.referral(referral.id)
-    await world.run(offers.arrange_viewing, world.coordinator, referral.id, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(offers.accept, world.coordinator, referral.id, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(
-        offers.record_move,
-        world.coordinator,
-        referral.id,
-        moved_on=date(2026, 12, 1),
-        bedrooms=2,
-        version=referral.version,
-    )
+    await world.moved(world.domestic_abuse(), world.islington, world.islington_flat())
     async with world.db.tenant_session(world.scheme.id) as session:
         entries = list(await session.scalars(select(LedgerEntry)))
     assert len(entries) == 2
