@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -13,16 +12,22 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.audit.services import record
 from reciprocal.db.engine import Database
 from reciprocal.identity import links, oidc
 from reciprocal.identity.access import PUBLIC
-from reciprocal.identity.models import IdentityProvider, SignInAttempt, User
+from reciprocal.identity.models import IdentityProvider, User
 from reciprocal.identity.secrets import Keys
-from reciprocal.identity.services import SESSION_COOKIE, Actor, end_session, normalise_email, start_session
+from reciprocal.identity.services import (
+    SESSION_COOKIE,
+    Actor,
+    end_session,
+    normalise_email,
+    note_failed_sign_in,
+    recent_failures,
+    start_session,
+)
 from reciprocal.mail.services import Mailer
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
@@ -223,25 +228,16 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
 
 
 def _note_failure(db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any], reason: str) -> None:
-    """Audit a refused sign-in and count it against its network address. Ids and reason codes only."""
     log.warning("sign_in.refused", reason=reason)
-    record(db, scheme.id, "sign_in.refused", details={"reason": reason})
-    db.add(SignInAttempt(tenant_id=scheme.id, kind="failed", ip_hash=keys.fingerprint(_client_ip(request))))
+    note_failed_sign_in(db, scheme.id, reason=reason, ip_hash=keys.fingerprint(_client_ip(request)))
 
 
 async def _throttled(
     db: AsyncSession, scheme: Scheme, keys: Keys, request: Request[Any, Any, Any]
 ) -> Response[Any] | None:
     """A 429 page when this network address has failed to sign in too often lately; None otherwise."""
-    failures = await db.scalar(
-        select(func.count()).where(
-            SignInAttempt.tenant_id == scheme.id,
-            SignInAttempt.kind == "failed",
-            SignInAttempt.ip_hash == keys.fingerprint(_client_ip(request)),
-            SignInAttempt.at > datetime.now(UTC) - links.THROTTLE_WINDOW,
-        )
-    )
-    if (failures or 0) < FAILURES_ALLOWED:
+    failures = await recent_failures(db, scheme.id, keys.fingerprint(_client_ip(request)))
+    if failures < FAILURES_ALLOWED:
         return None
     log.warning("sign_in.throttled")
     return refused(

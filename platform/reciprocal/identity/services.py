@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
-from reciprocal.identity.models import Membership, Role, User, UserSession, UserStatus
+from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
 from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.settings import Settings
@@ -217,3 +217,25 @@ async def revoke_sessions(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.
         .where(UserSession.tenant_id == tenant_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=_now())
     )
+
+
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def note_failed_sign_in(db: AsyncSession, tenant_id: uuid.UUID, *, reason: str, ip_hash: bytes) -> None:
+    """Audit a refused sign-in (its reason code only) and count it against its network address."""
+    record(db, tenant_id, "sign_in.refused", details={"reason": reason})
+    db.add(SignInAttempt(tenant_id=tenant_id, kind="failed", ip_hash=ip_hash))
+
+
+async def recent_failures(db: AsyncSession, tenant_id: uuid.UUID, ip_hash: bytes) -> int:
+    """Refused sign-ins from one network address in the last FAILURE_WINDOW."""
+    count = await db.scalar(
+        select(func.count()).where(
+            SignInAttempt.tenant_id == tenant_id,
+            SignInAttempt.kind == "failed",
+            SignInAttempt.ip_hash == ip_hash,
+            SignInAttempt.at > _now() - FAILURE_WINDOW,
+        )
+    )
+    return count or 0
