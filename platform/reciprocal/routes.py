@@ -8,8 +8,8 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from reciprocal.criteria import controllers as criteria
-from reciprocal.identity import admin_controllers as admin
 from reciprocal.identity import controllers as identity
+from reciprocal.identity.admin import controllers as admin
 from reciprocal.ledger import controllers as ledger
 from reciprocal.offers import controllers as offers
 from reciprocal.operations import controllers as operations
