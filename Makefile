@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets clean
+.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ check: lint typecheck test ## Lint, types and every test: keep it green
 
 assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.json (needs npm)
 	bash web/build-assets.sh
+
+bench: install ## Page latency at fixed arrival rates on a throwaway database (~5 min; not in `make test`)
+	$(BIN)/python bench/run.py
 
 clean: ## Remove the virtualenv, tool cache and local databases
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

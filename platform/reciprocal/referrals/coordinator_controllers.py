@@ -249,13 +249,13 @@ async def _referral_page(
     problem: str | None = None,
     status_code: int = 200,
 ) -> Template:
+    # Every time the page shows the referral, the reading is audited, this one included in the count of
+    # reads; a referral that is not found rolls the record back with the 404.
+    referrals.record_view(db, actor, referral_id)
     try:
         view = await coordination.referral_for_coordinator(db, actor, referral_id)
     except referrals.ReferralNotFound:
         raise NotFoundException from None
-    # Every time the page shows the referral, the reading is audited: after the timeline is read, so the
-    # timeline shows earlier views, not this one.
-    referrals.record_view(db, actor, view.referral.id)
     return Template(
         "coordinator/referral.html.j2",
         context={

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -172,7 +172,10 @@ class ReferralView:
     risk_assessor: str | None
     offer: Offer | None
     timeline: list[TimelineEvent]
-    """Every audit event about the referral, newest first."""
+    """What happened to the referral, newest first: every audit event except reads."""
+    reads: int
+    """How often the referral has been read (each read is in the audit trail, not the timeline)."""
+    last_read: TimelineEvent | None
 
 
 async def referral_for_coordinator(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> ReferralView:
@@ -199,12 +202,13 @@ async def referral_for_coordinator(db: AsyncSession, actor: Actor, referral_id: 
         risk_assessor=assessor,
         offer=await live_offer(db, referral),
         timeline=await timeline(db, referral),
+        **await _reads(db, referral),
     )
 
 
-async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
-    """Every audit event about `referral`, newest first, with who did it: name, role and organisation."""
-    rows = await db.execute(
+def _events(referral: Referral) -> Select[Any]:
+    """Audit events about `referral` with who acted: name, role and organisation; newest first."""
+    return (
         select(
             AuditEvent.action,
             AuditEvent.occurred_at,
@@ -225,7 +229,29 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
         )
         .order_by(AuditEvent.occurred_at.desc())
     )
+
+
+async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
+    """What happened to `referral`, newest first. Reads are left out: a referral read a thousand times
+    would otherwise carry a thousand lines, and every read makes another."""
+    rows = await db.execute(_events(referral).where(AuditEvent.action != VIEWED))
     return [TimelineEvent(*row) for row in rows]
+
+
+async def _reads(db: AsyncSession, referral: Referral) -> dict[str, Any]:
+    count = await db.scalar(
+        select(func.count()).where(
+            AuditEvent.tenant_id == referral.tenant_id,
+            AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id == referral.id,
+            AuditEvent.action == VIEWED,
+        )
+    )
+    last = (await db.execute(_events(referral).where(AuditEvent.action == VIEWED).limit(1))).first()
+    return {"reads": count or 0, "last_read": TimelineEvent(*last) if last else None}
+
+
+VIEWED = "referral.viewed"
 
 
 # The next batch.
