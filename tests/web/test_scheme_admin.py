@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from reciprocal.audit.models import AuditEvent
+from reciprocal.dates import govuk_datetime
 from reciprocal.db.engine import Database
-from reciprocal.identity.admin.users import govuk_datetime
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserSession, UserStatus
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE

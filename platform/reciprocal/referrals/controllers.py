@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
+from reciprocal.dates import UK_TIME
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
@@ -72,7 +73,6 @@ from reciprocal.referrals.services import (
 )
 from reciprocal.referrals.workflow import State, TransitionRefused
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.templating import UK_TIME
 
 OFFICER = allow(Role.nominating_officer)
 

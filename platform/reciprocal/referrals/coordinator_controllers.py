@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.dates import UK_TIME
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
@@ -25,7 +26,6 @@ from reciprocal.referrals import services as referrals
 from reciprocal.referrals.rules import identifiers_in
 from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.templating import UK_TIME
 
 COORDINATOR = allow(Role.coordinator)
 

@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Any
 
 from reciprocal.criteria.schemas import Criteria
+from reciprocal.dates import UK_TIME
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES
 from reciprocal.offers.services import REFUSAL_REASONS
 from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.referrals.workflow import WORDS, State
-from reciprocal.web.templating import UK_TIME, govuk_date
 
 
 @dataclass(frozen=True)
@@ -111,19 +111,6 @@ def state_words(state: State) -> str:
     """'Awaiting landlord approval': the state as a tag's words."""
     words = WORDS[state]
     return words[:1].upper() + words[1:]
-
-
-def govuk_datetime(value: datetime) -> str:
-    """'5 March 2026 at 2:30pm', the GOV.UK style, on the UK's clock."""
-    local = value.astimezone(UK_TIME)
-    if (local.hour, local.minute) == (12, 0):
-        time = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        time = "midnight"
-    else:
-        minutes = f":{local.minute:02d}" if local.minute else ""
-        time = f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
-    return f"{govuk_date(local)} at {time}"
 
 
 def days_since(since: datetime | None, today: date) -> int | None:

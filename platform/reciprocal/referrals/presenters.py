@@ -11,12 +11,12 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from reciprocal.criteria.schemas import Criteria, RiskType
+from reciprocal.dates import govuk_date
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import Problem, ReferralAnswers
 from reciprocal.referrals.schemas import ANOTHER_TENANCY, MONITORING
 from reciprocal.referrals.services import ReferralChoices
 from reciprocal.referrals.workflow import WORDS, State
-from reciprocal.web.templating import govuk_date
 
 EDITABLE = (State.draft, State.returned)
 """States in which the nominating officer may change the answers (and then submit them)."""

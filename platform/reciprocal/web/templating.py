@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-UK_TIME = ZoneInfo("Europe/London")
-
-
-def govuk_date(value: date | datetime | None) -> str:
-    """'5 March 2026', the GOV.UK style for dates, on the UK's clock."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(UK_TIME)
-    return f"{value.day} {value:%B %Y}"
+from reciprocal.dates import govuk_date, govuk_datetime
 
 
 def template_environment(templates_dir: Path) -> Environment:
@@ -35,6 +24,7 @@ def template_environment(templates_dir: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["govuk_date"] = govuk_date
+    env.filters["govuk_datetime"] = govuk_datetime
     return env
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.dates import govuk_datetime
 from reciprocal.identity.admin.common import Invalid, audit
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserStatus
 from reciprocal.identity.services import (
@@ -26,7 +27,6 @@ from reciprocal.identity.services import (
     revoke_sessions,
 )
 from reciprocal.partners.models import Organisation, OrganisationKind
-from reciprocal.web.templating import UK_TIME, govuk_date
 
 log = structlog.get_logger(__name__)
 
@@ -101,19 +101,6 @@ class Invited:
     user_id: uuid.UUID
     created: bool
     """True for a new user; False when roles were added to an existing one."""
-
-
-def govuk_datetime(value: datetime) -> str:
-    """'5 March 2026 at 2:30pm', the GOV.UK style, on the UK's clock."""
-    local = value.astimezone(UK_TIME)
-    if (local.hour, local.minute) == (12, 0):
-        time = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        time = "midnight"
-    else:
-        minutes = f":{local.minute:02d}" if local.minute else ""
-        time = f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
-    return f"{govuk_date(local)} at {time}"
 
 
 # Access helpers: an id of another scheme, or of nothing, is the same 404.
