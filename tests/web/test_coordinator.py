@@ -18,6 +18,7 @@ from integration.test_referral_journeys import KEYS, World
 from people import actor as make_actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.services import current_criteria
+from reciprocal.dates import UK_TIME
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
@@ -30,7 +31,6 @@ from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import REPO_ROOT, Settings
 from reciprocal.tenancy.config import read_scheme_folder
-from reciprocal.web.templating import UK_TIME
 from support import session_token, visible_text
 
 Client = AsyncTestClient[Litestar]

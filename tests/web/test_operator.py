@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient, create_test_client
 from sqlalchemy import select, update
 
 from reciprocal.app import create_app
+from reciprocal.dates import govuk_date
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User, UserStatus
 from reciprocal.identity.services import SESSION_COOKIE
@@ -26,7 +27,6 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import REPO_ROOT
 from reciprocal.tenancy.config import read_scheme_folder
-from reciprocal.web.templating import govuk_date
 from smtp_server import Inbox, smtp_server
 from support import DatabaseUnderTest, add_member, make_settings, session_token, visible_text
 
