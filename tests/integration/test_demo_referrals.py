@@ -15,11 +15,12 @@ from reciprocal.demo import DemoScheme, load_demo, read_demo_file
 from reciprocal.demo_referrals import demo_actor, load_demo_referrals
 from reciprocal.identity.models import Membership, Role, User
 from reciprocal.identity.secrets import Keys
+from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances
 from reciprocal.offers.models import Offer, OfferState, RiskAssessment
 from reciprocal.referrals.models import Referral
-from reciprocal.referrals.rules import ReferralAnswers, identifiers_in
+from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import REPO_ROOT, Settings

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from reciprocal.referrals.rules import ReferralAnswers, check, identifiers_in
+from reciprocal.kernel.text import identifiers_in
+from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.settings import REPO_ROOT
 from reciprocal.tenancy.config import read_scheme_folder
 

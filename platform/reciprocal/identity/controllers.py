@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated, Any
 
@@ -28,13 +27,12 @@ from reciprocal.identity.services import (
     recent_failures,
     start_session,
 )
+from reciprocal.kernel.text import is_email_address
 from reciprocal.mail.services import Mailer
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 
 log = structlog.get_logger(__name__)
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SignInForm(msgspec.Struct):
@@ -45,14 +43,17 @@ class LinkForm(msgspec.Struct):
     token: str = ""
 
 
-def scheme_url(request: Request[Any, Any, Any], settings: Settings, scheme: Scheme) -> str:
-    """The scheme's absolute address, for links that leave the service (provider callbacks, emails)."""
-    base = settings.base_url or str(request.base_url)
-    return f"{base.rstrip('/')}/s/{scheme.slug}/"
+def scheme_url(settings: Settings, scheme: Scheme) -> str:
+    """The scheme's absolute address, for links that leave the service (provider callbacks, emails).
+
+    NOTE: from the configured base URL only, never the request's Host header, which whoever sends the
+    request chooses: a sign-in link or callback pointing at their host would hand them the token or code.
+    """
+    return f"{settings.require_base_url()}/s/{scheme.slug}/"
 
 
-def callback_url(request: Request[Any, Any, Any], settings: Settings, scheme: Scheme, provider_id: uuid.UUID) -> str:
-    return f"{scheme_url(request, settings, scheme)}sign-in/oidc/{provider_id}/callback"
+def callback_url(settings: Settings, scheme: Scheme, provider_id: uuid.UUID) -> str:
+    return f"{scheme_url(settings, scheme)}sign-in/oidc/{provider_id}/callback"
 
 
 def signed_in(scheme: Scheme, token: str, settings: Settings) -> Response[Any]:
@@ -100,7 +101,7 @@ async def sign_in(
     email = normalise_email(data.email)
     if not email:
         error = "Enter your work email address"
-    elif not EMAIL.match(email) or len(email) > 320:
+    elif not is_email_address(email):
         error = "Enter an email address in the correct format, like name@council.gov.uk"
     else:
         error = ""
@@ -118,7 +119,7 @@ async def sign_in(
                 scheme.id,
                 provider,
                 keys,
-                redirect_uri=callback_url(request, settings, scheme, provider.id),
+                redirect_uri=callback_url(settings, scheme, provider.id),
                 login_hint=email,
             )
         except oidc.SignInRefused as refusal:
@@ -152,7 +153,7 @@ async def sign_in(
         settings,
         mailer,
         client_ip=_client_ip(request),
-        link_base=f"{scheme_url(request, settings, scheme)}sign-in/link/",
+        link_base=f"{scheme_url(settings, scheme)}sign-in/link/",
     )
     if outcome is links.LinkRequest.too_many_from_network:
         return refused(
@@ -193,7 +194,7 @@ async def oidc_callback(
             code=code,
             state=oauth_state,
             browser_state=request.cookies.get(oidc.FLOW_COOKIE),
-            redirect_uri=callback_url(request, settings, scheme, provider_id),
+            redirect_uri=callback_url(settings, scheme, provider_id),
         )
     except oidc.SignInRefused as refusal:
         async with database.tenant_session(scheme.id) as db, db.begin():
@@ -317,7 +318,7 @@ async def sign_out(
                 provider,
                 keys,
                 id_token=ended.id_token,
-                post_logout_redirect_uri=scheme_url(request, settings, scheme),
+                post_logout_redirect_uri=scheme_url(settings, scheme),
             )
             target = url or target
     response: Response[Any] = Redirect(target, status_code=303)

@@ -18,6 +18,7 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.ledger.services import (
     Balance,
     EntryNotFound,
@@ -27,7 +28,6 @@ from reciprocal.ledger.services import (
     partners_over_cap,
     statement,
 )
-from reciprocal.referrals.rules import identifiers_in
 from reciprocal.tenancy.models import Scheme
 
 LEDGER = allow(Role.coordinator, Role.named_lead)
@@ -133,13 +133,18 @@ async def correct_entry(
 ) -> Response[Any]:
     """Reverse one entry with the coordinator's reason: the original stays, a reversing entry is added."""
     reason = data.reason.strip()
-    if not reason:
-        error = "Enter why the entry is wrong"
-        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, error=error)
-    found = identifiers_in(reason)
-    if found:
-        error = f"Remove {' and '.join(found)}: partners read this reason on their statements"
-        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, error=error)
+    error = (
+        "Enter why the entry is wrong"
+        if not reason
+        else text_problem(
+            reason,
+            limit=NOTE_LIMIT,
+            too_long=f"Keep the reason to {NOTE_LIMIT} characters or fewer",
+            identifying="partners read this reason on their statements",
+        )
+    )
+    if error:
+        return await _correction_page(db, scheme, ledger_entry_id, reason=reason[:NOTE_LIMIT], error=error)
     try:
         async with db.begin_nested():
             reversing = await correct(db, actor, ledger_entry_id, reason=reason)

@@ -20,9 +20,9 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.offers import queries
 from reciprocal.offers.services import Property, make_offer, record_risk_assessment
-from reciprocal.referrals.rules import identifiers_in
 from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act, record_view
 from reciprocal.referrals.workflow import Action, TransitionRefused
 from reciprocal.tenancy.models import Scheme
@@ -142,8 +142,14 @@ def _decision_errors(data: DecisionForm) -> Errors:
             errors["reason"] = "Select why you are declining the referral"
         elif data.reason == "other" and not data.details.strip():
             errors["details"] = "Say why you are declining the referral"
-        if len(data.details) > 1000:
-            errors["details"] = "Keep the details to 1000 characters or fewer"
+        problem = text_problem(
+            data.details,
+            limit=1000,
+            too_long="Keep the details to 1000 characters or fewer",
+            identifying="the details must not identify anyone",
+        )
+        if problem:
+            errors["details"] = problem
     return errors
 
 
@@ -390,10 +396,14 @@ def _assessment_errors(data: AssessmentForm) -> Errors:
         errors["outcome"] = "Select whether you identified a risk in the offered area"
     elif data.outcome == "risk" and not data.notes.strip():
         errors["notes"] = "Describe the risk you identified"
-    if len(data.notes) > 2000:
-        errors["notes"] = "Keep the notes to 2000 characters or fewer"
-    elif found := identifiers_in(data.notes):
-        errors["notes"] = f"Remove {' and '.join(found)}: the notes must not identify anyone"
+    problem = text_problem(
+        data.notes,
+        limit=NOTE_LIMIT,
+        too_long=f"Keep the notes to {NOTE_LIMIT} characters or fewer",
+        identifying="the notes must not identify anyone",
+    )
+    if problem:
+        errors["notes"] = problem
     return errors
 
 

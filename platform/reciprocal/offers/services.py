@@ -15,11 +15,11 @@ from reciprocal.criteria.services import criteria_at
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.services import post_move
 from reciprocal.offers.models import Move, Offer, OfferState, RiskAssessment
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import Referral
-from reciprocal.referrals.rules import identifiers_in
 from reciprocal.referrals.services import (
     InvalidReferral,
     StaleReferral,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -23,6 +22,7 @@ from reciprocal.identity.access import ALLOW, PUBLIC, PUBLIC_RULE
 from reciprocal.identity.links import LINK_LIFETIME_MINUTES, LinkRequest
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import normalise_email
+from reciprocal.kernel.text import is_email_address
 from reciprocal.mail.services import Mailer
 from reciprocal.operations import services
 from reciprocal.operations.services import SignedInOperator
@@ -41,7 +41,6 @@ OPERATOR_RULE = "operator"
 OPERATOR: dict[str, Any] = {ALLOW: OPERATOR_RULE}
 """`opt` for a page only a signed-in operator may use."""
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 STATE_LABELS = {state: workflow.WORDS[state].removeprefix("a ").capitalize() for state in workflow.State}
 """A referral state as a row label: `Draft`, `Awaiting landlord approval`, `Under offer`."""
@@ -138,7 +137,7 @@ async def sign_in(
     email = normalise_email(data.email)
     if not email:
         error = "Enter your email address"
-    elif not EMAIL.match(email) or len(email) > 320:
+    elif not is_email_address(email):
         error = "Enter an email address in the correct format, like name@example.com"
     else:
         error = ""
@@ -148,7 +147,8 @@ async def sign_in(
             context={"email": data.email[:320], "errors": {"email": error}},
             status_code=400,
         )
-    base = (settings.base_url or str(request.base_url)).rstrip("/")
+    # NOTE: the configured address, never the request's Host: whoever sends the request chooses that.
+    base = settings.require_base_url()
     outcome = await services.request_link(
         db, email, keys, mailer, client_ip=_client_ip(request), link_base=f"{base}{OPERATOR_PATH}sign-in/link/"
     )

@@ -19,11 +19,11 @@ from reciprocal.dates import UK_TIME
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.offers import services as offers
 from reciprocal.referrals import coordinator_presenters as words
 from reciprocal.referrals import coordinator_services as coordination
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.rules import identifiers_in
 from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
 from reciprocal.tenancy.models import Scheme
 
@@ -98,12 +98,18 @@ class FormErrors(Exception):
 
 def _message(text: str, field_id: str, missing: str) -> str:
     """A required message to the nominating officer, which must not identify the applicant."""
-    if not text.strip():
+    text = text.strip()
+    if not text:
         raise FormErrors({field_id: missing})
-    found = identifiers_in(text)
-    if found:
-        raise FormErrors({field_id: f"Remove {' and '.join(found)}: messages must not identify the applicant"})
-    return text.strip()
+    problem = text_problem(
+        text,
+        limit=NOTE_LIMIT,
+        too_long=f"Keep the message to {NOTE_LIMIT} characters or fewer",
+        identifying="messages must not identify the applicant",
+    )
+    if problem:
+        raise FormErrors({field_id: problem})
+    return text
 
 
 async def _return(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:

@@ -5,29 +5,11 @@ Every problem names the field it belongs to, so the page can show it next to tha
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 
 from reciprocal.criteria.schemas import Criteria
-
-# NOTE: deliberately broad: a false alarm costs the officer a rewording; a missed identifier may cost
-# the applicant their safety.
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-_PHONE = re.compile(r"(?:(?:\+|00)\s?44\s?|\b0)(?:\d[\s-]?){9,10}\b")
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
-
-
-def identifiers_in(text: str) -> list[str]:
-    """Kinds of identifying detail found in `text`: 'an email address', 'a phone number', 'a postcode'."""
-    found = []
-    if _EMAIL.search(text):
-        found.append("an email address")
-    if _PHONE.search(text):
-        found.append("a phone number")
-    if _POSTCODE.search(text):
-        found.append("a postcode")
-    return found
+from reciprocal.kernel.text import identifiers_in
 
 
 @dataclass(frozen=True)

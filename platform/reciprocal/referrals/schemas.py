@@ -15,7 +15,8 @@ from typing import Any
 import msgspec
 
 from reciprocal.criteria.schemas import Criteria
-from reciprocal.referrals.rules import ReferralAnswers, identifiers_in
+from reciprocal.kernel.text import text_problem
+from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralChoices
 
 YES = "yes"
@@ -25,6 +26,7 @@ ANOTHER_TENANCY = "another"
 """A tenancy the scheme does not list: kept, and refused with the scheme's own list at submission."""
 TEXT_LIMIT = 2000
 CASE_REFERENCE_LIMIT = 100
+AGES_LIMIT = 100
 
 TEXT_NAMES = {
     "pets": "Pets",
@@ -110,11 +112,14 @@ def _choice(value: str, choices: list[Any]) -> uuid.UUID | None:
 def _free_text(name: str, value: str, errors: dict[str, str]) -> str:
     """Free text as typed, refused when too long or when it could identify the applicant."""
     text = value.strip()
-    found = identifiers_in(text)
-    if found:
-        errors[name] = f"Remove {' and '.join(found)}: the referral must not identify the applicant"
-    elif len(text) > TEXT_LIMIT:
-        errors[name] = f"{TEXT_NAMES[name]} must be {TEXT_LIMIT} characters or fewer"
+    problem = text_problem(
+        text,
+        limit=TEXT_LIMIT,
+        too_long=f"{TEXT_NAMES[name]} must be {TEXT_LIMIT} characters or fewer",
+        identifying="the referral must not identify the applicant",
+    )
+    if problem:
+        errors[name] = problem
     return text
 
 
@@ -194,8 +199,10 @@ class HouseholdForm(msgspec.Struct):
             errors["adults"] = "Enter the number of adults as a whole number, like 2"
         else:
             changes["adults"] = int(adults)
-        ages = [part for part in _AGES_SPLIT.split(self.children_ages.strip()) if part]
-        if all(_WHOLE.match(age) for age in ages):
+        ages = [part for part in _AGES_SPLIT.split(self.children_ages.strip()[: AGES_LIMIT + 1]) if part]
+        if len(self.children_ages.strip()) > AGES_LIMIT:
+            errors["children_ages"] = f"Children's ages must be {AGES_LIMIT} characters or fewer"
+        elif all(_WHOLE.match(age) for age in ages):
             changes["children_ages"] = tuple(int(age) for age in ages)
         else:
             errors["children_ages"] = "Enter ages as whole numbers, separated by commas, like 3, 7"

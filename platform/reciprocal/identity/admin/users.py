@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +25,11 @@ from reciprocal.identity.services import (
     normalise_email,
     revoke_sessions,
 )
+from reciprocal.kernel.text import is_email_address
 from reciprocal.partners.models import Organisation, OrganisationKind
 
 log = structlog.get_logger(__name__)
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _KIND_PHRASES = {
     OrganisationKind.council: "a council",
@@ -166,7 +165,7 @@ async def invite(db: AsyncSession, actor: Actor, form: InviteForm) -> Invited:
     name = " ".join(form.name.split())
     if not email:
         errors["email"] = "Enter their work email address"
-    elif not EMAIL.match(email) or len(email) > 320:
+    elif not is_email_address(email):
         errors["email"] = "Enter an email address in the correct format, like name@example.org"
     if not name:
         errors["name"] = "Enter their full name"

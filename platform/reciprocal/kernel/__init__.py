@@ -1,0 +1,1 @@
+"""Shared pieces every domain and portal may use; the kernel imports no domain."""
