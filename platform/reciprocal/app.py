@@ -21,6 +21,10 @@ from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.security import SecurityHeadersMiddleware
 from reciprocal.web.templating import template_config
 
+MAX_BODY_BYTES = 128 * 1024
+"""The largest request body: the longest form (the criteria editor, or four 2,000-character answers sent
+as the browser encodes them) is a fraction of this."""
+
 
 def create_app(settings: Settings | None = None, *, database_url: str | URL | None = None) -> Litestar:
     """Build the service. `database_url` overrides the settings' (the CLI passes the embedded one)."""
@@ -62,6 +66,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         ),
         # Sign-in emails queued by requests that have committed are sent before the process ends.
         on_shutdown=[wait_for_sending, db.dispose],
+        # NOTE: every form is a few kilobytes; a larger body is refused before anything parses it.
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=None,
         # Logging is ours (reciprocal.observability): Litestar must not install its own handlers.
         logging_config=None,

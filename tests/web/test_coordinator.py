@@ -318,6 +318,10 @@ async def test_withdrawing_needs_a_reason(client: Client, world: World, settings
     assert refused.status_code == 400
     assert "Enter why the referral is withdrawn" in visible_text(refused.text)
     assert '<details class="govuk-details" open' in refused.text
+    too_long = await take(client, referral.id, "withdraw", note="a" * 20_000)
+    assert too_long.status_code == 400
+    assert "Keep the message to 2000 characters or fewer" in visible_text(too_long.text)
+    assert await state_of(world, referral.id) == State.submitted
     done = await take(client, referral.id, "withdraw", note="The applicant no longer wants to move")
     assert done.status_code == 303
     assert await state_of(world, referral.id) == State.withdrawn

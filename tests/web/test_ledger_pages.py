@@ -122,6 +122,7 @@ async def test_a_correction_needs_a_reason_and_reverses_the_entry(
     for reason, message in (
         ("   ", "Enter why the entry is wrong"),
         ("Recorded for 07700 900123", "Remove a phone number"),
+        ("a" * 20_000, "Keep the reason to 2000 characters or fewer"),
     ):
         refused = await post(client, url, {"reason": reason})
         assert refused.status_code == 400

@@ -535,3 +535,29 @@ async def test_home_says_how_long_a_referral_has_circulated(
     assert "Circulating to housing partners: 1" in home
     assert "SS-4471 Circulated today" in home
     assert "Circulating to housing partners" in visible_text((await client.get(base)).text)
+
+
+async def test_an_answer_past_its_limit_is_refused_before_it_is_searched(
+    client: Client, db: Database, settings: Settings
+) -> None:
+    await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
+    officer = Officer(client, "pan-london")
+    base = await officer.start()
+    # 50,000 letters with no space: the old email pattern spent seconds of CPU on text like this.
+    response = await officer.answer(base, "household", {"adults": "1", "pets": "a" * 50_000})
+    assert response.status_code == 400
+    assert error_for(response.text, "pets") == "Error: Pets must be 2000 characters or fewer"
+    ages = await officer.answer(base, "household", {"adults": "1", "children_ages": "1," * 5_000})
+    assert error_for(ages.text, "children_ages") == "Error: Children's ages must be 100 characters or fewer"
+    assert "aaaa" not in (await client.get(f"{base}/household")).text  # nothing was saved
+
+
+async def test_a_body_larger_than_any_form_is_refused_unread(client: Client, db: Database, settings: Settings) -> None:
+    await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
+    officer = Officer(client, "pan-london")
+    base = await officer.start()
+    response = await officer.answer(base, "household", {"adults": "1", "pets": "a" * 1_000_000})
+    assert response.status_code == 413
+    assert "What you sent is too long" in visible_text(response.text)
+    assert "Traceback" not in response.text
+    assert (await client.get("/healthz")).status_code == 200

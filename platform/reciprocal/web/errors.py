@@ -26,6 +26,7 @@ TITLES = {
     403: "You cannot do that",
     404: "Page not found",
     405: "You cannot do that",
+    413: "What you sent is too long",
     503: "Sorry, the service is unavailable",
     500: "Sorry, there is a problem with the service",
 }
