@@ -46,6 +46,8 @@ def make_settings(**overrides: object) -> Settings:
         "statement_timeout_ms": 2000,
         "pool_size": 2,
         "secret_key": "test-secret-key-that-is-long-enough-for-hkdf",
+        # Where the test clients send their requests (AsyncTestClient's base_url): the one allowed host.
+        "base_url": "https://127.0.0.1",
         # Tests that send mail point this at their own SMTP server; nothing listens here.
         "smtp_host": "127.0.0.1",
         "smtp_port": 9,

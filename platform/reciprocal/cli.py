@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -225,8 +226,8 @@ def operator_disable(ctx: click.Context, email: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web application. Without DATABASE_URL, on the embedded PostgreSQL, migrated."""
-    settings = _settings(ctx)
-    _serve(settings, host=host, port=port, migrate_first=settings.database_url is None)
+    settings = _listening(_settings(ctx), host, port)
+    _serve(settings, migrate_first=settings.database_url is None)
 
 
 @main.command()
@@ -241,7 +242,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
     from reciprocal import demo as demo_setup
     from reciprocal.identity.secrets import Keys
 
-    settings = Settings.from_env(demo=True)
+    settings = _listening(Settings.from_env(demo=True), host, port)
     configure_logging(settings)
     # NOTE: demo only. The local provider speaks plain HTTP on loopback, which authlib (the provider's and
     # ours) refuses unless this is set; it is never set for `serve`.
@@ -269,15 +270,25 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     asyncio.run(prepare())
     with demo_setup.local_provider(settings.demo_oidc_port, schemes):
-        app_url = f"http://{host or settings.host}:{port or settings.port}"
-        click.echo(demo_setup.describe(schemes, app_url=app_url, issuer=issuer), err=True)
-        _serve(settings, host=host, port=port, migrate_first=False)
+        click.echo(demo_setup.describe(schemes, app_url=settings.require_base_url(), issuer=issuer), err=True)
+        _serve(settings, migrate_first=False)
 
 
-def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_first: bool) -> None:
+def _listening(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """`settings` with --host and --port applied: demo mode's links point where it listens."""
+    return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+
+
+def _serve(settings: Settings, *, migrate_first: bool) -> None:
     import uvicorn
 
     from reciprocal.app import create_app
+
+    try:
+        # Before the database is touched: a service that cannot build its links says so first.
+        settings.require_base_url()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
 
     async def prepare() -> URL:
         owner, app_url = await database_urls(settings)
@@ -287,7 +298,13 @@ def _serve(settings: Settings, *, host: str | None, port: int | None, migrate_fi
 
     app_url = asyncio.run(prepare())
     app = create_app(settings, database_url=app_url)
-    host = host or settings.host
-    port = port or settings.port
-    click.echo(f"Reciprocal is serving at http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True, server_header=False)
+    click.echo(f"Reciprocal is serving at http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The checkout: templates, static files and tenant folders are read from here."""
@@ -38,6 +40,52 @@ def _bool(name: str, *, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _check_base_url(url: str) -> None:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        usable = False
+    else:
+        usable = (
+            parts.scheme in {"http", "https"}
+            and bool(parts.hostname)
+            and parts.username is None
+            and parts.path in {"", "/"}
+            and not parts.query
+            and not parts.fragment
+        )
+    if not usable:
+        # NOTE: the value is repeated only when it cannot carry a password (user:password@host).
+        got = "" if "@" in url else f", got {url!r}"
+        raise SettingsError(
+            "RECIPROCAL_BASE_URL must be the service's public address alone, like https://reciprocal.example "
+            f"(http or https, no path, query or user){got}"
+        )
+
+
+_HOST_NAME = re.compile(r"(\*\.)?[a-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+"""A Host header's value: a name or address, a port where it is not the scheme's default; `*.` for subdomains."""
+
+
+def _check_host(name: str) -> None:
+    if not _HOST_NAME.fullmatch(name):
+        raise SettingsError(
+            "RECIPROCAL_ALLOWED_HOSTS must list host names as the Host header carries them, like "
+            f"reciprocal.example or reciprocal.example:8443 or *.reciprocal.example, got {name!r}"
+        )
+
+
+def _authority(host: str, port: int | None, scheme: str) -> str:
+    """`host[:port]` as a browser sends it in the Host header: no port when it is the scheme's default."""
+    host = f"[{host}]" if ":" in host else host
+    return host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
+
+
+WILDCARD_ADDRESSES = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names for "every interface", compared only
+"""HOST values that mean every interface: no browser is sent there, so demo links use loopback instead."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str | None = None
@@ -63,7 +111,12 @@ class Settings:
     previous_secret_keys: tuple[str, ...] = ()
     """Keys being rotated out: still decrypt what they encrypted."""
     base_url: str | None = None
-    """The service's public address, e.g. https://reciprocal.example; None: taken from each request."""
+    """The service's public address, e.g. https://reciprocal.example: emailed links and provider callbacks
+    point there and nowhere else, never at a request's Host header. Required outside demo mode; demo mode
+    without it uses http://HOST:PORT."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Further host names requests may be for, beside the base URL's (and, in demo mode, loopback): a request
+    for any other is refused with 400, except /healthz and /readyz, which load balancers probe by address."""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     smtp_host: str | None = None
@@ -80,6 +133,12 @@ class Settings:
     templates_dir: Path = REPO_ROOT / "web" / "templates"
     static_dir: Path = REPO_ROOT / "web" / "static"
     tenants_dir: Path = REPO_ROOT / "tenants"
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            _check_base_url(self.base_url)
+        for name in self.allowed_hosts:
+            _check_host(name)
 
     @property
     def migration_url(self) -> str | None:
@@ -104,6 +163,28 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def require_base_url(self) -> str:
+        """The public address, without a trailing slash: the only origin of links that leave the service."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        if not self.demo:
+            raise SettingsError(
+                "RECIPROCAL_BASE_URL must be set to the service's public address, like https://reciprocal.example: "
+                "sign-in links and identity providers' callbacks point there"
+            )
+        host = "127.0.0.1" if self.host in WILDCARD_ADDRESSES else self.host
+        return f"http://{_authority(host, self.port, 'http')}"
+
+    def request_hosts(self) -> tuple[str, ...]:
+        """Every Host header a request may carry: the base URL's, RECIPROCAL_ALLOWED_HOSTS and, in demo, loopback."""
+        base = urlsplit(self.require_base_url())
+        names = [_authority(base.hostname or "", base.port, base.scheme), *self.allowed_hosts]
+        if self.demo:
+            # `make demo` is opened by address or by name, on PORT, with no configuration.
+            local = ["127.0.0.1", "localhost", *([] if self.host in WILDCARD_ADDRESSES else [self.host.lower()])]
+            names += [_authority(name, self.port, "http") for name in local]
+        return tuple(dict.fromkeys(names))
 
     @classmethod
     def from_env(cls, *, demo: bool | None = None, **overrides: object) -> Settings:
@@ -132,7 +213,12 @@ class Settings:
                 "previous_secret_keys": tuple(
                     k for k in os.environ.get("RECIPROCAL_PREVIOUS_SECRET_KEYS", "").split(",") if k
                 ),
-                "base_url": os.environ.get("RECIPROCAL_BASE_URL") or None,
+                "base_url": os.environ.get("RECIPROCAL_BASE_URL", "").strip() or None,
+                "allowed_hosts": tuple(
+                    name.strip().lower()
+                    for name in os.environ.get("RECIPROCAL_ALLOWED_HOSTS", "").split(",")
+                    if name.strip()
+                ),
                 "session_idle_minutes": _int("RECIPROCAL_SESSION_IDLE_MINUTES", 30),
                 "session_absolute_hours": _int("RECIPROCAL_SESSION_ABSOLUTE_HOURS", 10),
                 "smtp_host": os.environ.get("SMTP_HOST") or None,

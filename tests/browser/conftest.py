@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,6 +12,9 @@ import pytest
 import uvicorn
 from litestar import Litestar
 from playwright.async_api import Browser, async_playwright
+
+from reciprocal.settings import Settings
+from support import make_settings
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,19 +39,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def live_server(app: Litestar) -> Iterator[str]:
-    """The app on a free loopback port, in a thread with its own event loop."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+def listener() -> Iterator[socket.socket]:
+    """A free loopback port, bound before the app is built: the app's base URL names it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock
+
+
+@pytest.fixture
+def live_url(listener: socket.socket) -> str:
+    """Where the browser finds the app, and so the base URL its links and provider callbacks use."""
+    return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.fixture
+def settings(live_url: str) -> Settings:
+    return make_settings(base_url=live_url)
+
+
+@pytest.fixture
+def live_server(app: Litestar, listener: socket.socket, live_url: str) -> Iterator[str]:
+    """The app on `listener`, in a thread with its own event loop."""
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
             raise RuntimeError("the test server did not start")
         threading.Event().wait(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    yield live_url
     server.should_exit = True
     thread.join(timeout=10)
 

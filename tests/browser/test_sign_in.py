@@ -26,10 +26,10 @@ NAMED_LEAD = "priya.shah@camden.example"
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(live_url: str) -> Settings:
     # NOTE: the live server is plain http on loopback: outside demo mode its cookies are Secure and the
     # browser would never send them back.
-    return make_settings(demo=True)
+    return make_settings(demo=True, base_url=live_url)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -37,7 +37,6 @@ async def organisations_page(
 @get("/admin/organisations/{organisation_id:uuid}/sign-in", opt=ADMIN)
 async def provider_page(
     organisation_id: FromPath[uuid.UUID],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -48,14 +47,13 @@ async def provider_page(
     form = providers.ProviderForm(
         issuer=current.issuer, client_id=current.client_id, email_domains=current.email_domains
     )
-    return _provider_form(request, scheme, settings, current, form, {}, done=done if done in PROVIDER_DONE else None)
+    return _provider_form(scheme, settings, current, form, {}, done=done if done in PROVIDER_DONE else None)
 
 
 @post("/admin/organisations/{organisation_id:uuid}/sign-in", opt=ADMIN, status_code=200)
 async def configure_provider(
     organisation_id: FromPath[uuid.UUID],
     data: URLEncodedBody[providers.ProviderForm],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -66,12 +64,11 @@ async def configure_provider(
         await providers.configure_provider(db, actor, organisation_id, data, keys)
     except common.Invalid as invalid:
         current = await providers.provider_settings(db, actor, organisation_id)
-        return _provider_form(request, scheme, settings, current, data, invalid.errors, status_code=400)
+        return _provider_form(scheme, settings, current, data, invalid.errors, status_code=400)
     return Redirect(f"/s/{scheme.slug}/admin/organisations/{organisation_id}/sign-in?done=saved", status_code=303)
 
 
 def _provider_form(
-    request: Request[Any, Any, Any],
     scheme: Scheme,
     settings: Settings,
     current: providers.ProviderSettings,
@@ -92,8 +89,8 @@ def _provider_form(
             "errors": errors,
             "done": done,
             # What the organisation's IT registers with their provider for this service.
-            "redirect_uri": callback_url(request, settings, scheme, current.provider_id) if current.provider_id else "",
-            "logout_redirect_uri": scheme_url(request, settings, scheme),
+            "redirect_uri": callback_url(settings, scheme, current.provider_id) if current.provider_id else "",
+            "logout_redirect_uri": scheme_url(settings, scheme),
         },
         status_code=status_code,
     )

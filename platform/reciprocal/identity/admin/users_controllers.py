@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -28,8 +28,8 @@ USER_DONE = {"invited", "added", "removed", "suspended", "reinstated"}
 """Outcomes a page may announce after a redirect: the query names one, never free text."""
 
 
-def _sign_in_address(request: Request[Any, Any, Any], settings: Settings, scheme: Scheme) -> str:
-    return f"{scheme_url(request, settings, scheme)}sign-in"
+def _sign_in_address(settings: Settings, scheme: Scheme) -> str:
+    return f"{scheme_url(settings, scheme)}sign-in"
 
 
 @get("/admin/users", opt=ADMIN)
@@ -41,7 +41,6 @@ async def users_page(
 
 @get("/admin/users/invite", opt=ADMIN)
 async def invite_page(
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -53,13 +52,12 @@ async def invite_page(
     if user is not None:
         existing = await users.get_user(db, actor, user, for_update=False)
         form = users.InviteForm(email=existing.email, name=existing.display_name)
-    return await _invite_form(request, db, scheme, actor, settings, form, {})
+    return await _invite_form(db, scheme, actor, settings, form, {})
 
 
 @post("/admin/users/invite", opt=ADMIN, status_code=200)
 async def invite_user(
     data: URLEncodedBody[users.InviteForm],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -68,13 +66,12 @@ async def invite_user(
     try:
         invited = await users.invite(db, actor, data)
     except common.Invalid as invalid:
-        return await _invite_form(request, db, scheme, actor, settings, data, invalid.errors, status_code=400)
+        return await _invite_form(db, scheme, actor, settings, data, invalid.errors, status_code=400)
     done = "invited" if invited.created else "added"
     return Redirect(f"/s/{scheme.slug}/admin/users/{invited.user_id}?done={done}", status_code=303)
 
 
 async def _invite_form(
-    request: Request[Any, Any, Any],
     db: AsyncSession,
     scheme: Scheme,
     actor: Actor,
@@ -93,7 +90,7 @@ async def _invite_form(
             "errors": errors,
             "organisations": await common.list_organisations(db, actor),
             "role_choices": ROLE_CHOICES,
-            "sign_in_address": _sign_in_address(request, settings, scheme),
+            "sign_in_address": _sign_in_address(settings, scheme),
         },
         status_code=status_code,
     )
@@ -102,18 +99,16 @@ async def _invite_form(
 @get("/admin/users/{user_id:uuid}", opt=ADMIN)
 async def user_page(
     user_id: FromPath[uuid.UUID],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
     done: FromQuery[str | None] = None,
 ) -> Template:
-    return await _user_page(request, db, scheme, actor, settings, user_id, done=done if done in USER_DONE else None)
+    return await _user_page(db, scheme, actor, settings, user_id, done=done if done in USER_DONE else None)
 
 
 async def _user_page(
-    request: Request[Any, Any, Any],
     db: AsyncSession,
     scheme: Scheme,
     actor: Actor,
@@ -131,7 +126,7 @@ async def _user_page(
             "is_self": user_id == actor.user_id,
             "done": done,
             "errors": errors or {},
-            "sign_in_address": _sign_in_address(request, settings, scheme),
+            "sign_in_address": _sign_in_address(settings, scheme),
         },
         status_code=400 if errors else 200,
     )
@@ -141,7 +136,6 @@ async def _user_page(
 async def remove_membership(
     user_id: FromPath[uuid.UUID],
     data: URLEncodedBody[users.MembershipForm],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -150,14 +144,13 @@ async def remove_membership(
     try:
         await users.remove_membership(db, actor, user_id, data)
     except common.Invalid as invalid:
-        return await _user_page(request, db, scheme, actor, settings, user_id, errors=invalid.errors)
+        return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
     return Redirect(f"/s/{scheme.slug}/admin/users/{user_id}?done=removed", status_code=303)
 
 
 @post("/admin/users/{user_id:uuid}/suspend", opt=ADMIN, status_code=200)
 async def suspend_user(
     user_id: FromPath[uuid.UUID],
-    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
@@ -166,7 +159,7 @@ async def suspend_user(
     try:
         await users.suspend(db, actor, user_id)
     except common.Invalid as invalid:
-        return await _user_page(request, db, scheme, actor, settings, user_id, errors=invalid.errors)
+        return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
     return Redirect(f"/s/{scheme.slug}/admin/users/{user_id}?done=suspended", status_code=303)
 
 
