@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, Index, Integer, SmallInteger, Text, Uuid
+from sqlalchemy import CheckConstraint, Index, Integer, SmallInteger, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reciprocal.db.base import Base, TenantOwned, new_id
 from reciprocal.referrals.models import _fk
+
+ONE_REVERSAL = "uq_ledger_entries_one_reversal"
+"""An entry is reversed at most once: the database refuses a second reversal, whatever races the
+application loses."""
 
 
 class LedgerEntry(TenantOwned, Base):
@@ -19,6 +23,7 @@ class LedgerEntry(TenantOwned, Base):
         _fk(["move_id"], "moves"),
         _fk(["reverses_id"], "ledger_entries"),
         Index("ix_ledger_entries_partner", "tenant_id", "partner_id", "bedrooms"),
+        Index(ONE_REVERSAL, "tenant_id", "reverses_id", unique=True, postgresql_where=text("reverses_id is not null")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

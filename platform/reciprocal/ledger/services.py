@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
-from reciprocal.ledger.models import LedgerEntry
+from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
 from reciprocal.ledger.rules import Entry, entries_for_move
 from reciprocal.offers.models import Move
 from reciprocal.partners.models import Organisation
@@ -43,8 +45,30 @@ def post_move(
     db.add_all(_rows(tenant_id, entries, move_id=move_id, reason="move"))
 
 
+async def lock_accounts(
+    db: AsyncSession, tenant_id: uuid.UUID, partner_ids: Iterable[uuid.UUID], *, to_change: bool
+) -> None:
+    """Lock partners' accounts until the transaction ends: `to_change` to write to them (a move, a
+    correction), otherwise to decide on their balances (a hold at submission).
+
+    NOTE: a partner's account is its organisation row. Ledger entries themselves cannot be locked: the
+    application role may only insert and read them, and SELECT ... FOR UPDATE needs UPDATE privilege.
+    Rows are locked in id order, so two transactions locking the same partners never deadlock.
+    """
+    query = (
+        select(Organisation.id)
+        .where(Organisation.tenant_id == tenant_id, Organisation.id.in_(set(partner_ids)))
+        .order_by(Organisation.id)
+    )
+    # FOR NO KEY UPDATE / FOR SHARE: neither blocks the foreign key checks of rows referring to the partner.
+    await db.execute(query.with_for_update(key_share=True) if to_change else query.with_for_update(read=True))
+
+
 class EntryNotFound(Exception):
     pass
+
+
+ALREADY_CORRECTED = "This entry has already been corrected"
 
 
 async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason: str) -> list[LedgerEntry]:
@@ -63,16 +87,21 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     together = (
         list(
             await db.scalars(
-                select(LedgerEntry).where(
+                select(LedgerEntry)
+                .where(
                     LedgerEntry.tenant_id == actor.tenant_id,
                     LedgerEntry.move_id == original.move_id,
                     LedgerEntry.reverses_id.is_(None),
                 )
+                .order_by(LedgerEntry.id)
             )
         )
         if original.move_id is not None and original.reverses_id is None
         else [original]
     )
+    # Concurrent corrections of these entries wait here, one after the other; each then reads the
+    # reversals committed meanwhile (a new snapshot per statement), so only the first reverses anything.
+    await lock_accounts(db, actor.tenant_id, [e.partner_id for e in together], to_change=True)
     reversed_already = set(
         await db.scalars(
             select(LedgerEntry.reverses_id).where(
@@ -82,7 +111,7 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
         )
     )
     if reversed_already:
-        raise ValueError("This entry has already been corrected")
+        raise ValueError(ALREADY_CORRECTED)
     rows = [
         LedgerEntry(
             tenant_id=actor.tenant_id,
@@ -97,7 +126,12 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
         for e in together
     ]
     db.add_all(rows)
-    await db.flush()
+    try:
+        await db.flush()
+    except IntegrityError as refused:
+        if getattr(refused.orig.__cause__, "constraint_name", None) == ONE_REVERSAL:
+            raise ValueError(ALREADY_CORRECTED) from None
+        raise
     record(db, actor.tenant_id, "ledger.corrected", actor=actor, subject_type="ledger_entry", subject_id=original.id)
     return rows
 
