@@ -61,8 +61,9 @@ against the next page."""
 SETTLE_LIMIT_S = 20.0
 
 
-def app_settings() -> Settings:
-    return Settings(demo=True, secret_key=SECRET_KEY, log_level="WARNING")
+def app_settings(port: int = 8000) -> Settings:
+    """Demo settings; `port` is where the app listens, so its own address is an allowed host."""
+    return Settings(demo=True, port=port, secret_key=SECRET_KEY, log_level="WARNING")
 
 
 # --- the app: a child process, so the app and the load generator do not share one interpreter ------------
@@ -74,7 +75,8 @@ def serve(fd: int, database_url: str) -> None:
 
     from reciprocal.app import create_app
 
-    app = create_app(app_settings(), database_url=database_url)
+    listener = socket.socket(fileno=fd)
+    app = create_app(app_settings(listener.getsockname()[1]), database_url=database_url)
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", server_header=False))
 
     def watch_parent() -> None:
@@ -82,7 +84,7 @@ def serve(fd: int, database_url: str) -> None:
         server.should_exit = True
 
     threading.Thread(target=watch_parent, daemon=True).start()
-    server.run(sockets=[socket.socket(fileno=fd)])
+    server.run(sockets=[listener])
 
 
 class AppProcess:

@@ -18,6 +18,7 @@ from reciprocal.observability import RequestLogMiddleware, configure_logging
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
 from reciprocal.web.errors import EXCEPTION_HANDLERS
+from reciprocal.web.hosts import allowed_hosts
 from reciprocal.web.security import SecurityHeadersMiddleware
 from reciprocal.web.templating import template_config
 
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         raise SettingsError("DATABASE_URL is not set: use `reciprocal serve`, which starts an embedded database")
     configure_logging(settings)
     keys = Keys(settings.require_secret_key(), settings.previous_secret_keys)
+    # Requests for any other host are refused (400): links are built from the base URL, never the Host.
+    hosts = settings.request_hosts()
     mailer = mailer_from_settings(settings)
     db = Database(url, settings)
     app = Litestar(
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         template_config=template_config(settings.templates_dir),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[allowed_hosts(hosts)],
         # What handlers need from the service itself, as named dependencies rather than state lookups.
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),

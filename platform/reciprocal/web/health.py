@@ -11,15 +11,19 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import current_revision, head_revision
 from reciprocal.web.errors import DATABASE_UNAVAILABLE
+from reciprocal.web.hosts import ANY_HOST
+
+PROBE = {ANY_HOST: True}
+"""Answered whatever the Host: load balancers and orchestrators probe by address, and neither builds a link."""
 
 
-@get("/healthz", sync_to_thread=False, include_in_schema=False)
+@get("/healthz", sync_to_thread=False, include_in_schema=False, opt=PROBE)
 def healthz() -> dict[str, str]:
     """The process is alive and answering."""
     return {"status": "ok"}
 
 
-@get("/readyz", include_in_schema=False)
+@get("/readyz", include_in_schema=False, opt=PROBE)
 async def readyz(state: State) -> Response[dict[str, Any]]:
     """Ready for traffic: the database answers and its schema is the one this code expects."""
     db: Database = state.db
