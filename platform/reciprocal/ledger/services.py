@@ -129,7 +129,8 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     try:
         await db.flush()
     except IntegrityError as refused:
-        if getattr(refused.orig.__cause__, "constraint_name", None) == ONE_REVERSAL:
+        # asyncpg's own error, beneath the driver adapter's, names the constraint.
+        if getattr(getattr(refused.orig, "__cause__", None), "constraint_name", None) == ONE_REVERSAL:
             raise ValueError(ALREADY_CORRECTED) from None
         raise
     record(db, actor.tenant_id, "ledger.corrected", actor=actor, subject_type="ledger_entry", subject_id=original.id)
