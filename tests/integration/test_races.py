@@ -5,17 +5,26 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from integration.test_referral_journeys import World
+from integration.test_referral_journeys import KEYS, World
+from people import organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.ledger import services as ledger
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances, correct
+from reciprocal.offers import services as offers
+from reciprocal.referrals import services as referrals
+from reciprocal.referrals.models import Referral
+from reciprocal.referrals.workflow import State
 
 TIMES = 10
 
@@ -87,3 +96,118 @@ async def test_without_the_lock_the_database_still_refuses_a_second_reversal(
 
     with pytest.raises(IntegrityError, match="uq_ledger_entries_one_reversal"):
         await world.run(reverse_again)
+
+
+# Holds: a referral is put on hold at submission when its landlord owes the pot more than the cap, and
+# released by the move that brings the landlord back under it. Each test keeps one transaction open
+# while the other starts, so the interleaving that lost a release is the one that runs.
+
+
+async def blocked_or_done(db: Database, task: asyncio.Task[Any]) -> None:
+    """Wait until `task` waits for a lock another transaction holds, or has finished without waiting."""
+    for _ in range(300):
+        if task.done():
+            return
+        async with db.session() as session:
+            waiting = await session.scalar(
+                text(
+                    "select count(*) from pg_stat_activity"
+                    " where datname = current_database() and wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second transaction neither waited nor finished")
+
+
+async def camden_owing(world: World, properties: int) -> None:
+    """Camden's tenants housed by Islington `properties` times: Camden owes the pot that many. All are
+    submitted before the first moves, so none is held on the way."""
+    circulating = [await world.circulating(world.domestic_abuse()) for _ in range(properties)]
+    for referral in circulating:
+        await world.run(
+            offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
+        )
+        for step in (offers.arrange_viewing, offers.accept):
+            referral = await world.referral(referral.id)
+            await world.run(step, world.coordinator, referral.id, version=referral.version)
+        await world.run(recording_move(world, await world.referral(referral.id)))
+
+
+async def moving_to_camden(world: World) -> Referral:
+    """An Islington tenant who has accepted Camden's offer: recording the move makes Camden owe one less."""
+    answers = replace(
+        world.domestic_abuse(),
+        current_landlord_id=await organisation_id(world.db, world.scheme.id, "islington-council"),
+        current_area_id=world.islington_area,
+        risk_area_ids=frozenset({world.islington_area}),
+        safe_area_ids=frozenset({world.camden_area, world.brent_area, world.hackney, world.lewisham, world.southwark}),
+    )
+    referral = await world.circulating(answers, approver=world.islington)
+    camden_flat = replace(world.islington_flat(), area_id=world.camden_area)
+    await world.run(offers.make_offer, world.camden, KEYS, referral.id, camden_flat, version=referral.version)
+    for step in (offers.arrange_viewing, offers.accept):
+        referral = await world.referral(referral.id)
+        await world.run(step, world.coordinator, referral.id, version=referral.version)
+    return await world.referral(referral.id)
+
+
+async def camden_draft(world: World) -> Referral:
+    draft = await world.run(referrals.start_referral, world.officer)
+    return await world.run(referrals.save_draft, world.officer, draft.id, world.domestic_abuse(), version=draft.version)
+
+
+Work = Callable[[AsyncSession], Awaitable[object]]
+
+
+def recording_move(world: World, referral: Referral) -> Work:
+    async def work(session: AsyncSession) -> object:
+        return await offers.record_move(
+            session, world.coordinator, referral.id, moved_on=date(2026, 12, 1), bedrooms=2, version=referral.version
+        )
+
+    return work
+
+
+def submitting(world: World, draft: Referral) -> Work:
+    async def work(session: AsyncSession) -> object:
+        return await referrals.submit(session, world.officer, world.scheme, draft.id, version=draft.version)
+
+    return work
+
+
+async def first_then(world: World, first: Work, then: Work) -> None:
+    """`first` in a transaction kept open until `then`, in its own, waits for it (or finishes without)."""
+    async with world.db.tenant_session(world.scheme.id) as session, session.begin():
+        await first(session)
+        second = asyncio.create_task(world.run(then))
+        await blocked_or_done(world.db, second)
+    await second
+
+
+async def test_a_hold_made_while_the_landlord_reciprocates_is_released_by_that_move(world: World) -> None:
+    await camden_owing(world, 4)  # the cap is 3
+    reciprocating = await moving_to_camden(world)
+    draft = await camden_draft(world)
+    await first_then(world, submitting(world, draft), recording_move(world, reciprocating))
+    assert (await world.referral(draft.id)).state == State.submitted  # put on hold, then released
+
+
+async def test_a_submission_while_the_landlord_reciprocates_reads_the_new_balance(world: World) -> None:
+    await camden_owing(world, 4)
+    reciprocating = await moving_to_camden(world)
+    draft = await camden_draft(world)
+    await first_then(world, recording_move(world, reciprocating), submitting(world, draft))
+    assert (await world.referral(draft.id)).state == State.submitted  # never held
+
+
+async def test_two_moves_at_once_that_together_bring_the_landlord_under_the_cap_release_its_holds(
+    world: World,
+) -> None:
+    await camden_owing(world, 5)
+    held = await world.submitted(world.domestic_abuse())
+    assert held.state == State.on_hold
+    one, other = await moving_to_camden(world), await moving_to_camden(world)
+    await first_then(world, recording_move(world, one), recording_move(world, other))
+    assert (await world.referral(held.id)).state == State.submitted

@@ -16,7 +16,7 @@ from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import identifiers_in
-from reciprocal.ledger.services import post_move
+from reciprocal.ledger.services import lock_accounts, post_move
 from reciprocal.offers.models import Move, Offer, OfferState, RiskAssessment
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import Referral
@@ -268,6 +268,9 @@ async def record_move(
     )
     db.add(move)
     await db.flush()
+    # Both landlords' balances change: a hold being decided for either's tenant commits first, or waits
+    # for this move and reads the new balance (referrals.services.submit).
+    await lock_accounts(db, referral.tenant_id, [move.receiving_id, move.sending_id], to_change=True)
     post_move(
         db,
         referral.tenant_id,

@@ -16,7 +16,7 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
-from reciprocal.ledger.services import partners_over_cap
+from reciprocal.ledger.services import lock_accounts, partners_over_cap
 from reciprocal.offers.models import LIVE_OFFER_STATES, Offer, OfferState
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
@@ -232,6 +232,10 @@ async def submit(db: AsyncSession, actor: Actor, scheme: Scheme, referral_id: uu
     problems = check(await answers_of(db, referral), published.criteria, scheme.area_term)
     if problems:
         raise InvalidReferral(problems)
+    # The landlord's account is locked for the hold decision below, before the scheme's reference counter
+    # is: a move changing the balance waits until this submission commits, then releases its hold if it
+    # should (offers.services.record_move); a submission during a move waits and reads the new balance.
+    await lock_accounts(db, scheme.id, filter(None, [referral.current_landlord_id]), to_change=False)
     now = _now()
     if referral.reference is None:
         referral.reference = await _next_reference(db, scheme, now)
@@ -310,7 +314,10 @@ async def release_holds(db: AsyncSession, scheme_id: uuid.UUID, criteria: Criter
     over = await partners_over_cap(db, scheme_id, criteria.partner_debt_cap)
     held = list(
         await db.scalars(
-            select(Referral).where(Referral.tenant_id == scheme_id, Referral.state == State.on_hold).with_for_update()
+            select(Referral)
+            .where(Referral.tenant_id == scheme_id, Referral.state == State.on_hold)
+            .order_by(Referral.id)  # one order for every locker, so two releases never deadlock
+            .with_for_update()
         )
     )
     released = []
