@@ -24,7 +24,7 @@ from reciprocal.ledger.services import balances, correct
 from reciprocal.offers import services as offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
-from reciprocal.referrals.workflow import State
+from reciprocal.referrals.workflow import Action, State
 
 TIMES = 10
 
@@ -211,3 +211,19 @@ async def test_two_moves_at_once_that_together_bring_the_landlord_under_the_cap_
     one, other = await moving_to_camden(world), await moving_to_camden(world)
     await first_then(world, recording_move(world, one), recording_move(world, other))
     assert (await world.referral(held.id)).state == State.submitted
+
+
+# Referrals: every change locks the referral and checks the version the form was drawn from.
+
+
+async def test_a_referral_read_before_it_is_locked_is_checked_as_it_is_once_locked(world: World) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    referral = await world.run(
+        referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
+    )
+    async with world.db.tenant_session(world.scheme.id) as session, session.begin():
+        shown = await referrals.get_referral(session, world.camden, referral.id, for_update=False)
+        await world.run(referrals.act, world.camden, referral.id, Action.approve, version=referral.version)
+        with pytest.raises(referrals.StaleReferral):
+            await referrals.act(session, world.camden, referral.id, Action.decline, version=shown.version, note="No")
+        assert shown.state == State.approved

@@ -90,7 +90,10 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *
         Referral.tenant_id == actor.tenant_id, Referral.id == referral_id, _visible_to(actor)
     )
     if for_update:
-        query = query.with_for_update()
+        # NOTE: populate_existing: if this transaction read the referral before, the locked row must
+        # replace what it read then. Otherwise the checks after the lock see the state and version from
+        # before a concurrent change committed, and the flush fails on the stale version (a 500).
+        query = query.with_for_update().execution_options(populate_existing=True)
     referral = await db.scalar(query)
     if referral is None:
         raise ReferralNotFound
