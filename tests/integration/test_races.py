@@ -227,3 +227,34 @@ async def test_a_referral_read_before_it_is_locked_is_checked_as_it_is_once_lock
         with pytest.raises(referrals.StaleReferral):
             await referrals.act(session, world.camden, referral.id, Action.decline, version=shown.version, note="No")
         assert shown.state == State.approved
+
+
+async def test_two_batches_released_at_once_circulate_each_referral_once(world: World) -> None:
+    approved = []
+    for _ in range(3):
+        referral = await world.submitted(world.domestic_abuse())
+        referral = await world.run(
+            referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
+        )
+        approved.append(
+            await world.run(referrals.act, world.camden, referral.id, Action.approve, version=referral.version)
+        )
+    batches = await asyncio.gather(*(world.run(referrals.circulate_batch, world.coordinator) for _ in range(TIMES)))
+    assert sorted(len(batch) for batch in batches) == [0] * (TIMES - 1) + [3]
+    for referral in approved:
+        assert (await world.referral(referral.id)).state == State.circulating
+
+
+async def test_a_move_recorded_twice_at_once_is_recorded_once(world: World) -> None:
+    referral = await moving_to_camden(world)
+
+    async def recorded() -> str:
+        try:
+            await world.run(recording_move(world, referral))
+        except referrals.StaleReferral:
+            return "stale"
+        return "moved"
+
+    assert Counter(await asyncio.gather(*(recorded() for _ in range(TIMES)))) == {"moved": 1, "stale": TIMES - 1}
+    async with world.db.tenant_session(world.scheme.id) as session:
+        assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == 2
