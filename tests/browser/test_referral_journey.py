@@ -22,10 +22,10 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Locato
 from test_public_pages import SERIOUS
 
 from reciprocal.app import create_app
-from reciprocal.dates import UK_TIME
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.settings import Settings
 from support import DatabaseUnderTest, add_member, make_settings, session_token
 

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from integration.test_referral_journeys import KEYS, World
 from reciprocal.audit.models import AuditEvent
-from reciprocal.dates import UK_TIME
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.offers import services as offers
 from reciprocal.offers.models import Move, Offer

@@ -18,10 +18,10 @@ from integration.test_referral_journeys import KEYS, World
 from people import actor as make_actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.services import current_criteria
-from reciprocal.dates import UK_TIME
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.offers import services as offers
 from reciprocal.referrals import services as referrals

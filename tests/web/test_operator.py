@@ -14,11 +14,11 @@ from litestar.testing import AsyncTestClient, create_test_client
 from sqlalchemy import select, update
 
 from reciprocal.app import create_app
-from reciprocal.dates import govuk_date
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import head_revision
 from reciprocal.identity.models import Role, User, UserStatus
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.kernel.dates import govuk_date
 from reciprocal.mail.services import wait_for_sending
 from reciprocal.operations import services as operations
 from reciprocal.operations.controllers import OPERATOR_COOKIE, admit_operator

@@ -14,11 +14,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from reciprocal.audit.models import AuditEvent
-from reciprocal.dates import govuk_datetime
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserSession, UserStatus
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.kernel.dates import govuk_datetime
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme

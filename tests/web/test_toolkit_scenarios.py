@@ -17,10 +17,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from people import actor
-from reciprocal.dates import UK_TIME, govuk_date
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.kernel.dates import UK_TIME, govuk_date
 from reciprocal.settings import Settings
 from support import visible_text
 from web.test_coordinator import act_as

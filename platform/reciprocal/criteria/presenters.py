@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reciprocal.criteria.schemas import Criteria, RiskType
+from reciprocal.kernel.words import plural
 
 Cell = dict[str, str]
 """A cell as GOV.UK Frontend's table macro takes it: {"text": ...}."""
@@ -16,10 +17,6 @@ class RulesTable:
     """'Rule', then each risk type's label."""
     rows: list[list[Cell]]
     """Each rule in words, then 'Yes', 'No' or a number per risk type."""
-
-
-def _plural(word: str, count: int) -> str:
-    return word if count == 1 else f"{word}s"
 
 
 def rules_table(criteria: Criteria, area_term: str) -> RulesTable:
@@ -43,7 +40,7 @@ def rules_table(criteria: Criteria, area_term: str) -> RulesTable:
         return "Yes" if flag else "No"
 
     safe_rule = (
-        f"Name at least {one_minimum} safe {_plural(area_term, one_minimum)}"
+        f"Name at least {one_minimum} safe {plural(area_term, one_minimum)}"
         if one_minimum
         else f"Name safe {area_term}s"
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from reciprocal.kernel import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -15,10 +17,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -39,7 +37,7 @@ class TenantOwned:
 
     @declared_attr
     def created_at(cls) -> Mapped[datetime]:
-        return mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now(), sort_order=90)
+        return mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now(), sort_order=90)
 
 
 def new_id() -> uuid.UUID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar, Protocol
 
 import structlog
@@ -17,6 +17,7 @@ from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, SignInAttempt, SignInLink, User, UserStatus
 from reciprocal.identity.secrets import Keys, new_token, token_hash
 from reciprocal.identity.services import normalise_email
+from reciprocal.kernel import clock
 from reciprocal.mail.services import Mailer, Message, send_on_commit
 from reciprocal.settings import Settings
 
@@ -35,10 +36,6 @@ class LinkRequest(enum.Enum):
     """The answer for every address, known or not, and for one asked too often: nothing to tell apart."""
     too_many_from_network = "too_many_from_network"
     """Too many requests from one network address: say so (it reveals nothing about any address)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class AttemptTable(Protocol):
@@ -105,7 +102,7 @@ async def request_link(
     email = normalise_email(email)
     email_hash = keys.fingerprint(email)
     ip_hash = keys.fingerprint(client_ip)
-    now = _now()
+    now = clock.now()
     throttled = await link_throttle(
         db, SignInAttempt, email_hash, ip_hash, now=now, where=(SignInAttempt.tenant_id == tenant_id,)
     )
@@ -157,7 +154,7 @@ def _link_message(to: str, scheme_name: str, link: str) -> Message:
 
 async def redeem(db: AsyncSession, tenant_id: uuid.UUID, token: str) -> User | None:
     """The member a live, unused link belongs to, marking it used; None if expired, used or unknown."""
-    now = _now()
+    now = clock.now()
     # NOTE: one UPDATE ... WHERE used_at IS NULL: of two concurrent redeems, the second waits for the
     # first to commit, finds the link used and matches nothing. Never a read, then a write.
     used = (

@@ -20,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+from reciprocal.db.base import Base, TenantOwned, new_id
+from reciprocal.kernel import clock
 
 
 class Role(enum.StrEnum):
@@ -115,7 +116,7 @@ class UserSession(TenantOwned, Base):
     """The role the person is acting in: one of their memberships, switchable."""
     method: Mapped[str] = mapped_column(String(20))
     """How they signed in: `oidc` or `link`."""
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     """Absolute end, however active the session is."""
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -169,4 +170,4 @@ class SignInAttempt(TenantOwned, Base):
     """`link` (a link was asked for) or `failed` (a sign-in was refused)."""
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     ip_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
+from reciprocal.kernel import clock
 from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.settings import Settings
 
@@ -74,10 +75,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[Acting]:
     rows = await db.execute(
         select(Membership.organisation_id, Organisation.name, Membership.role)
@@ -112,7 +109,7 @@ async def start_session(
         return None
     first = acting[0]
     token = new_token()
-    now = _now()
+    now = clock.now()
     db.add(
         UserSession(
             tenant_id=tenant_id,
@@ -136,7 +133,7 @@ async def start_session(
 
 async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, settings: Settings) -> Actor | None:
     """The person a session cookie belongs to, if the session is live and the person may still act."""
-    now = _now()
+    now = clock.now()
     row = (
         await db.execute(
             select(UserSession, User, Organisation)
@@ -205,7 +202,7 @@ async def end_session(db: AsyncSession, tenant_id: uuid.UUID, token: str) -> Use
     )
     if user_session is None:
         return None
-    user_session.revoked_at = _now()
+    user_session.revoked_at = clock.now()
     record(db, tenant_id, "sign_out", subject_type="user", subject_id=user_session.user_id)
     return user_session
 
@@ -215,7 +212,7 @@ async def revoke_sessions(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.
     await db.execute(
         update(UserSession)
         .where(UserSession.tenant_id == tenant_id, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=clock.now())
     )
 
 
@@ -235,7 +232,7 @@ async def recent_failures(db: AsyncSession, tenant_id: uuid.UUID, ip_hash: bytes
             SignInAttempt.tenant_id == tenant_id,
             SignInAttempt.kind == "failed",
             SignInAttempt.ip_hash == ip_hash,
-            SignInAttempt.at > _now() - FAILURE_WINDOW,
+            SignInAttempt.at > clock.now() - FAILURE_WINDOW,
         )
     )
     return count or 0

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Enum, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+from reciprocal.db.base import Base, TenantOwned, new_id
+from reciprocal.kernel import clock
 from reciprocal.referrals.models import _fk
 
 
@@ -72,7 +73,7 @@ class RiskAssessment(TenantOwned, Base):
     assessor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     risk_identified: Mapped[bool]
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Move(TenantOwned, Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
 from reciprocal.offers.models import Offer, OfferState, RiskAssessment
 from reciprocal.offers.services import Contact, officer_contact
@@ -44,10 +45,6 @@ OFFER_STAGES = {
     OfferState.viewing: "Viewing being arranged",
     OfferState.accepted: "Accepted: the move is to be confirmed",
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- what a referral shows a partner ----------------------------------------------------------------------
@@ -318,7 +315,7 @@ class ApprovalReferral:
 
     @property
     def days_waiting(self) -> int | None:
-        return (_now() - self.waiting_since).days if self.waiting_since else None
+        return (clock.now() - self.waiting_since).days if self.waiting_since else None
 
 
 def _waiting_since() -> ColumnElement[datetime]:
@@ -399,7 +396,7 @@ class Waiting:
 
     @property
     def days(self) -> int:
-        return (_now() - self.since).days
+        return (clock.now() - self.since).days
 
 
 async def approvals_waiting(db: AsyncSession, actor: Actor) -> list[Waiting]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
 import structlog
@@ -19,6 +19,7 @@ from reciprocal.identity.links import LINK_LIFETIME_MINUTES, LinkRequest, link_t
 from reciprocal.identity.models import User, UserStatus
 from reciprocal.identity.secrets import Keys, new_token, token_hash
 from reciprocal.identity.services import TOUCH_EVERY, normalise_email
+from reciprocal.kernel import clock
 from reciprocal.mail.services import Mailer, Message, send_on_commit
 from reciprocal.offers.models import Move
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
@@ -33,10 +34,6 @@ log = structlog.get_logger(__name__)
 
 SERVICE_NAME = "Reciprocal operations"
 """What operators' pages and emails call this part of the service."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- operators -------------------------------------------------------------------------------------------
@@ -70,7 +67,7 @@ async def disable_operator(db: AsyncSession, email: str) -> bool:
     await db.execute(
         update(OperatorSession)
         .where(OperatorSession.operator_id == operator.id, OperatorSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=clock.now())
     )
     log.info("operator.disabled", operator=str(operator.id))
     return True
@@ -96,7 +93,7 @@ async def request_link(
     email = normalise_email(email)
     email_hash = keys.fingerprint(email)
     ip_hash = keys.fingerprint(client_ip)
-    now = _now()
+    now = clock.now()
     throttled = await link_throttle(db, OperatorSignInAttempt, email_hash, ip_hash, now=now, where=())
     # Every request counts, refused ones too: asking faster does not reset the window.
     db.add(OperatorSignInAttempt(kind="link", email_hash=email_hash, ip_hash=ip_hash, at=now))
@@ -136,7 +133,7 @@ def _link_message(to: str, link: str) -> Message:
 
 async def redeem(db: AsyncSession, token: str) -> Operator | None:
     """The operator a live, unused link belongs to, marking it used; None if expired, used or unknown."""
-    now = _now()
+    now = clock.now()
     # NOTE: one UPDATE ... WHERE used_at IS NULL, as for a scheme's links: of two concurrent redeems,
     # the second finds the link used.
     used = (
@@ -174,7 +171,7 @@ class SignedInOperator:
 async def start_session(db: AsyncSession, operator: Operator, settings: Settings) -> str:
     """Sign `operator` in; returns the new session's cookie token (only its hash is stored)."""
     token = new_token()
-    now = _now()
+    now = clock.now()
     db.add(
         OperatorSession(
             token_hash=token_hash(token),
@@ -190,7 +187,7 @@ async def start_session(db: AsyncSession, operator: Operator, settings: Settings
 
 async def find_operator(db: AsyncSession, token: str, settings: Settings) -> SignedInOperator | None:
     """The operator a session cookie belongs to, if the session is live and the operator not disabled."""
-    now = _now()
+    now = clock.now()
     row = (
         await db.execute(
             select(OperatorSession, Operator)
@@ -221,7 +218,7 @@ async def end_session(db: AsyncSession, token: str) -> None:
     await db.execute(
         update(OperatorSession)
         .where(OperatorSession.token_hash == token_hash(token), OperatorSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=clock.now())
     )
 
 

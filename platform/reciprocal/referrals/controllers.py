@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
-from reciprocal.dates import UK_TIME
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.offers.services import OfferForOfficer, offer_for_officer
 from reciprocal.referrals import presenters as show
 from reciprocal.referrals.models import Referral

@@ -15,10 +15,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.dates import UK_TIME
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.offers import services as offers
 from reciprocal.referrals import coordinator_presenters as words

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from reciprocal.criteria.schemas import Criteria
-from reciprocal.dates import UK_TIME
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES
+from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.words import plural
 from reciprocal.offers.services import REFUSAL_REASONS
 from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.referrals.workflow import WORDS, State
@@ -173,10 +174,6 @@ class RuleCheck:
         return not self.problems
 
 
-def _plural(word: str, count: int) -> str:
-    return word if count == 1 else f"{word}s"
-
-
 def criteria_check(answers: ReferralAnswers, criteria: Criteria, area_term: str) -> list[RuleCheck]:
     """`rules.check` against `criteria`, grouped by the rule each problem breaks, passes included.
 
@@ -200,7 +197,7 @@ def criteria_check(answers: ReferralAnswers, criteria: Criteria, area_term: str)
         rules.append((f"Name risk {areas}", ("risk_area_ids",)))
     if risk is not None and risk.name_safe_areas:
         count = risk.min_safe_areas
-        rules.append((f"Name at least {count} safe {_plural(area_term, count)}", ("safe_area_ids",)))
+        rules.append((f"Name at least {count} safe {plural(area_term, count)}", ("safe_area_ids",)))
     else:
         rules.append((f"Safe {areas}, if named, are neither at risk nor where the applicant lives", ("safe_area_ids",)))
     if risk is not None and risk.risk_assessor_required:

@@ -22,7 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+from reciprocal.db.base import Base, TenantOwned, new_id
+from reciprocal.kernel import clock
 from reciprocal.referrals.workflow import State
 
 
@@ -81,7 +82,7 @@ class Referral(TenantOwned, Base):
     """The latest word to the officer: why it was returned, found ineligible or declined."""
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     circulated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
 
 class ReferralArea(TenantOwned, Base):

@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from reciprocal.criteria.schemas import Criteria, RiskType
-from reciprocal.dates import govuk_date
+from reciprocal.kernel.dates import govuk_date
+from reciprocal.kernel.words import plural
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import Problem, ReferralAnswers
 from reciprocal.referrals.schemas import ANOTHER_TENANCY, MONITORING
@@ -69,10 +70,6 @@ _FIELD_ORDER = {name: i for i, name in enumerate(FIELD_SECTION)}
 _UNANSWERED = ReferralAnswers()
 
 
-def _plural(word: str, count: int) -> str:
-    return word if count == 1 else f"{word}s"
-
-
 def risk_of(criteria: Criteria, answers: ReferralAnswers) -> RiskType | None:
     return next((r for r in criteria.risk_types if r.key == answers.risk_type), None)
 
@@ -88,7 +85,7 @@ def risk_rules(risk: RiskType, area_term: str) -> list[str]:
     if risk.name_risk_areas:
         rules.append(f"You must name the {area_term}s where the applicant is at risk.")
     if risk.name_safe_areas:
-        rules.append(f"You must name at least {risk.min_safe_areas} safe {_plural(area_term, risk.min_safe_areas)}.")
+        rules.append(f"You must name at least {risk.min_safe_areas} safe {plural(area_term, risk.min_safe_areas)}.")
     else:
         rules.append(f"Safe {area_term}s are optional.")
     if risk.risk_assessor_required:
@@ -418,7 +415,7 @@ class HomeGroup:
 def _days(count: int) -> str:
     if count <= 0:
         return "today"
-    return f"{count} {_plural('day', count)} ago"
+    return f"{count} {plural('day', count)} ago"
 
 
 def home_groups(referrals: list[Referral], base: str, today: date) -> list[HomeGroup]:

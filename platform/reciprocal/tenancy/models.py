@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, String, Text, UniqueConstraint, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id, utcnow
+from reciprocal.db.base import Base, TenantOwned, new_id
+from reciprocal.kernel import clock
 
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -29,7 +30,7 @@ class Scheme(Base):
     """Starts every referral reference in the scheme: PL-2026-0042."""
     area_term: Mapped[str] = mapped_column(String(40), default="area")
     """What the scheme calls its areas in its own words: borough, district."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
 
 
 class Area(TenantOwned, Base):

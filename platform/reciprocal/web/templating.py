@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from reciprocal.dates import govuk_date, govuk_datetime
+from reciprocal.kernel.dates import govuk_date, govuk_datetime
 
 
 def template_environment(templates_dir: Path) -> Environment:

@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.dates import govuk_datetime
 from reciprocal.identity.admin.common import Invalid, audit
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserStatus
 from reciprocal.identity.services import (
@@ -25,6 +24,7 @@ from reciprocal.identity.services import (
     normalise_email,
     revoke_sessions,
 )
+from reciprocal.kernel.dates import govuk_datetime
 from reciprocal.kernel.text import is_email_address
 from reciprocal.partners.models import Organisation, OrganisationKind
 
