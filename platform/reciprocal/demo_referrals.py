@@ -26,8 +26,8 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor, memberships_of, normalise_email
-from reciprocal.offers import services as offers
 from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers

@@ -18,8 +18,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances
-from reciprocal.offers.models import Offer, OfferState, RiskAssessment
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State

@@ -21,7 +21,7 @@ from reciprocal.db.engine import Database
 from reciprocal.ledger import services as ledger
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances, correct
-from reciprocal.offers import services as offers
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action, State

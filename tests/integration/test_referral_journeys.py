@@ -17,10 +17,9 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances, correct
-from reciprocal.offers import services as offers
-from reciprocal.offers.models import Offer
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State, TransitionRefused
 from reciprocal.tenancy.models import Scheme

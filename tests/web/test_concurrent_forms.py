@@ -22,9 +22,9 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.offers import services as offers
-from reciprocal.offers.models import Move, Offer
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.models import Move, Offer
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import session_token, visible_text

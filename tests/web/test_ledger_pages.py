@@ -20,7 +20,7 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.offers import services as offers
+from reciprocal.referrals import offers
 from reciprocal.referrals.models import Referral
 from reciprocal.settings import Settings
 from support import session_token, visible_text

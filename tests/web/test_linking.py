@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from integration.test_referral_journeys import KEYS, World
 from reciprocal.db.engine import Database
-from reciprocal.offers import services as offers
+from reciprocal.referrals import offers
 from reciprocal.settings import Settings
 from support import visible_text
 from web.test_coordinator import act_as

@@ -20,10 +20,9 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
-from reciprocal.offers import services as offers
-from reciprocal.offers.models import Offer
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings

@@ -15,9 +15,8 @@ from people import actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
-from reciprocal.offers import services as offers
-from reciprocal.offers.models import RiskAssessment
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals import offers
+from reciprocal.referrals.models import Referral, RiskAssessment
 from reciprocal.settings import Settings
 from support import visible_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, Uuid, func
+from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, MetaData, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from reciprocal.kernel import clock
@@ -42,3 +42,8 @@ class TenantOwned:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def tenant_fk(columns: list[str], table: str, ondelete: str = "RESTRICT") -> ForeignKeyConstraint:
+    """A composite foreign key: `tenant_id` first, so no row can point into another scheme."""
+    return ForeignKeyConstraint(["tenant_id", *columns], [f"{table}.tenant_id", f"{table}.id"], ondelete=ondelete)

@@ -13,10 +13,17 @@ from reciprocal.identity.models import (
     UserSession,
 )
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.offers.models import Move, Offer, RiskAssessment
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
+from reciprocal.referrals.models import (
+    MonitoringAnswers,
+    Move,
+    Offer,
+    ReferenceCounter,
+    Referral,
+    ReferralArea,
+    RiskAssessment,
+)
 from reciprocal.tenancy.models import Area, Scheme
 
 __all__ = [

@@ -7,8 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, Index, Integer, SmallInteger, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id
-from reciprocal.referrals.models import _fk
+from reciprocal.db.base import Base, TenantOwned, new_id, tenant_fk
 
 ONE_REVERSAL = "uq_ledger_entries_one_reversal"
 """An entry is reversed at most once: the database refuses a second reversal, whatever races the
@@ -19,9 +18,9 @@ class LedgerEntry(TenantOwned, Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint("amount in (-1, 1)", name="one_property"),
-        _fk(["partner_id"], "organisations"),
-        _fk(["move_id"], "moves"),
-        _fk(["reverses_id"], "ledger_entries"),
+        tenant_fk(["partner_id"], "organisations"),
+        tenant_fk(["move_id"], "moves"),
+        tenant_fk(["reverses_id"], "ledger_entries"),
         Index("ix_ledger_entries_partner", "tenant_id", "partner_id", "bedrooms"),
         Index(ONE_REVERSAL, "tenant_id", "reverses_id", unique=True, postgresql_where=text("reverses_id is not null")),
     )

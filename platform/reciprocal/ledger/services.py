@@ -16,9 +16,8 @@ from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
 from reciprocal.ledger.rules import Entry, entries_for_move
-from reciprocal.offers.models import Move
 from reciprocal.partners.models import Organisation
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import Move, Referral
 
 
 def _rows(tenant_id: uuid.UUID, entries: list[Entry], **values: object) -> list[LedgerEntry]:

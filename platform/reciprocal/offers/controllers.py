@@ -22,7 +22,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.offers import queries
-from reciprocal.offers.services import Property, make_offer, record_risk_assessment
+from reciprocal.referrals.offers import Property, make_offer, record_risk_assessment
 from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act, record_view
 from reciprocal.referrals.workflow import Action, TransitionRefused
 from reciprocal.tenancy.models import Scheme

@@ -23,10 +23,9 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
-from reciprocal.offers.models import Offer, OfferState, RiskAssessment
-from reciprocal.offers.services import Contact, officer_contact
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import Referral, ReferralArea
+from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral, ReferralArea, RiskAssessment
+from reciprocal.referrals.offers import Contact, officer_contact
 from reciprocal.referrals.rules import Problem, check
 from reciprocal.referrals.services import CIRCULATED, ReferralNotFound, answers_of, get_referral, referral_areas
 from reciprocal.referrals.workflow import State, describe
@@ -38,7 +37,6 @@ HOME_VIEWED = "named_lead.home_viewed"
 REQUEST_APPROVAL = "referral.request_approval"
 """Audit event of the coordinator sending a referral for its landlord's approval: days waiting count from it."""
 
-LIVE = (OfferState.open, OfferState.viewing, OfferState.accepted)
 
 OFFER_STAGES = {
     OfferState.open: "Offered: the coordinator will arrange a viewing",
@@ -173,7 +171,7 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
             Offer.tenant_id == referral.tenant_id,
             Offer.referral_id == referral.id,
             Offer.organisation_id == actor.organisation_id,
-            Offer.state.in_(LIVE),
+            Offer.state.in_(LIVE_OFFER_STATES),
         )
     )
     names = await _area_names(db, actor.tenant_id, reachable | ({offer.area_id} if offer else set()))
@@ -440,7 +438,7 @@ async def open_offers(db: AsyncSession, actor: Actor) -> list[OpenOffer]:
         .where(
             Offer.tenant_id == actor.tenant_id,
             Offer.organisation_id == actor.organisation_id,
-            Offer.state.in_(LIVE),
+            Offer.state.in_(LIVE_OFFER_STATES),
         )
         .order_by(Offer.created_at)
     )

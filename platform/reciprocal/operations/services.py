@@ -21,10 +21,9 @@ from reciprocal.identity.secrets import Keys, new_token, token_hash
 from reciprocal.identity.services import TOUCH_EVERY, normalise_email
 from reciprocal.kernel import clock
 from reciprocal.mail.services import Mailer, Message, send_on_commit
-from reciprocal.offers.models import Move
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import Move, Referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme

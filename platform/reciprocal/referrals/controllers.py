@@ -23,9 +23,9 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.offers.services import OfferForOfficer, offer_for_officer
 from reciprocal.referrals import presenters as show
 from reciprocal.referrals.models import Referral
+from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.presenters import (
     AREAS,
     CASE_REFERENCE,

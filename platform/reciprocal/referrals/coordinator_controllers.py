@@ -20,9 +20,9 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
-from reciprocal.offers import services as offers
 from reciprocal.referrals import coordinator_presenters as words
 from reciprocal.referrals import coordinator_services as coordination
+from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
 from reciprocal.tenancy.models import Scheme

@@ -12,7 +12,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.words import plural
-from reciprocal.offers.services import REFUSAL_REASONS
+from reciprocal.referrals.offers import REFUSAL_REASONS
 from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.referrals.workflow import WORDS, State
 

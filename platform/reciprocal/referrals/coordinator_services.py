@@ -18,10 +18,9 @@ from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import balances, partners_over_cap
-from reciprocal.offers.models import Offer
-from reciprocal.offers.services import live_offer
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import Referral, ReferralArea
+from reciprocal.referrals.models import Offer, Referral, ReferralArea
+from reciprocal.referrals.offers import live_offer
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
 from reciprocal.referrals.workflow import State

@@ -1,14 +1,16 @@
-"""A referral: what matching needs about one applicant's household and risks, and nothing identifying."""
+"""A referral and its aggregate: what matching needs about one household, its offers, viewings, assessments, move."""
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKeyConstraint,
@@ -18,29 +20,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reciprocal.db.base import Base, TenantOwned, new_id
+from reciprocal.db.base import Base, TenantOwned, new_id, tenant_fk
 from reciprocal.kernel import clock
 from reciprocal.referrals.workflow import State
-
-
-def _fk(columns: list[str], table: str, ondelete: str = "RESTRICT") -> ForeignKeyConstraint:
-    """A composite foreign key: `tenant_id` first, so no row can point into another scheme."""
-    return ForeignKeyConstraint(["tenant_id", *columns], [f"{table}.tenant_id", f"{table}.id"], ondelete=ondelete)
 
 
 class Referral(TenantOwned, Base):
     __tablename__ = "referrals"
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference"),
-        _fk(["officer_id"], "users"),
-        _fk(["agency_id"], "organisations"),
-        _fk(["current_landlord_id"], "organisations"),
-        _fk(["current_area_id"], "areas"),
-        _fk(["risk_assessor_id"], "users"),
+        tenant_fk(["officer_id"], "users"),
+        tenant_fk(["agency_id"], "organisations"),
+        tenant_fk(["current_landlord_id"], "organisations"),
+        tenant_fk(["current_area_id"], "areas"),
+        tenant_fk(["risk_assessor_id"], "users"),
         ForeignKeyConstraint(
             ["tenant_id", "criteria_version"],
             ["criteria_versions.tenant_id", "criteria_versions.version"],
@@ -90,8 +88,8 @@ class ReferralArea(TenantOwned, Base):
 
     __tablename__ = "referral_areas"
     __table_args__ = (
-        _fk(["referral_id"], "referrals", ondelete="CASCADE"),
-        _fk(["area_id"], "areas"),
+        tenant_fk(["referral_id"], "referrals", ondelete="CASCADE"),
+        tenant_fk(["area_id"], "areas"),
         Index("ix_referral_areas_area", "tenant_id", "area_id", "kind"),
     )
 
@@ -104,7 +102,7 @@ class MonitoringAnswers(TenantOwned, Base):
     """Equality and monitoring answers: for reporting only, kept apart so no partner query can reach them."""
 
     __tablename__ = "referral_monitoring"
-    __table_args__ = (_fk(["referral_id"], "referrals", ondelete="CASCADE"),)
+    __table_args__ = (tenant_fk(["referral_id"], "referrals", ondelete="CASCADE"),)
 
     referral_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
@@ -117,3 +115,89 @@ class ReferenceCounter(TenantOwned, Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfferState(enum.StrEnum):
+    open = "open"
+    viewing = "viewing"
+    accepted = "accepted"
+    refused = "refused"
+    withdrawn = "withdrawn"
+    moved = "moved"
+
+
+LIVE_OFFER_STATES = (OfferState.open, OfferState.viewing, OfferState.accepted)
+"""An offer in one of these holds its property for the referral."""
+
+
+class Offer(TenantOwned, Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        tenant_fk(["referral_id"], "referrals"),
+        tenant_fk(["organisation_id"], "organisations"),
+        tenant_fk(["offered_by_id"], "users"),
+        tenant_fk(["area_id"], "areas"),
+        # At most one live offer per referral, whatever races the application loses.
+        Index(
+            "uq_offers_one_live_per_referral",
+            "tenant_id",
+            "referral_id",
+            unique=True,
+            postgresql_where=text("state in ('open', 'viewing', 'accepted')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    referral_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """The landlord offering the property."""
+    offered_by_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    area_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    bedrooms: Mapped[int] = mapped_column(Integer)
+    floor: Mapped[int | None] = mapped_column(Integer, default=None)
+    """0 for the ground floor; None for a house."""
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    available_from: Mapped[date] = mapped_column(Date)
+    address_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    """Revealed only to the linked nominating officer once a viewing is arranged; cleared at the move."""
+    state: Mapped[OfferState] = mapped_column(
+        Enum(OfferState, name="offer_state", native_enum=False, length=20), default=OfferState.open
+    )
+    refusal_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When the coordinator linked the nominating officer and the named lead (contacts revealed)."""
+
+
+class RiskAssessment(TenantOwned, Base):
+    __tablename__ = "risk_assessments"
+    __table_args__ = (tenant_fk(["offer_id"], "offers"), tenant_fk(["assessor_id"], "users"))
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    assessor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    risk_identified: Mapped[bool]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class Move(TenantOwned, Base):
+    """A completed move: area, landlords and bedrooms. Never where the applicant now lives."""
+
+    __tablename__ = "moves"
+    __table_args__ = (
+        tenant_fk(["referral_id"], "referrals"),
+        tenant_fk(["offer_id"], "offers"),
+        tenant_fk(["receiving_id"], "organisations"),
+        tenant_fk(["sending_id"], "organisations"),
+        tenant_fk(["area_id"], "areas"),
+        UniqueConstraint("tenant_id", "referral_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    referral_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    receiving_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    sending_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    area_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    bedrooms: Mapped[int] = mapped_column(Integer)
+    moved_on: Mapped[date] = mapped_column(Date)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,10 +16,18 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
-from reciprocal.offers.models import LIVE_OFFER_STATES, Offer, OfferState
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
-from reciprocal.referrals.models import MonitoringAnswers, ReferenceCounter, Referral, ReferralArea
+from reciprocal.referrals.models import (
+    LIVE_OFFER_STATES,
+    MonitoringAnswers,
+    Offer,
+    OfferState,
+    ReferenceCounter,
+    Referral,
+    ReferralArea,
+)
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Area, Scheme
@@ -37,10 +45,6 @@ class InvalidReferral(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
         self.problems = problems
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)
@@ -185,7 +189,7 @@ async def save_draft(
             .values(tenant_id=referral.tenant_id, referral_id=referral.id, answers=monitoring)
             .on_conflict_do_update(index_elements=["tenant_id", "referral_id"], set_={"answers": monitoring})
         )
-    referral.updated_at = _now()
+    referral.updated_at = clock.now()
     try:
         await db.flush()
     except StaleDataError:
@@ -237,22 +241,22 @@ async def submit(db: AsyncSession, actor: Actor, scheme: Scheme, referral_id: uu
         raise InvalidReferral(problems)
     # The landlord's account is locked for the hold decision below, before the scheme's reference counter
     # is: a move changing the balance waits until this submission commits, then releases its hold if it
-    # should (offers.services.record_move); a submission during a move waits and reads the new balance.
+    # should (referrals.offers.record_move); a submission during a move waits and reads the new balance.
     await lock_accounts(db, scheme.id, filter(None, [referral.current_landlord_id]), to_change=False)
-    now = _now()
+    now = clock.now()
     if referral.reference is None:
         referral.reference = await _next_reference(db, scheme, now)
         referral.criteria_version = published.version
     referral.submitted_at = now
-    _apply(db, actor, referral, step.target, step.event)
+    apply_step(db, actor, referral, step.target, step.event)
     if referral.current_landlord_id in await partners_over_cap(db, scheme.id, published.criteria.partner_debt_cap):
         hold = transition(referral.state, Action.put_on_hold, SYSTEM)
-        _apply(db, None, referral, hold.target, hold.event, reason="landlord_over_debt_cap")
+        apply_step(db, None, referral, hold.target, hold.event, reason="landlord_over_debt_cap")
     await db.flush()
     return referral
 
 
-def _apply(
+def apply_step(
     db: AsyncSession,
     actor: Actor | None,
     referral: Referral,
@@ -260,9 +264,10 @@ def _apply(
     event: str,
     **details: str,
 ) -> None:
+    """Move the referral to `target` and record the step: every state change of the aggregate goes here."""
     source = referral.state
     referral.state = target
-    referral.updated_at = _now()
+    referral.updated_at = clock.now()
     record(
         db,
         referral.tenant_id,
@@ -295,7 +300,7 @@ async def act(
     if note.strip():
         referral.note = note.strip()
     if step.target == State.circulating:
-        referral.circulated_at = _now()
+        referral.circulated_at = clock.now()
     if step.target == State.withdrawn:
         # A withdrawn referral takes no property: any live offer ends with it, and its address is forgotten.
         await db.execute(
@@ -307,7 +312,7 @@ async def act(
             )
             .values(state=OfferState.withdrawn, address_encrypted=None)
         )
-    _apply(db, actor, referral, step.target, step.event)
+    apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return referral
 
@@ -327,7 +332,7 @@ async def release_holds(db: AsyncSession, scheme_id: uuid.UUID, criteria: Criter
     for referral in held:
         if referral.current_landlord_id not in over:
             step = transition(referral.state, Action.release_hold, SYSTEM)
-            _apply(db, None, referral, step.target, step.event, reason="landlord_reciprocated")
+            apply_step(db, None, referral, step.target, step.event, reason="landlord_reciprocated")
             released.append(referral.id)
     return released
 
@@ -342,11 +347,11 @@ async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
             .with_for_update()
         )
     )
-    now = _now()
+    now = clock.now()
     for referral in approved:
         step = transition(referral.state, Action.circulate, actor.role)
         referral.circulated_at = now
-        _apply(db, actor, referral, step.target, step.event)
+        apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return approved
 

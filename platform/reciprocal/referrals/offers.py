@@ -17,13 +17,12 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.services import lock_accounts, post_move
-from reciprocal.offers.models import Move, Offer, OfferState, RiskAssessment
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import Referral
+from reciprocal.referrals.models import LIVE_OFFER_STATES, Move, Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.services import (
     InvalidReferral,
     StaleReferral,
-    _apply,
+    apply_step,
     get_referral,
     referral_areas,
     release_holds,
@@ -63,7 +62,7 @@ async def live_offer(db: AsyncSession, referral: Referral) -> Offer | None:
         select(Offer).where(
             Offer.tenant_id == referral.tenant_id,
             Offer.referral_id == referral.id,
-            Offer.state.in_([OfferState.open, OfferState.viewing, OfferState.accepted]),
+            Offer.state.in_(LIVE_OFFER_STATES),
         )
     )
 
@@ -93,7 +92,7 @@ async def make_offer(
             select(func.count()).where(
                 Offer.tenant_id == referral.tenant_id,
                 Offer.referral_id == referral.id,
-                Offer.state.in_([OfferState.refused, OfferState.open, OfferState.viewing, OfferState.accepted]),
+                Offer.state.in_([OfferState.refused, *LIVE_OFFER_STATES]),
             )
         )
         if (made or 0) >= risk.offers_cap:
@@ -111,7 +110,7 @@ async def make_offer(
         address_encrypted=keys.encrypt(offer.address.strip()),
     )
     db.add(row)
-    _apply(db, actor, referral, step.target, step.event)
+    apply_step(db, actor, referral, step.target, step.event)
     try:
         await db.flush()
     except IntegrityError:
@@ -153,7 +152,7 @@ async def _offer_for_update(db: AsyncSession, referral: Referral) -> Offer:
         .where(
             Offer.tenant_id == referral.tenant_id,
             Offer.referral_id == referral.id,
-            Offer.state.in_([OfferState.open, OfferState.viewing, OfferState.accepted]),
+            Offer.state.in_(LIVE_OFFER_STATES),
         )
         .with_for_update()
     )
@@ -171,7 +170,7 @@ async def arrange_viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID
     offer = await _offer_for_update(db, referral)
     offer.state = OfferState.viewing
     offer.linked_at = func.now()
-    _apply(db, actor, referral, step.target, step.event, offer=str(offer.id))
+    apply_step(db, actor, referral, step.target, step.event, offer=str(offer.id))
     await db.flush()
     return offer
 
@@ -194,7 +193,7 @@ async def record_risk_assessment(
         notes=notes.strip(),
     )
     db.add(assessment)
-    _apply(db, actor, referral, referral.state, "referral.risk_assessed", risk_identified=str(risk_identified))
+    apply_step(db, actor, referral, referral.state, "referral.risk_assessed", risk_identified=str(risk_identified))
     await db.flush()
     return assessment
 
@@ -219,7 +218,7 @@ async def accept(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, vers
         if latest.risk_identified:
             raise TransitionRefused("The risk assessment identified a risk: record a refusal on risk instead.")
     offer.state = OfferState.accepted
-    _apply(db, actor, referral, step.target, step.event, offer=str(offer.id))
+    apply_step(db, actor, referral, step.target, step.event, offer=str(offer.id))
     await db.flush()
     return offer
 
@@ -240,7 +239,7 @@ async def refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, reas
     offer.state = OfferState.refused
     offer.refusal_reason = reason
     offer.address_encrypted = None
-    _apply(db, actor, referral, step.target, step.event, reason=reason)
+    apply_step(db, actor, referral, step.target, step.event, reason=reason)
     await db.flush()
     return referral
 
@@ -282,7 +281,7 @@ async def record_move(
     )
     offer.state = OfferState.moved
     offer.address_encrypted = None
-    _apply(db, actor, referral, step.target, step.event, move=str(move.id))
+    apply_step(db, actor, referral, step.target, step.event, move=str(move.id))
     await db.flush()
     # The receiving landlord has reciprocated: its tenants' held referrals may now go ahead.
     await release_holds(db, referral.tenant_id, criteria)
