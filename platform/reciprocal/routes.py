@@ -11,11 +11,12 @@ from reciprocal.criteria import controllers as criteria
 from reciprocal.identity import controllers as identity
 from reciprocal.identity.admin import controllers as admin
 from reciprocal.ledger import controllers as ledger
-from reciprocal.offers import controllers as offers
 from reciprocal.operations import controllers as operations
-from reciprocal.portals import controllers as portals
-from reciprocal.referrals import controllers as referrals
-from reciprocal.referrals import coordinator_controllers as coordinator
+from reciprocal.portals.coordinator import controllers as coordinator
+from reciprocal.portals.home import controllers as home
+from reciprocal.portals.named_lead import controllers as named_lead
+from reciprocal.portals.officer import controllers as officer
+from reciprocal.portals.risk_assessor import controllers as risk_assessor
 from reciprocal.tenancy.controllers import index, scheme_home
 from reciprocal.tenancy.dependencies import (
     admit,
@@ -41,11 +42,12 @@ scheme_router = Router(
         scheme_home,
         *criteria.HANDLERS,
         *identity.HANDLERS,
-        *portals.HANDLERS,
+        *home.HANDLERS,
         *admin.HANDLERS,
-        *referrals.HANDLERS,
+        *officer.HANDLERS,
         *coordinator.HANDLERS,
-        *offers.HANDLERS,
+        *named_lead.HANDLERS,
+        *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
     ],
 )

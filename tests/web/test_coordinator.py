@@ -23,9 +23,9 @@ from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
+from reciprocal.portals.coordinator.presenters import criteria_check
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.coordinator_presenters import criteria_check
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State

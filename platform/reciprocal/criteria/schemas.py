@@ -75,6 +75,10 @@ class Criteria(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     circulation_days: Days
     """How often the coordinator releases a batch of approved referrals to partners."""
 
+    def risk_type(self, key: str | None) -> RiskType | None:
+        """The risk type with this key, or None for a key these criteria do not list."""
+        return next((r for r in self.risk_types if r.key == key), None)
+
     def problems(self) -> list[tuple[str, str]]:
         """Rules msgspec cannot express: (key, problem) pairs, empty when the document is sound."""
         found: list[tuple[str, str]] = []

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import NotFound
 from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
 from reciprocal.ledger.rules import Entry, entries_for_move
 from reciprocal.partners.models import Organisation
@@ -63,7 +64,7 @@ async def lock_accounts(
     await db.execute(query.with_for_update(key_share=True) if to_change else query.with_for_update(read=True))
 
 
-class EntryNotFound(Exception):
+class EntryNotFound(NotFound):
     pass
 
 

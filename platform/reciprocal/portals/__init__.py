@@ -1,1 +1,1 @@
-"""Each role's home: what needs this person now."""
+"""Each role's pages, one folder a role: its controllers, the reads its pages need, its presenters."""

@@ -53,7 +53,8 @@ REFUSAL_REASONS = {
 async def _criteria(db: AsyncSession, referral: Referral) -> tuple[Criteria, RiskType]:
     assert referral.criteria_version is not None
     criteria = await criteria_at(db, referral.tenant_id, referral.criteria_version)
-    risk = next(r for r in criteria.risk_types if r.key == referral.risk_type)
+    risk = criteria.risk_type(referral.risk_type)
+    assert risk is not None
     return criteria, risk
 
 

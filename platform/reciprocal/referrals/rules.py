@@ -73,7 +73,7 @@ def check(answers: ReferralAnswers, criteria: Criteria, area_term: str = "area")
     if answers.floor_level_need and not answers.medical_evidence:
         problems.append(("floor_level_need", "A floor level can be asked for only with evidenced medical need"))
 
-    risk = next((r for r in criteria.risk_types if r.key == answers.risk_type), None)
+    risk = criteria.risk_type(answers.risk_type)
     if risk is None:
         problems.append(("risk_type", "Select the type of risk the applicant is fleeing"))
     else:

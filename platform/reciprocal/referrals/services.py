@@ -13,10 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
-from reciprocal.criteria.services import current_criteria
+from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
+from reciprocal.kernel.errors import NotFound
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import (
@@ -33,7 +34,7 @@ from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefus
 from reciprocal.tenancy.models import Area, Scheme
 
 
-class ReferralNotFound(Exception):
+class ReferralNotFound(NotFound):
     """Not there, or not yours: the same answer (a 404)."""
 
 
@@ -86,6 +87,13 @@ def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     if actor.role == Role.risk_assessor:
         return Referral.risk_assessor_id == actor.user_id
     return Referral.id.is_(None)
+
+
+async def criteria_of(db: AsyncSession, referral: Referral) -> Criteria | None:
+    """The criteria the referral was checked under (None before its submission)."""
+    if referral.criteria_version is None:
+        return None
+    return await criteria_at(db, referral.tenant_id, referral.criteria_version)
 
 
 async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, for_update: bool) -> Referral:

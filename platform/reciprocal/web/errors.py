@@ -12,11 +12,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from reciprocal.kernel.errors import NotFound
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +90,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return error_response(request, exc.status_code)
 
 
+def not_found_handler(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    return error_response(request, HTTP_404_NOT_FOUND)
+
+
 def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, DBAPIError) and not _is_unavailable(exc):
         return internal_error_handler(request, exc)
@@ -108,6 +115,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
+    NotFound: not_found_handler,
     **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
     Exception: internal_error_handler,
 }

@@ -1,1 +1,0 @@
-"""Property offers, viewings, risk assessments and moves."""

@@ -1,0 +1,328 @@
+"""The coordinator's pages: the work queue, a referral's check and timeline, batches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.identity.access import allow
+from reciprocal.identity.models import Role
+from reciprocal.identity.services import Actor
+from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.text import NOTE_LIMIT, text_problem
+from reciprocal.portals.coordinator import presenters as words
+from reciprocal.portals.coordinator import queries as coordination
+from reciprocal.referrals import offers
+from reciprocal.referrals import services as referrals
+from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
+from reciprocal.tenancy.models import Scheme
+
+COORDINATOR = allow(Role.coordinator)
+
+STALE = "This referral has changed since you opened it: check it and try again"
+
+
+def _today() -> date:
+    return datetime.now(UK_TIME).date()
+
+
+# The work queue.
+
+
+@get("/coordinator/", opt=COORDINATOR)
+async def coordinator_home(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Template:
+    queue = await coordination.work_queue(db, scheme.id)
+    return Template(
+        "coordinator/home.html.j2",
+        context={"scheme": scheme, "actor": actor, "queue": queue, "words": words, "today": _today()},
+    )
+
+
+@get("/coordinator/referrals", opt=COORDINATOR)
+async def referrals_page(
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    stage: Annotated[State | None, QueryParameter(name="state")] = None,
+) -> Template:
+    """The referrals at one stage (`?state=`), or at every stage of the work queue."""
+    # NOTE: `state` is a name Litestar keeps for the application's state: the parameter takes another.
+    rows = await coordination.referrals_at(db, scheme.id, [stage] if stage else coordination.QUEUE)
+    return Template(
+        "coordinator/referrals.html.j2",
+        context={
+            "scheme": scheme,
+            "state": stage,
+            "rows": rows,
+            "risk_labels": await coordination.risk_labels(db, scheme.id),
+            "words": words,
+            "today": _today(),
+        },
+    )
+
+
+# One referral: what it is, how it meets the criteria, what happened, and what the coordinator can do next.
+
+
+class StepForm(msgspec.Struct):
+    """Every field any of the referral page's forms sends; each step reads its own."""
+
+    version: str = ""
+    """The referral's version the page was rendered from."""
+    note: str = ""
+    reason: str = ""
+    moved_day: str = ""
+    moved_month: str = ""
+    moved_year: str = ""
+    bedrooms: str = ""
+
+
+class FormErrors(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+        """Form field id -> what to do about it."""
+
+
+def _message(text: str, field_id: str, missing: str) -> str:
+    """A required message to the nominating officer, which must not identify the applicant."""
+    text = text.strip()
+    if not text:
+        raise FormErrors({field_id: missing})
+    problem = text_problem(
+        text,
+        limit=NOTE_LIMIT,
+        too_long=f"Keep the message to {NOTE_LIMIT} characters or fewer",
+        identifying="messages must not identify the applicant",
+    )
+    if problem:
+        raise FormErrors({field_id: problem})
+    return text
+
+
+async def _return(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    note = _message(form.note, "return-note", "Enter what the nominating officer needs to add")
+    await referrals.act(db, actor, referral_id, Action.return_for_information, version=version, note=note)
+
+
+async def _ineligible(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    note = _message(form.note, "ineligible-note", "Enter why the referral is ineligible")
+    await referrals.act(db, actor, referral_id, Action.mark_ineligible, version=version, note=note)
+
+
+async def _request_approval(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm
+) -> None:
+    await referrals.act(db, actor, referral_id, Action.request_approval, version=version)
+
+
+async def _withdraw(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    note = _message(form.note, "withdraw-note", "Enter why the referral is withdrawn")
+    await referrals.act(db, actor, referral_id, Action.withdraw, version=version, note=note)
+
+
+async def _viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    await offers.arrange_viewing(db, actor, referral_id, version=version)
+
+
+async def _accept(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    await offers.accept(db, actor, referral_id, version=version)
+
+
+async def _refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    if form.reason not in offers.REFUSAL_REASONS:
+        raise FormErrors({"refuse-reason": "Select why the applicant refused the offer"})
+    await offers.refuse(db, actor, referral_id, reason=form.reason, version=version)
+
+
+def _move_answers(form: StepForm) -> tuple[date, int]:
+    errors: dict[str, str] = {}
+    moved_on = None
+    parts = (form.moved_day.strip(), form.moved_month.strip(), form.moved_year.strip())
+    if not all(parts):
+        errors["move-date"] = "Enter the date of the move, with a day, month and year"
+    else:
+        try:
+            moved_on = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            errors["move-date"] = "The date of the move must be a real date"
+        else:
+            if moved_on > _today():
+                errors["move-date"] = "The date of the move must be today or in the past"
+    bedrooms = int(form.bedrooms) if form.bedrooms.strip().isdigit() else None
+    if bedrooms is None or bedrooms > 7:
+        errors["move-bedrooms"] = "Enter the number of bedrooms in the new home, from 0 (studio) to 7"
+    if errors or moved_on is None or bedrooms is None:
+        raise FormErrors(errors)
+    return moved_on, bedrooms
+
+
+async def _move(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    moved_on, bedrooms = _move_answers(form)
+    await offers.record_move(db, actor, referral_id, moved_on=moved_on, bedrooms=bedrooms, version=version)
+
+
+Step = Callable[[AsyncSession, Actor, uuid.UUID, int, StepForm], Awaitable[None]]
+
+STEPS: dict[str, tuple[frozenset[Action], Step]] = {
+    "return": (frozenset({Action.return_for_information}), _return),
+    "ineligible": (frozenset({Action.mark_ineligible}), _ineligible),
+    "request-approval": (frozenset({Action.request_approval}), _request_approval),
+    "viewing": (frozenset({Action.arrange_viewing}), _viewing),
+    "accept": (frozenset({Action.accept}), _accept),
+    "refuse": (frozenset({Action.refuse_and_recirculate, Action.refuse_and_withdraw}), _refuse),
+    "move": (frozenset({Action.record_move}), _move),
+    "withdraw": (frozenset({Action.withdraw}), _withdraw),
+}
+"""Each form on the referral page: the workflow actions it may take, and how. The page shows a form only
+when the workflow allows the coordinator one of its actions in the referral's state."""
+
+
+def steps_for(state: State) -> list[str]:
+    allowed = set(allowed_actions(state, Role.coordinator))
+    return [step for step, (actions, _) in STEPS.items() if actions & allowed]
+
+
+@get("/coordinator/referrals/{referral_id:uuid}", opt=COORDINATOR)
+async def referral_page(
+    referral_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    return await _referral_page(db, scheme, actor, referral_id, done=done if done in words.DONE else None)
+
+
+@post("/coordinator/referrals/{referral_id:uuid}/{step:str}", opt=COORDINATOR, status_code=200)
+async def referral_step(
+    referral_id: FromPath[uuid.UUID],
+    step: FromPath[str],
+    data: URLEncodedBody[StepForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    """One of the referral page's forms. Whatever goes wrong is said on the page again, never as a 500."""
+    if step not in STEPS:
+        raise NotFoundException
+    _, take = STEPS[step]
+    # A form without a version cannot say which referral it was filled in against: treat it as stale.
+    version = int(data.version) if data.version.isdigit() else -1
+
+    def again(status_code: int, **problems: Any) -> Awaitable[Template]:
+        return _referral_page(db, scheme, actor, referral_id, step=step, form=data, status_code=status_code, **problems)
+
+    try:
+        # A refused step leaves nothing behind, whatever it had done before it was refused.
+        async with db.begin_nested():
+            await take(db, actor, referral_id, version, data)
+    except referrals.ReferralNotFound:
+        raise NotFoundException from None
+    except FormErrors as invalid:
+        return await again(400, errors=invalid.errors)
+    except referrals.InvalidReferral as invalid:
+        return await again(400, errors={f"{step}-{field}": message for field, message in invalid.problems})
+    except referrals.StaleReferral:
+        return await again(409, problem=STALE)
+    except TransitionRefused as refused:
+        return await again(409, problem=refused.message)
+    return Redirect(f"/s/{scheme.slug}/coordinator/referrals/{referral_id}?done={step}", status_code=303)
+
+
+async def _referral_page(
+    db: AsyncSession,
+    scheme: Scheme,
+    actor: Actor,
+    referral_id: uuid.UUID,
+    *,
+    done: str | None = None,
+    step: str | None = None,
+    form: StepForm | None = None,
+    errors: dict[str, str] | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    # Every time the page shows the referral, the reading is audited, this one included in the count of
+    # reads; a referral that is not found rolls the record back with the 404.
+    referrals.record_view(db, actor, referral_id)
+    try:
+        view = await coordination.referral_for_coordinator(db, actor, referral_id)
+    except referrals.ReferralNotFound:
+        raise NotFoundException from None
+    return Template(
+        "coordinator/referral.html.j2",
+        context={
+            "scheme": scheme,
+            "view": view,
+            "referral": view.referral,
+            "checks": words.criteria_check(view.answers, view.criteria, scheme.area_term),
+            "risk": view.criteria.risk_type(view.referral.risk_type),
+            "steps": steps_for(view.referral.state),
+            "refusal_reasons": offers.REFUSAL_REASONS,
+            "done": done,
+            "step": step,
+            "form": form or StepForm(),
+            "errors": errors or {},
+            "problem": problem,
+            "words": words,
+            "today": _today(),
+        },
+        status_code=status_code,
+    )
+
+
+# The next batch.
+
+
+@get("/coordinator/batch", opt=COORDINATOR)
+async def batch_page(
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    released: FromQuery[int | None] = None,
+) -> Template:
+    return await _batch_page(db, scheme, released=released)
+
+
+@post("/coordinator/batch", opt=COORDINATOR, status_code=200)
+async def release_batch(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Response[Any]:
+    """Circulate every approved referral to the partners covering its safe areas."""
+    released = await referrals.circulate_batch(db, actor)
+    if not released:
+        return await _batch_page(db, scheme, problem="There are no approved referrals to release", status_code=400)
+    return Redirect(f"/s/{scheme.slug}/coordinator/batch?released={len(released)}", status_code=303)
+
+
+async def _batch_page(
+    db: AsyncSession, scheme: Scheme, *, released: int | None = None, problem: str | None = None, status_code: int = 200
+) -> Template:
+    return Template(
+        "coordinator/batch.html.j2",
+        context={
+            "scheme": scheme,
+            "batch": await coordination.next_batch(db, scheme.id),
+            "risk_labels": await coordination.risk_labels(db, scheme.id),
+            "released": released,
+            "problem": problem,
+            "words": words,
+        },
+        status_code=status_code,
+    )
+
+
+HANDLERS = [coordinator_home, referrals_page, referral_page, referral_step, batch_page, release_batch]

@@ -1,0 +1,1 @@
+"""The named lead's portal: approvals, circulated referrals, offers."""

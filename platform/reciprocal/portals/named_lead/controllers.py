@@ -1,0 +1,350 @@
+"""The named lead's pages: their home, approvals, circulated referrals, offers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable
+from datetime import date
+from typing import Any
+
+import msgspec
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.identity.access import allow
+from reciprocal.identity.models import Role
+from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import text_problem
+from reciprocal.portals.named_lead import queries
+from reciprocal.referrals.offers import Property, make_offer
+from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act, record_view
+from reciprocal.referrals.workflow import Action, TransitionRefused
+from reciprocal.tenancy.models import Scheme
+
+Errors = dict[str, str]
+"""Field name -> the message shown next to it (and linked from the error summary)."""
+
+VARY = {"Vary": "HX-Request"}
+"""Pages with a fragment: a cache must not answer a full-page request with the fragment, or the reverse."""
+
+STALE = "This referral changed while you were filling in the form. Check it, then try again."
+
+DECLINE_REASONS = {
+    "not_our_tenant": "The applicant is not our tenant",
+    "tenancy_not_eligible": "The applicant's tenancy is not one the scheme accepts",
+    "rehousing_another_way": "We will rehouse the applicant another way, such as a management transfer",
+    "other": "Another reason",
+}
+"""Why a landlord declines its tenant's referral: the officer reads the reason with the details given."""
+
+
+def _home(scheme: Scheme, role: str) -> str:
+    return f"/s/{scheme.slug}/{role}/"
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+async def _found[T](lookup: Awaitable[T]) -> T:
+    """The view a query returns, or the page's 404: not there and not yours look the same."""
+    try:
+        return await lookup
+    except ReferralNotFound:
+        raise NotFoundException from None
+
+
+# --- the named lead's home --------------------------------------------------------------------------------
+
+
+@get("/named-lead/", opt=allow(Role.named_lead))
+async def named_lead_home(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Template:
+    home = await queries.named_lead_home(db, actor)
+    return Template("named_lead/home.html.j2", context={"scheme": scheme, "actor": actor, "home": home})
+
+
+@get("/named-lead/referrals/", opt=allow(Role.named_lead))
+async def circulating_referrals(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Template:
+    referrals = await queries.open_for_offers(db, actor)
+    return Template("named_lead/referrals.html.j2", context={"scheme": scheme, "actor": actor, "referrals": referrals})
+
+
+# --- approving a referral of the landlord's own tenant ----------------------------------------------------
+
+
+class DecisionForm(msgspec.Struct):
+    version: str = ""
+    decision: str = ""
+    """`approve` or `decline`."""
+    reason: str = ""
+    """A key of DECLINE_REASONS."""
+    details: str = ""
+
+
+def _approval_page(
+    scheme: Scheme,
+    actor: Actor,
+    referral: queries.ApprovalReferral,
+    *,
+    form: DecisionForm | None = None,
+    errors: Errors | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "named_lead/approval.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "referral": referral,
+            "form": form or DecisionForm(),
+            "errors": errors or {},
+            "reasons": DECLINE_REASONS,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/named-lead/approvals/{referral_id:uuid}", opt=allow(Role.named_lead))
+async def approval_page(
+    referral_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    referral = await _found(queries.approval_referral(db, actor, referral_id, scheme.area_term))
+    record_view(db, actor, referral.id)
+    return _approval_page(scheme, actor, referral)
+
+
+def _decision_errors(data: DecisionForm) -> Errors:
+    errors: Errors = {}
+    if data.decision not in ("approve", "decline"):
+        errors["decision"] = "Select whether you approve or decline the referral"
+    elif data.decision == "decline":
+        if data.reason not in DECLINE_REASONS:
+            errors["reason"] = "Select why you are declining the referral"
+        elif data.reason == "other" and not data.details.strip():
+            errors["details"] = "Say why you are declining the referral"
+        problem = text_problem(
+            data.details,
+            limit=1000,
+            too_long="Keep the details to 1000 characters or fewer",
+            identifying="the details must not identify anyone",
+        )
+        if problem:
+            errors["details"] = problem
+    return errors
+
+
+@post("/named-lead/approvals/{referral_id:uuid}", opt=allow(Role.named_lead), status_code=200)
+async def decide(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[DecisionForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    referral = await _found(queries.approval_referral(db, actor, referral_id, scheme.area_term))
+    errors = _decision_errors(data)
+    version = _int(data.version)
+    if not errors:
+        note = ""
+        if data.decision == "decline":
+            note = " ".join(filter(None, [f"{DECLINE_REASONS[data.reason]}.", data.details.strip()]))
+        action = Action.approve if data.decision == "approve" else Action.decline
+        try:
+            async with db.begin_nested():
+                if version is None:
+                    raise StaleReferral
+                await act(db, actor, referral.id, action, version=version, note=note)
+        except StaleReferral:
+            errors["decision"] = STALE
+        except TransitionRefused as refused:
+            errors["decision"] = refused.message
+        except InvalidReferral as invalid:
+            errors.update({"details" if field == "note" else field: message for field, message in invalid.problems})
+        else:
+            return Redirect(f"/s/{scheme.slug}/named-lead/approvals/{referral.id}", status_code=303)
+        referral = await queries.approval_referral(db, actor, referral.id, scheme.area_term)
+        if errors.get("decision") == STALE:
+            # They have been told it changed: the form they resubmit is for the referral as it is now.
+            data = msgspec.structs.replace(data, version=str(referral.version))
+    return _approval_page(scheme, actor, referral, form=data, errors=errors, status_code=400)
+
+
+# --- a circulated referral, and offering a property for it ------------------------------------------------
+
+
+@get("/named-lead/referrals/{referral_id:uuid}", opt=allow(Role.named_lead))
+async def circulated_page(
+    referral_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    record_view(db, actor, referral.id)
+    return Template("named_lead/referral.html.j2", context={"scheme": scheme, "actor": actor, "referral": referral})
+
+
+class OfferForm(msgspec.Struct):
+    version: str = ""
+    area_id: str = ""
+    bedrooms: str = ""
+    floor: str = ""
+    """A number, 0 for the ground floor; blank for a house."""
+    accessibility: str = ""
+    available_from_day: str = msgspec.field(default="", name="available_from-day")
+    available_from_month: str = msgspec.field(default="", name="available_from-month")
+    available_from_year: str = msgspec.field(default="", name="available_from-year")
+    address: str = ""
+
+
+def _offer_page(
+    request: Request[Any, Any, Any],
+    scheme: Scheme,
+    actor: Actor,
+    referral: queries.CirculatedReferral,
+    *,
+    form: OfferForm | None = None,
+    errors: Errors | None = None,
+    refused: str = "",
+    status_code: int = 200,
+) -> Template:
+    """The offer form: a page of its own, or (for htmx) just the form, swapped into the referral's page."""
+    fragment = request.headers.get("hx-request") == "true"
+    context = {
+        "scheme": scheme,
+        "actor": actor,
+        "referral": referral,
+        "form": form or OfferForm(bedrooms=_text(referral.household.bedrooms_needed)),
+        "errors": errors or {},
+        "refused": refused,
+        "fragment": fragment,
+    }
+    if fragment:
+        return HTMXBlockTemplate(
+            template_name="named_lead/offer.html.j2",
+            block_name="offer_form",
+            context=context,
+            status_code=status_code,
+            headers=VARY,
+        )
+    return Template("named_lead/offer.html.j2", context=context, status_code=status_code, headers=VARY)
+
+
+@get("/named-lead/referrals/{referral_id:uuid}/offer", opt=allow(Role.named_lead))
+async def offer_form(
+    referral_id: FromPath[uuid.UUID],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    page = _offer_page(request, scheme, actor, referral)
+    if not isinstance(page, HTMXBlockTemplate):
+        # The fragment is drawn into the referral's page, whose reading is recorded already.
+        record_view(db, actor, referral.id)
+    return page
+
+
+def _parse_offer(data: OfferForm) -> tuple[Property | None, Errors]:
+    errors: Errors = {}
+    try:
+        area_id: uuid.UUID | None = uuid.UUID(data.area_id)
+    except ValueError:
+        area_id = None
+        errors["area_id"] = "Select the area the property is in"
+    bedrooms = _int(data.bedrooms)
+    if not data.bedrooms.strip():
+        errors["bedrooms"] = "Enter the number of bedrooms"
+    elif bedrooms is None or not 0 <= bedrooms <= 10:
+        errors["bedrooms"] = "Enter the number of bedrooms as a whole number from 0 (a studio) to 10"
+    floor = _int(data.floor) if data.floor.strip() else None
+    if data.floor.strip() and (floor is None or not 0 <= floor <= 99):
+        errors["floor"] = "Enter the floor as a whole number, 0 for the ground floor, or leave it blank for a house"
+    if len(data.accessibility) > 1000:
+        errors["accessibility"] = "Keep the accessibility features to 1000 characters or fewer"
+    if len(data.address) > 500:
+        errors["address"] = "Keep the address to 500 characters or fewer"
+    parts = (data.available_from_day, data.available_from_month, data.available_from_year)
+    available_from = None
+    if not any(p.strip() for p in parts):
+        errors["available_from"] = "Enter the date the property is available from"
+    else:
+        day, month, year = (_int(p) for p in parts)
+        try:
+            if day is None or month is None or year is None or not 2000 <= year <= 2100:
+                raise ValueError
+            available_from = date(year, month, day)
+        except ValueError:
+            errors["available_from"] = "The date the property is available from must be a real date, like 1 12 2026"
+    if errors or area_id is None or bedrooms is None or available_from is None:
+        return None, errors
+    return Property(area_id, bedrooms, floor, data.accessibility, available_from, data.address), errors
+
+
+@post("/named-lead/referrals/{referral_id:uuid}/offer", opt=allow(Role.named_lead), status_code=200)
+async def offer(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[OfferForm],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    keys: NamedDependency[Keys],
+) -> Response[Any]:
+    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    offered, errors = _parse_offer(data)
+    version = _int(data.version)
+    refused = ""
+    if offered is not None:
+        try:
+            # A savepoint: a refused offer leaves nothing behind, and the page is drawn again from the same
+            # transaction.
+            async with db.begin_nested():
+                await make_offer(db, actor, keys, referral.id, offered, version=-1 if version is None else version)
+        except InvalidReferral as invalid:
+            errors = dict(invalid.problems)
+        except TransitionRefused as refusal:
+            refused = refusal.message
+        except StaleReferral:
+            refused = STALE
+        else:
+            return Redirect(f"/s/{scheme.slug}/named-lead/referrals/{referral.id}", status_code=303)
+        referral = await queries.circulated_referral(db, actor, referral.id)
+        if refused == STALE:
+            data = msgspec.structs.replace(data, version=str(referral.version))
+    status_code = 409 if refused else 400
+    return _offer_page(
+        request, scheme, actor, referral, form=data, errors=errors, refused=refused, status_code=status_code
+    )
+
+
+HANDLERS = [
+    named_lead_home,
+    circulating_referrals,
+    approval_page,
+    decide,
+    circulated_page,
+    offer_form,
+    offer,
+]

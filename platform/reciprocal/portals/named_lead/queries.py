@@ -1,0 +1,505 @@
+"""What the named lead's and risk assessor's pages read: their work lists and the referral as each may see it.
+
+Every view here is built field by field into a plain dataclass, never handed over as a Referral row: a
+template cannot show what it is not given, so the officer's case reference, the officer and the monitoring
+answers never reach a partner's page however its template changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.audit.services import record
+from reciprocal.criteria.schemas import Criteria
+from reciprocal.criteria.services import criteria_at, current_criteria
+from reciprocal.identity.models import User
+from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
+from reciprocal.ledger.services import Balance, balances
+from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral, ReferralArea
+from reciprocal.referrals.offers import Contact, officer_contact
+from reciprocal.referrals.rules import Problem, check
+from reciprocal.referrals.services import CIRCULATED, ReferralNotFound, answers_of, get_referral, referral_areas
+from reciprocal.referrals.workflow import State, describe
+from reciprocal.tenancy.models import Area
+
+HOME_VIEWED = "named_lead.home_viewed"
+"""Audit event of a named lead opening their home: the latest one is their last visit."""
+
+REQUEST_APPROVAL = "referral.request_approval"
+"""Audit event of the coordinator sending a referral for its landlord's approval: days waiting count from it."""
+
+
+OFFER_STAGES = {
+    OfferState.open: "Offered: the coordinator will arrange a viewing",
+    OfferState.viewing: "Viewing being arranged",
+    OfferState.accepted: "Accepted: the move is to be confirmed",
+}
+
+
+# --- what a referral shows a partner ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Household:
+    """The household's shape and needs: what a landlord matches a property against."""
+
+    adults: int
+    children_ages: tuple[int, ...]
+    bedrooms_needed: int | None
+    pets: str
+    access_needs: str
+    floor_level_need: bool
+    """Shown only with evidenced medical need: a floor level cannot be asked for otherwise."""
+
+
+def _household(referral: Referral) -> Household:
+    return Household(
+        adults=referral.adults,
+        children_ages=tuple(referral.children_ages),
+        bedrooms_needed=referral.bedrooms_needed,
+        pets=referral.pets,
+        access_needs=referral.access_needs,
+        floor_level_need=referral.floor_level_need and referral.medical_evidence,
+    )
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class OwnOffer:
+    """The property this partner has offered to the referral, while the offer is live."""
+
+    area_name: str
+    bedrooms: int
+    available_from: date
+    stage: str
+    officer: Contact | None = None
+    """The nominating officer's work contact, once the coordinator has linked you."""
+
+
+@dataclass(frozen=True)
+class CirculatedReferral:
+    """A circulated referral, anonymised, as one partner sees it."""
+
+    id: uuid.UUID
+    reference: str
+    version: int
+    state: State
+    circulated_at: datetime | None
+    household: Household
+    areas: list[AreaChoice]
+    """The referral's safe areas this partner covers (for one naming none: its covered areas outside the
+    risk areas). The only areas it sees, and the only ones it may offer in."""
+    risk_label: str | None
+    """The risk type, only where the criteria need a risk assessment for it."""
+    own_offer: OwnOffer | None
+
+    @property
+    def open_for_offers(self) -> bool:
+        return self.state == State.circulating
+
+
+async def _covered(db: AsyncSession, actor: Actor) -> set[uuid.UUID]:
+    return set(
+        await db.scalars(
+            select(OrganisationArea.area_id).where(
+                OrganisationArea.tenant_id == actor.tenant_id,
+                OrganisationArea.organisation_id == actor.organisation_id,
+            )
+        )
+    )
+
+
+def _reachable(covered: set[uuid.UUID], risk: Iterable[uuid.UUID], safe: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Where a partner covering `covered` may house the applicant: the circulation rule of get_referral."""
+    safe = set(safe)
+    return covered & safe if safe else covered - set(risk)
+
+
+async def _area_names(db: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id, Area.id.in_(wanted)))
+    return {area_id: name for area_id, name in rows}
+
+
+def _choices(names: dict[uuid.UUID, str], ids: Iterable[uuid.UUID]) -> list[AreaChoice]:
+    return sorted((AreaChoice(i, names[i]) for i in ids), key=lambda a: a.name)
+
+
+async def _criteria(db: AsyncSession, referral: Referral) -> Criteria | None:
+    """The criteria the referral was checked under (None before its submission)."""
+    if referral.criteria_version is None:
+        return None
+    return await criteria_at(db, referral.tenant_id, referral.criteria_version)
+
+
+async def _risk_label(db: AsyncSession, referral: Referral, *, only_if_assessment_needed: bool) -> str | None:
+    criteria = await _criteria(db, referral)
+    risk = criteria.risk_type(referral.risk_type) if criteria else None
+    if risk is None or (only_if_assessment_needed and not risk.risk_assessor_required):
+        return None
+    return risk.label
+
+
+async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> CirculatedReferral:
+    """A referral circulated to the actor's organisation, anonymised; ReferralNotFound if it was not."""
+    referral = await get_referral(db, actor, referral_id, for_update=False)
+    if referral.state not in CIRCULATED or referral.reference is None:
+        raise ReferralNotFound
+    risk, safe = await referral_areas(db, referral)
+    reachable = _reachable(await _covered(db, actor), risk, safe)
+    if not reachable:
+        # Their own tenant's referral, circulated elsewhere: it is on the approval page, not here.
+        raise ReferralNotFound
+    offer = await db.scalar(
+        select(Offer).where(
+            Offer.tenant_id == referral.tenant_id,
+            Offer.referral_id == referral.id,
+            Offer.organisation_id == actor.organisation_id,
+            Offer.state.in_(LIVE_OFFER_STATES),
+        )
+    )
+    names = await _area_names(db, actor.tenant_id, reachable | ({offer.area_id} if offer else set()))
+    return CirculatedReferral(
+        id=referral.id,
+        reference=referral.reference,
+        version=referral.version,
+        state=referral.state,
+        circulated_at=referral.circulated_at,
+        household=_household(referral),
+        areas=_choices(names, reachable),
+        risk_label=await _risk_label(db, referral, only_if_assessment_needed=True),
+        own_offer=(
+            OwnOffer(
+                names[offer.area_id],
+                offer.bedrooms,
+                offer.available_from,
+                OFFER_STAGES[offer.state],
+                await officer_contact(db, referral, offer),
+            )
+            if offer
+            else None
+        ),
+    )
+
+
+def _reaches(actor: Actor, covered: set[uuid.UUID]) -> ColumnElement[bool]:
+    """Referrals circulated to the actor's organisation: the same rule get_referral applies."""
+
+    def named(kind: str) -> Select[uuid.UUID]:
+        return (
+            select(ReferralArea.area_id)
+            .where(
+                ReferralArea.tenant_id == Referral.tenant_id,
+                ReferralArea.referral_id == Referral.id,
+                ReferralArea.kind == kind,
+            )
+            .correlate(Referral)
+        )
+
+    return named("safe").where(ReferralArea.area_id.in_(covered)).exists() | (
+        ~named("safe").exists()
+        & select(OrganisationArea.area_id)
+        .where(
+            OrganisationArea.tenant_id == actor.tenant_id,
+            OrganisationArea.organisation_id == actor.organisation_id,
+            OrganisationArea.area_id.not_in(named("risk")),
+        )
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class CirculatedSummary:
+    """One line of a list of referrals open for offers."""
+
+    id: uuid.UUID
+    reference: str
+    circulated_at: datetime | None
+    household: Household
+    area_names: list[str]
+
+
+async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSummary]:
+    """Referrals circulating to the actor's organisation now, open for offers, newest first."""
+    covered = await _covered(db, actor)
+    if not covered:
+        return []
+    query = (
+        select(Referral)
+        .where(
+            Referral.tenant_id == actor.tenant_id,
+            Referral.state == State.circulating,
+            Referral.reference.is_not(None),
+            _reaches(actor, covered),
+        )
+        .order_by(Referral.circulated_at.desc(), Referral.reference)
+    )
+    found = list(await db.scalars(query))
+    if not found:
+        return []
+    named: dict[uuid.UUID, tuple[set[uuid.UUID], set[uuid.UUID]]] = {r.id: (set(), set()) for r in found}
+    rows = await db.execute(
+        select(ReferralArea.referral_id, ReferralArea.area_id, ReferralArea.kind).where(
+            ReferralArea.tenant_id == actor.tenant_id, ReferralArea.referral_id.in_(named)
+        )
+    )
+    for referral_id, area_id, kind in rows:
+        named[referral_id][1 if kind == "safe" else 0].add(area_id)
+    reachable = {rid: _reachable(covered, risk, safe) for rid, (risk, safe) in named.items()}
+    names = await _area_names(db, actor.tenant_id, set().union(*reachable.values()))
+    return [
+        CirculatedSummary(
+            id=r.id,
+            reference=r.reference or "",
+            circulated_at=r.circulated_at,
+            household=_household(r),
+            area_names=sorted(names[a] for a in reachable[r.id]),
+        )
+        for r in found
+        if reachable[r.id]
+    ]
+
+
+# --- the landlord's approval ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalReferral:
+    """A referral of the landlord's own tenant, as the coordinator sees it, less the monitoring answers and
+    the officer's own case reference."""
+
+    id: uuid.UUID
+    reference: str
+    version: int
+    state: State
+    submitted_at: datetime | None
+    waiting_since: datetime | None
+    agency_name: str
+    tenancy: str
+    current_area: str
+    household: Household
+    risk_label: str
+    risk_areas: list[str]
+    safe_areas: list[str]
+    risk_assessor: str | None
+    safeguarding_measures: str
+    resettlement_support: str
+    consent: bool
+    criteria_version: int | None
+    problems: list[Problem]
+    """The criteria check, as it stands: empty when the referral meets the criteria it was made under."""
+    note: str
+    """The reason it was declined, once it has been."""
+
+    @property
+    def status(self) -> str:
+        return describe(self.state)
+
+    @property
+    def days_waiting(self) -> int | None:
+        return (clock.now() - self.waiting_since).days if self.waiting_since else None
+
+
+def _waiting_since() -> ColumnElement[datetime]:
+    """When a referral was last sent for its landlord's approval, from the audit trail."""
+    return (
+        select(func.max(AuditEvent.occurred_at))
+        .where(
+            AuditEvent.tenant_id == Referral.tenant_id,
+            AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id == Referral.id,
+            AuditEvent.action == REQUEST_APPROVAL,
+        )
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+
+
+async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, area_term: str) -> ApprovalReferral:
+    """A referral of the actor's organisation's tenant; ReferralNotFound for any other, circulated or not."""
+    referral = await get_referral(db, actor, referral_id, for_update=False)
+    if referral.current_landlord_id != actor.organisation_id or referral.reference is None:
+        raise ReferralNotFound
+    risk, safe = await referral_areas(db, referral)
+    names = await _area_names(db, actor.tenant_id, {*risk, *safe, *filter(None, [referral.current_area_id])})
+    agency = await db.scalar(
+        select(Organisation.name).where(
+            Organisation.tenant_id == referral.tenant_id, Organisation.id == referral.agency_id
+        )
+    )
+    assessor = None
+    if referral.risk_assessor_id is not None:
+        assessor = await db.scalar(
+            select(User.display_name).where(User.tenant_id == referral.tenant_id, User.id == referral.risk_assessor_id)
+        )
+    criteria = await _criteria(db, referral)
+    tenancy = "A duty to house is owed" if referral.duty_to_house else (referral.tenancy_type or "Not given")
+    risk_label = referral.risk_type or "Not given"
+    problems: list[Problem] = []
+    if criteria is not None:
+        tenancy = next((t.label for t in criteria.eligibility.tenancy_types if t.key == tenancy), tenancy)
+        risk_label = next((r.label for r in criteria.risk_types if r.key == referral.risk_type), risk_label)
+        problems = check(await answers_of(db, referral), criteria, area_term)
+    waiting_since = await db.scalar(
+        select(_waiting_since()).where(Referral.tenant_id == referral.tenant_id, Referral.id == referral.id)
+    )
+    return ApprovalReferral(
+        id=referral.id,
+        reference=referral.reference,
+        version=referral.version,
+        state=referral.state,
+        submitted_at=referral.submitted_at,
+        waiting_since=waiting_since if referral.state == State.awaiting_approval else None,
+        agency_name=agency or "",
+        tenancy=tenancy,
+        current_area=names.get(referral.current_area_id, "") if referral.current_area_id else "",
+        household=_household(referral),
+        risk_label=risk_label,
+        risk_areas=sorted(names[a] for a in risk),
+        safe_areas=sorted(names[a] for a in safe),
+        risk_assessor=assessor,
+        safeguarding_measures=referral.safeguarding_measures,
+        resettlement_support=referral.resettlement_support,
+        consent=referral.consent,
+        criteria_version=referral.criteria_version,
+        problems=problems,
+        note=referral.note if referral.state == State.declined else "",
+    )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A referral waiting for the landlord's approval."""
+
+    id: uuid.UUID
+    reference: str
+    since: datetime
+    bedrooms_needed: int | None
+
+    @property
+    def days(self) -> int:
+        return (clock.now() - self.since).days
+
+
+async def approvals_waiting(db: AsyncSession, actor: Actor) -> list[Waiting]:
+    """The actor's organisation's tenants' referrals waiting for its approval, oldest first."""
+    since = func.coalesce(_waiting_since(), Referral.updated_at)
+    rows = await db.execute(
+        select(Referral.id, Referral.reference, since, Referral.bedrooms_needed)
+        .where(
+            Referral.tenant_id == actor.tenant_id,
+            Referral.current_landlord_id == actor.organisation_id,
+            Referral.state == State.awaiting_approval,
+        )
+        .order_by(since, Referral.reference)
+    )
+    return [Waiting(rid, reference or "", when, bedrooms) for rid, reference, when, bedrooms in rows]
+
+
+# --- offers made ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenOffer:
+    referral_id: uuid.UUID
+    reference: str
+    area_name: str
+    bedrooms: int
+    offered_on: datetime
+    state: OfferState
+
+    @property
+    def stage(self) -> str:
+        return OFFER_STAGES[self.state]
+
+
+async def open_offers(db: AsyncSession, actor: Actor) -> list[OpenOffer]:
+    """The live offers of the actor's organisation, oldest first."""
+    rows = await db.execute(
+        select(Offer.referral_id, Referral.reference, Area.name, Offer.bedrooms, Offer.created_at, Offer.state)
+        .join(Referral, (Referral.tenant_id == Offer.tenant_id) & (Referral.id == Offer.referral_id))
+        .join(Area, (Area.tenant_id == Offer.tenant_id) & (Area.id == Offer.area_id))
+        .where(
+            Offer.tenant_id == actor.tenant_id,
+            Offer.organisation_id == actor.organisation_id,
+            Offer.state.in_(LIVE_OFFER_STATES),
+        )
+        .order_by(Offer.created_at)
+    )
+    return [OpenOffer(rid, ref or "", area, beds, when, state) for rid, ref, area, beds, when, state in rows]
+
+
+# --- reading is audited -----------------------------------------------------------------------------------
+
+
+async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
+    """When this person last opened their named lead home for this organisation."""
+    return await db.scalar(
+        select(func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.tenant_id == actor.tenant_id,
+            AuditEvent.subject_type == "user",
+            AuditEvent.subject_id == actor.user_id,
+            AuditEvent.action == HOME_VIEWED,
+            AuditEvent.actor_organisation_id == actor.organisation_id,
+        )
+    )
+
+
+def record_home_visit(db: AsyncSession, actor: Actor) -> None:
+    record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
+
+
+# --- the named lead's home --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedLeadHome:
+    """What needs a named lead now: approvals, new referrals for their areas, offers, and the balance."""
+
+    approvals: list[Waiting]
+    new_referrals: list[CirculatedSummary]
+    """Circulated to their organisation since their last visit (all circulating ones on a first visit)."""
+    open_count: int
+    """Every referral circulating to their organisation now."""
+    last_visit: datetime | None
+    offers: list[OpenOffer]
+    balances: list[Balance]
+    debt_cap: int | None
+
+    @property
+    def net(self) -> int:
+        return sum(b.net for b in self.balances)
+
+
+async def named_lead_home(db: AsyncSession, actor: Actor) -> NamedLeadHome:
+    """The named lead's home, and this visit recorded: the next one shows what arrived after it."""
+    last_visit = await last_home_visit(db, actor)
+    everything = await open_for_offers(db, actor)
+    published = await current_criteria(db, actor.tenant_id)
+    home = NamedLeadHome(
+        approvals=await approvals_waiting(db, actor),
+        new_referrals=[r for r in everything if last_visit is None or (r.circulated_at or last_visit) > last_visit],
+        open_count=len(everything),
+        last_visit=last_visit,
+        offers=await open_offers(db, actor),
+        balances=await balances(db, actor.tenant_id, partner_id=actor.organisation_id),
+        debt_cap=published.criteria.partner_debt_cap if published else None,
+    )
+    record_home_visit(db, actor)
+    return home

@@ -1,0 +1,1 @@
+"""The nominating officer's portal: their referrals and the referral journey."""

@@ -1,0 +1,1 @@
+"""The risk assessor's portal: assessments requested of them."""

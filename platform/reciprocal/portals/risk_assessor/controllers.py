@@ -1,0 +1,114 @@
+"""The risk assessor's pages: their home, and the assessment of an offered area."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.identity.access import allow
+from reciprocal.identity.models import Role
+from reciprocal.identity.services import Actor
+from reciprocal.kernel.text import NOTE_LIMIT, text_problem
+from reciprocal.portals.risk_assessor import queries
+from reciprocal.referrals.offers import record_risk_assessment
+from reciprocal.referrals.services import record_view
+from reciprocal.referrals.workflow import TransitionRefused
+from reciprocal.tenancy.models import Scheme
+
+
+@get("/risk-assessor/", opt=allow(Role.risk_assessor))
+async def risk_assessor_home(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Template:
+    requests = await queries.assessments_requested(db, actor)
+    return Template("risk_assessor/home.html.j2", context={"scheme": scheme, "actor": actor, "requests": requests})
+
+
+class AssessmentForm(msgspec.Struct):
+    outcome: str = ""
+    """`no_risk` or `risk`."""
+    notes: str = ""
+
+
+def _assessment_page(
+    scheme: Scheme,
+    actor: Actor,
+    request: queries.AssessmentRequest,
+    *,
+    form: AssessmentForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "risk_assessor/assessment.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "assessment": request,
+            "form": form or AssessmentForm(),
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@get("/risk-assessor/assessments/{referral_id:uuid}", opt=allow(Role.risk_assessor))
+async def assessment_page(
+    referral_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    request = await queries.assessment_request(db, actor, referral_id)
+    record_view(db, actor, request.referral_id)
+    return _assessment_page(scheme, actor, request)
+
+
+def _assessment_errors(data: AssessmentForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.outcome not in ("no_risk", "risk"):
+        errors["outcome"] = "Select whether you identified a risk in the offered area"
+    elif data.outcome == "risk" and not data.notes.strip():
+        errors["notes"] = "Describe the risk you identified"
+    problem = text_problem(
+        data.notes,
+        limit=NOTE_LIMIT,
+        too_long=f"Keep the notes to {NOTE_LIMIT} characters or fewer",
+        identifying="the notes must not identify anyone",
+    )
+    if problem:
+        errors["notes"] = problem
+    return errors
+
+
+@post("/risk-assessor/assessments/{referral_id:uuid}", opt=allow(Role.risk_assessor), status_code=200)
+async def assess(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[AssessmentForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    request = await queries.assessment_request(db, actor, referral_id)
+    errors = _assessment_errors(data)
+    if not errors:
+        try:
+            async with db.begin_nested():
+                await record_risk_assessment(
+                    db, actor, request.referral_id, risk_identified=data.outcome == "risk", notes=data.notes
+                )
+        except TransitionRefused as refused:
+            errors["outcome"] = refused.message
+        else:
+            return Redirect(f"/s/{scheme.slug}/risk-assessor/assessments/{request.referral_id}", status_code=303)
+    return _assessment_page(scheme, actor, request, form=data, errors=errors, status_code=400)
+
+
+HANDLERS = [risk_assessor_home, assessment_page, assess]
