@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 
@@ -11,7 +10,6 @@ import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +21,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import queries
 from reciprocal.referrals.offers import Property, make_offer
-from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, StaleReferral, act, record_view
+from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_view
 from reciprocal.referrals.workflow import Action, TransitionRefused
 from reciprocal.tenancy.models import Scheme
 
@@ -57,14 +55,6 @@ def _int(value: str) -> int | None:
         return int(value.strip())
     except ValueError:
         return None
-
-
-async def _found[T](lookup: Awaitable[T]) -> T:
-    """The view a query returns, or the page's 404: not there and not yours look the same."""
-    try:
-        return await lookup
-    except ReferralNotFound:
-        raise NotFoundException from None
 
 
 # --- the named lead's home --------------------------------------------------------------------------------
@@ -128,7 +118,7 @@ async def approval_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    referral = await _found(queries.approval_referral(db, actor, referral_id, scheme.area_term))
+    referral = await queries.approval_referral(db, actor, referral_id, scheme.area_term)
     record_view(db, actor, referral.id)
     return _approval_page(scheme, actor, referral)
 
@@ -161,7 +151,7 @@ async def decide(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    referral = await _found(queries.approval_referral(db, actor, referral_id, scheme.area_term))
+    referral = await queries.approval_referral(db, actor, referral_id, scheme.area_term)
     errors = _decision_errors(data)
     version = _int(data.version)
     if not errors:
@@ -199,7 +189,7 @@ async def circulated_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    referral = await queries.circulated_referral(db, actor, referral_id)
     record_view(db, actor, referral.id)
     return Template("named_lead/referral.html.j2", context={"scheme": scheme, "actor": actor, "referral": referral})
 
@@ -258,7 +248,7 @@ async def offer_form(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    referral = await queries.circulated_referral(db, actor, referral_id)
     page = _offer_page(request, scheme, actor, referral)
     if not isinstance(page, HTMXBlockTemplate):
         # The fragment is drawn into the referral's page, whose reading is recorded already.
@@ -312,7 +302,7 @@ async def offer(
     actor: NamedDependency[Actor],
     keys: NamedDependency[Keys],
 ) -> Response[Any]:
-    referral = await _found(queries.circulated_referral(db, actor, referral_id))
+    referral = await queries.circulated_referral(db, actor, referral_id)
     offered, errors = _parse_offer(data)
     version = _int(data.version)
     refused = ""
