@@ -151,15 +151,15 @@ async def prepare(folder: Path) -> Prepared:
     from reciprocal.db.embedded import start_embedded
     from reciprocal.db.engine import Database
     from reciprocal.db.migrate import migrate
-    from reciprocal.demo import load_demo, provider_issuer, read_demo_file
     from reciprocal.identity.models import User
     from reciprocal.identity.secrets import Keys
     from reciprocal.identity.services import start_session
+    from reciprocal.provisioning.demo import load_demo, provider_issuer, read_demo_file
+    from reciprocal.provisioning.folders import read_scheme_folder
+    from reciprocal.provisioning.load import load_scheme
     from reciprocal.referrals.models import Referral
     from reciprocal.referrals.workflow import State
-    from reciprocal.tenancy.config import read_scheme_folder
     from reciprocal.tenancy.models import Scheme
-    from reciprocal.tenancy.services import load_scheme
 
     admin = start_embedded(folder / "postgres")
     owner, app = role_urls(admin, TEMPLATE)

@@ -18,9 +18,9 @@ from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
 from reciprocal.db.embedded import start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate
+from reciprocal.provisioning.folders import read_scheme_folder
+from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.config import read_scheme_folder
-from reciprocal.tenancy.services import load_scheme
 from support import DatabaseUnderTest, drop_database, make_settings
 
 TEMPLATE = f"rc_template_{os.getpid()}"

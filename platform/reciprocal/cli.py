@@ -18,9 +18,10 @@ from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
 from reciprocal.observability import configure_logging
 from reciprocal.operations import services as operations
+from reciprocal.provisioning.folders import SchemeConfig, TenantConfigError, read_scheme_folder
+from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import Settings, SettingsError
-from reciprocal.tenancy.config import SchemeConfig, TenantConfigError, read_scheme_folder
-from reciprocal.tenancy.services import list_schemes, load_scheme
+from reciprocal.tenancy.services import list_schemes
 
 log = structlog.get_logger("reciprocal.cli")
 
@@ -239,8 +240,8 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     Also runs a local OpenID Connect provider (RECIPROCAL_DEMO_OIDC_PORT) for the demo council's staff.
     """
-    from reciprocal import demo as demo_setup
     from reciprocal.identity.secrets import Keys
+    from reciprocal.provisioning import demo as demo_setup
 
     settings = _listening(Settings.from_env(demo=True), host, port)
     configure_logging(settings)

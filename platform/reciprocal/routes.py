@@ -7,18 +7,17 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from reciprocal.criteria import controllers as criteria
-from reciprocal.identity import controllers as identity
-from reciprocal.identity.admin import controllers as admin
-from reciprocal.ledger import controllers as ledger
-from reciprocal.operations import controllers as operations
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.home import controllers as home
+from reciprocal.portals.ledger import controllers as ledger
 from reciprocal.portals.named_lead import controllers as named_lead
 from reciprocal.portals.officer import controllers as officer
+from reciprocal.portals.operator import controllers as operator
+from reciprocal.portals.public import controllers as public
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
-from reciprocal.tenancy.controllers import index, scheme_home
-from reciprocal.tenancy.dependencies import (
+from reciprocal.portals.scheme_admin import controllers as scheme_admin
+from reciprocal.portals.sign_in import controllers as sign_in
+from reciprocal.web.guard import (
     admit,
     provide_actor,
     provide_db,
@@ -39,11 +38,10 @@ scheme_router = Router(
     # Pages under a scheme may carry case data: never kept by a cache, shared or the browser's own.
     cache_control=CacheControlHeader(no_store=True),
     route_handlers=[
-        scheme_home,
-        *criteria.HANDLERS,
-        *identity.HANDLERS,
+        *public.HANDLERS,
+        *sign_in.HANDLERS,
         *home.HANDLERS,
-        *admin.HANDLERS,
+        *scheme_admin.HANDLERS,
         *officer.HANDLERS,
         *coordinator.HANDLERS,
         *named_lead.HANDLERS,
@@ -52,4 +50,4 @@ scheme_router = Router(
     ],
 )
 
-ROUTES: list[ControllerRouterHandler] = [index, healthz, readyz, scheme_router, operations.router]
+ROUTES: list[ControllerRouterHandler] = [public.index, healthz, readyz, scheme_router, operator.router]

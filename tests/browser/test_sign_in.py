@@ -1,6 +1,6 @@
 """A named lead signs in through their council's own provider in a real browser, and signs out again.
 
-The setup is the demo's own (reciprocal.demo): the people of tenants/pan-london/demo.toml, and
+The setup is the demo's own (reciprocal.provisioning.demo): the people of tenants/pan-london/demo.toml, and
 oidc-provider-mock on loopback registered as Camden Council's provider.
 """
 
@@ -15,10 +15,10 @@ from test_public_pages import serious_violations
 
 from reciprocal.app import create_app
 from reciprocal.db.engine import Database
-from reciprocal.demo import DemoScheme, load_demo, local_provider, read_demo_file
 from reciprocal.identity.secrets import Keys
+from reciprocal.provisioning.demo import DemoScheme, load_demo, local_provider, read_demo_file
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.config import read_scheme_folder
 from support import DatabaseUnderTest, make_settings
 
 NAMED_LEAD = "priya.shah@camden.example"

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from reciprocal.db.engine import Database
-from reciprocal.demo import DEMO_CLIENT_SECRET, DemoScheme, load_demo, local_provider, read_demo_file
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.partners.models import Organisation
+from reciprocal.provisioning.demo import DEMO_CLIENT_SECRET, DemoScheme, load_demo, local_provider, read_demo_file
+from reciprocal.provisioning.folders import TenantConfigError, read_scheme_folder
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.config import TenantConfigError, read_scheme_folder
 from reciprocal.tenancy.models import Scheme
 from support import make_settings
 

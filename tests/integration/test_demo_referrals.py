@@ -8,22 +8,22 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from reciprocal import demo_referrals
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
-from reciprocal.demo import DemoScheme, load_demo, read_demo_file
-from reciprocal.demo_referrals import demo_actor, load_demo_referrals
 from reciprocal.identity.models import Membership, Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances
+from reciprocal.provisioning import demo_referrals
+from reciprocal.provisioning.demo import DemoScheme, load_demo, read_demo_file
+from reciprocal.provisioning.demo_referrals import demo_actor, load_demo_referrals
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.models import Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.config import read_scheme_folder
 from reciprocal.tenancy.models import Scheme
 
 ISSUER = "http://127.0.0.1:8001"

@@ -13,10 +13,10 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.cli import main
 from reciprocal.criteria.models import CriteriaVersion
 from reciprocal.db.engine import Database
+from reciprocal.provisioning.folders import read_scheme_folder
+from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.config import read_scheme_folder
 from reciprocal.tenancy.models import Area, Scheme
-from reciprocal.tenancy.services import load_scheme
 from support import DatabaseUnderTest
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from reciprocal.kernel.text import identifiers_in
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.config import read_scheme_folder
 
 LONDON = read_scheme_folder(REPO_ROOT / "tenants" / "pan-london").criteria
 COUNTY = read_scheme_folder(REPO_ROOT / "tenants" / "cambridgeshire").criteria

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reciprocal.provisioning.folders import TenantConfigError, read_scheme_folder
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.config import TenantConfigError, read_scheme_folder
 
 
 def copy_scheme(tmp_path: Path, slug: str = "cambridgeshire") -> Path:

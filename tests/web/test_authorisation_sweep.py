@@ -28,17 +28,17 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from sqlalchemy import String, select
 
-import reciprocal.db.models as every_model
+import reciprocal.migrations.models as every_model
 from reciprocal.db.base import Base, TenantOwned
 from reciprocal.db.engine import Database
 from reciprocal.identity.access import ALLOW, PUBLIC_RULE
 from reciprocal.identity.models import IdentityProvider, Role
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.operations import services as operations
-from reciprocal.operations.controllers import OPERATOR_COOKIE, OPERATOR_RULE, admit_operator
+from reciprocal.portals.operator.controllers import OPERATOR_COOKIE, OPERATOR_RULE, admit_operator
 from reciprocal.settings import Settings
-from reciprocal.tenancy.dependencies import admit
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.guard import admit
 from support import add_member, session_token
 
 Client = AsyncTestClient[Litestar]

@@ -24,13 +24,13 @@ from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.portals.coordinator.presenters import criteria_check
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.config import read_scheme_folder
 from support import session_token, visible_text
 
 Client = AsyncTestClient[Litestar]

@@ -22,11 +22,11 @@ from reciprocal.criteria.services import StaleVersion, criteria_at, current_crit
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.config import read_scheme_folder
 from support import add_member, session_token, visible_text
 
 Client = AsyncTestClient[Litestar]

@@ -21,13 +21,13 @@ from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.kernel.dates import govuk_date
 from reciprocal.mail.services import wait_for_sending
 from reciprocal.operations import services as operations
-from reciprocal.operations.controllers import OPERATOR_COOKIE, admit_operator
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInLink
 from reciprocal.partners.models import Organisation
+from reciprocal.portals.operator.controllers import OPERATOR_COOKIE, admit_operator
+from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.config import read_scheme_folder
 from smtp_server import Inbox, smtp_server
 from support import DatabaseUnderTest, add_member, make_settings, session_token, visible_text
 

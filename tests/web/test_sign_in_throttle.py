@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from reciprocal.identity.controllers import FAILURES_ALLOWED
+from reciprocal.portals.sign_in.controllers import FAILURES_ALLOWED
 from support import visible_text
 
 Client = AsyncTestClient[Litestar]

@@ -12,7 +12,7 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.identity.access import ANY_ROLE, allow
+from reciprocal.identity.access import ANY_ROLE
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor, switch_acting
 from reciprocal.tenancy.models import Scheme
@@ -30,11 +30,6 @@ HOMES = {  # each role's home, under /s/{scheme}/
 @get("/home", opt=ANY_ROLE)
 async def home(scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]) -> Redirect:
     return Redirect(f"/s/{scheme.slug}/{HOMES[actor.role]}/", status_code=303)
-
-
-@get("/admin/", opt=allow(Role.scheme_admin))
-async def admin_home(scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]) -> Template:
-    return Template("admin/home.html.j2", context={"scheme": scheme, "actor": actor})
 
 
 class ActingForm(msgspec.Struct):
@@ -68,6 +63,6 @@ async def acting_as(
     return Redirect(f"/s/{scheme.slug}/home", status_code=303)
 
 
-HANDLERS = [home, acting_as_page, acting_as, admin_home]
+HANDLERS = [home, acting_as_page, acting_as]
 """The other roles' homes live with their work: referrals (officer, coordinator) and offers (named lead,
 risk assessor)."""

@@ -1,4 +1,4 @@
-"""The public criteria page of a scheme, and the scheme admin's pages to edit, preview and publish them."""
+"""The scheme admin's pages to review, edit, preview and publish the scheme's criteria."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.criteria.forms import CriteriaForm, FormData, Invalid, read_criteria
 from reciprocal.criteria.presenters import rules_table
 from reciprocal.criteria.schemas import REFUSAL_REASON_WORDS, diff
 from reciprocal.criteria.services import (
@@ -22,24 +21,16 @@ from reciprocal.criteria.services import (
     publish_edit,
     versions,
 )
-from reciprocal.identity.access import PUBLIC, allow
+from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.portals.scheme_admin.criteria_form import CriteriaForm, FormData, Invalid, read_criteria
 from reciprocal.tenancy.models import Scheme
 
 ADMIN = allow(Role.scheme_admin)
 
 DONE = {"published", "unchanged"}
 """Outcomes the versions page may announce after a redirect: the query names one, never free text."""
-
-
-@get("/criteria", opt=PUBLIC)
-async def criteria_page(db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme]) -> Template:
-    published = await current_criteria(db, scheme.id)
-    if published is None:
-        raise NotFoundException
-    table = rules_table(published.criteria, scheme.area_term)
-    return Template("scheme/criteria.html.j2", context={"scheme": scheme, "published": published, "table": table})
 
 
 async def _current(db: AsyncSession, scheme: Scheme) -> PublishedCriteria:
@@ -55,7 +46,7 @@ async def versions_page(
 ) -> Template:
     published = await _current(db, scheme)
     return Template(
-        "criteria/versions.html.j2",
+        "scheme_admin/criteria.html.j2",
         context={
             "scheme": scheme,
             "published": published,
@@ -148,7 +139,7 @@ def _edit_form(
 ) -> Template:
     """The edit page; with `changes` (a preview) it also lists them above a button to publish them."""
     return Template(
-        "criteria/edit.html.j2",
+        "scheme_admin/criteria_edit.html.j2",
         context={
             "scheme": scheme,
             "published": published,
@@ -163,4 +154,4 @@ def _edit_form(
     )
 
 
-HANDLERS = [criteria_page, versions_page, edit_page, preview_changes, publish]
+HANDLERS = [versions_page, edit_page, preview_changes, publish]

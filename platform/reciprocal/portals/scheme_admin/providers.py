@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
 from reciprocal.identity.admin import common, providers
-from reciprocal.identity.controllers import callback_url, scheme_url
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import callback_url, scheme_url
 
 ADMIN = allow(Role.scheme_admin)
 
@@ -31,7 +31,7 @@ async def organisations_page(
     db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
 ) -> Template:
     organisations = await common.list_organisations(db, actor)
-    return Template("admin/organisations.html.j2", context={"scheme": scheme, "organisations": organisations})
+    return Template("scheme_admin/organisations.html.j2", context={"scheme": scheme, "organisations": organisations})
 
 
 @get("/admin/organisations/{organisation_id:uuid}/sign-in", opt=ADMIN)
@@ -81,7 +81,7 @@ def _provider_form(
     # NOTE: the secret is never sent back, not even after an error: the form's field is always empty.
     shown = providers.ProviderForm(issuer=form.issuer, client_id=form.client_id, email_domains=form.email_domains)
     return Template(
-        "admin/provider.html.j2",
+        "scheme_admin/provider.html.j2",
         context={
             "scheme": scheme,
             "current": current,

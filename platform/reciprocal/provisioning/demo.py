@@ -14,12 +14,12 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
-from reciprocal.demo_referrals import load_demo_referrals
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import normalise_email
 from reciprocal.partners.models import Organisation
-from reciprocal.tenancy.config import Code, Name, Problem, SchemeConfig, TenantConfigError
+from reciprocal.provisioning.demo_referrals import load_demo_referrals
+from reciprocal.provisioning.folders import Code, Name, Problem, SchemeConfig, TenantConfigError
 from reciprocal.tenancy.services import find_scheme
 
 DEMO_FILE = "demo.toml"

@@ -26,8 +26,8 @@ from reciprocal.ledger.services import (
     correct,
     housing_partner,
     partners_over_cap,
-    statement,
 )
+from reciprocal.portals.ledger.queries import statement
 from reciprocal.tenancy.models import Scheme
 
 LEDGER = allow(Role.coordinator, Role.named_lead)

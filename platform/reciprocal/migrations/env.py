@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from reciprocal.db.models import Base
+from reciprocal.migrations.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -31,6 +31,7 @@ from reciprocal.kernel.text import is_email_address
 from reciprocal.mail.services import Mailer
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import callback_url, scheme_url
 
 log = structlog.get_logger(__name__)
 
@@ -41,19 +42,6 @@ class SignInForm(msgspec.Struct):
 
 class LinkForm(msgspec.Struct):
     token: str = ""
-
-
-def scheme_url(settings: Settings, scheme: Scheme) -> str:
-    """The scheme's absolute address, for links that leave the service (provider callbacks, emails).
-
-    NOTE: from the configured base URL only, never the request's Host header, which whoever sends the
-    request chooses: a sign-in link or callback pointing at their host would hand them the token or code.
-    """
-    return f"{settings.require_base_url()}/s/{scheme.slug}/"
-
-
-def callback_url(settings: Settings, scheme: Scheme, provider_id: uuid.UUID) -> str:
-    return f"{scheme_url(settings, scheme)}sign-in/oidc/{provider_id}/callback"
 
 
 def signed_in(scheme: Scheme, token: str, settings: Settings) -> Response[Any]:
@@ -73,7 +61,7 @@ def signed_in(scheme: Scheme, token: str, settings: Settings) -> Response[Any]:
 
 def refused(scheme: Scheme, *, title: str, message: str, status_code: int = 403) -> Template:
     return Template(
-        "identity/refused.html.j2",
+        "sign_in/refused.html.j2",
         context={"scheme": scheme, "title": title, "message": message},
         status_code=status_code,
     )
@@ -83,7 +71,7 @@ def refused(scheme: Scheme, *, title: str, message: str, status_code: int = 403)
 async def sign_in_page(scheme: NamedDependency[Scheme], viewer: NamedDependency[Actor | None]) -> Response[Any]:
     if viewer is not None:
         return Redirect(f"/s/{scheme.slug}/home", status_code=303)
-    return Template("identity/sign_in.html.j2", context={"scheme": scheme, "email": "", "errors": {}})
+    return Template("sign_in/sign_in.html.j2", context={"scheme": scheme, "email": "", "errors": {}})
 
 
 @post("/sign-in", opt=PUBLIC, status_code=200)
@@ -107,7 +95,7 @@ async def sign_in(
         error = ""
     if error:
         return Template(
-            "identity/sign_in.html.j2",
+            "sign_in/sign_in.html.j2",
             context={"scheme": scheme, "email": data.email[:320], "errors": {"email": error}},
             status_code=400,
         )
@@ -163,7 +151,7 @@ async def sign_in(
             status_code=429,
         )
     return Template(
-        "identity/check_email.html.j2",
+        "sign_in/check_email.html.j2",
         context={"scheme": scheme, "email": email, "minutes": links.LINK_LIFETIME_MINUTES},
     )
 
@@ -268,7 +256,7 @@ async def _refuse_sign_in(
 @get("/sign-in/link/{token:str}", opt=PUBLIC)
 async def link_page(token: FromPath[str], scheme: NamedDependency[Scheme]) -> Template:
     """A button, not an automatic sign-in: mail scanners that fetch links must not use them up."""
-    return Template("identity/link.html.j2", context={"scheme": scheme, "token": token})
+    return Template("sign_in/link.html.j2", context={"scheme": scheme, "token": token})
 
 
 @post("/sign-in/link", opt=PUBLIC, status_code=200)

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
 from reciprocal.identity.admin import common, users
-from reciprocal.identity.controllers import scheme_url
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES, ROLE_ORDER, Actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import scheme_url
 
 ADMIN = allow(Role.scheme_admin)
 
@@ -36,7 +36,9 @@ def _sign_in_address(settings: Settings, scheme: Scheme) -> str:
 async def users_page(
     db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
 ) -> Template:
-    return Template("admin/users.html.j2", context={"scheme": scheme, "users": await users.list_users(db, actor)})
+    return Template(
+        "scheme_admin/users.html.j2", context={"scheme": scheme, "users": await users.list_users(db, actor)}
+    )
 
 
 @get("/admin/users/invite", opt=ADMIN)
@@ -82,7 +84,7 @@ async def _invite_form(
     status_code: int = 200,
 ) -> Template:
     return Template(
-        "admin/invite.html.j2",
+        "scheme_admin/invite.html.j2",
         context={
             "scheme": scheme,
             "form": form,
@@ -119,7 +121,7 @@ async def _user_page(
     errors: dict[str, str] | None = None,
 ) -> Template:
     return Template(
-        "admin/user.html.j2",
+        "scheme_admin/user.html.j2",
         context={
             "scheme": scheme,
             "user": await users.user_detail(db, actor, user_id),

@@ -28,7 +28,7 @@ from reciprocal.operations import services
 from reciprocal.operations.services import SignedInOperator
 from reciprocal.referrals import workflow
 from reciprocal.settings import Settings
-from reciprocal.tenancy.dependencies import provide_directory
+from reciprocal.web.guard import provide_directory
 
 log = structlog.get_logger(__name__)
 
@@ -108,7 +108,7 @@ async def overview(state: State, operator: NamedDependency[SignedInOperator]) ->
     database: Database = state.db
     found = await services.overview(database, state.migration_head)
     return Template(
-        "operations/overview.html.j2",
+        "operator/overview.html.j2",
         context={
             "operator": operator,
             "schemes": found.schemes,
@@ -122,7 +122,7 @@ async def overview(state: State, operator: NamedDependency[SignedInOperator]) ->
 async def sign_in_page(signed_in: NamedDependency[SignedInOperator | None]) -> Response[Any]:
     if signed_in is not None:
         return Redirect(OPERATOR_PATH, status_code=303)
-    return Template("operations/sign_in.html.j2", context={"email": "", "errors": {}})
+    return Template("operator/sign_in.html.j2", context={"email": "", "errors": {}})
 
 
 @post("/sign-in", opt=PUBLIC, status_code=200)
@@ -143,7 +143,7 @@ async def sign_in(
         error = ""
     if error:
         return Template(
-            "operations/sign_in.html.j2",
+            "operator/sign_in.html.j2",
             context={"email": data.email[:320], "errors": {"email": error}},
             status_code=400,
         )
@@ -158,13 +158,13 @@ async def sign_in(
             message="Too many sign-in links have been asked for from your network. Wait 15 minutes, then try again.",
             status_code=429,
         )
-    return Template("operations/check_email.html.j2", context={"email": email, "minutes": LINK_LIFETIME_MINUTES})
+    return Template("operator/check_email.html.j2", context={"email": email, "minutes": LINK_LIFETIME_MINUTES})
 
 
 @get("/sign-in/link/{token:str}", opt=PUBLIC)
 async def link_page(token: FromPath[str]) -> Template:
     """A button, not an automatic sign-in: mail scanners that fetch links must not use them up."""
-    return Template("operations/link.html.j2", context={"token": token})
+    return Template("operator/link.html.j2", context={"token": token})
 
 
 @post("/sign-in/link", opt=PUBLIC, status_code=200)
@@ -205,7 +205,7 @@ async def sign_out(request: Request[Any, Any, Any], db: NamedDependency[AsyncSes
 
 
 def _refused(*, title: str, message: str, status_code: int) -> Template:
-    return Template("operations/refused.html.j2", context={"title": title, "message": message}, status_code=status_code)
+    return Template("operator/refused.html.j2", context={"title": title, "message": message}, status_code=status_code)
 
 
 router = Router(
