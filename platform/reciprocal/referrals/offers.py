@@ -17,14 +17,14 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.services import lock_accounts, post_move
-from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.partners.models import Organisation
+from reciprocal.referrals.circulation import areas_covered, places
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Move, Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.services import (
     InvalidReferral,
     StaleReferral,
     apply_step,
     get_referral,
-    referral_areas,
     release_holds,
 )
 from reciprocal.referrals.workflow import Action, State, TransitionRefused, transition
@@ -123,18 +123,11 @@ async def _fit(
     db: AsyncSession, actor: Actor, referral: Referral, offer: Property, criteria: Criteria
 ) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    risk_areas, safe_areas = await referral_areas(db, referral)
-    covered = set(
-        await db.scalars(
-            select(OrganisationArea.area_id).where(
-                OrganisationArea.tenant_id == actor.tenant_id,
-                OrganisationArea.organisation_id == actor.organisation_id,
-            )
-        )
-    )
-    if offer.area_id in risk_areas:
+    named = await places(db, referral)
+    covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
+    if offer.area_id in named.risk:
         problems.append(("area_id", "The applicant is at risk in this area: offer a property elsewhere"))
-    elif safe_areas and offer.area_id not in safe_areas:
+    elif named.safe and offer.area_id not in named.safe:
         problems.append(("area_id", "Choose one of the referral's safe areas"))
     elif offer.area_id not in covered:
         problems.append(("area_id", "Choose an area where your organisation has properties"))

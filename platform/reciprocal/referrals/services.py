@@ -19,7 +19,8 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.errors import NotFound
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
-from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
+from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.referrals.circulation import CIRCULATED, places, reaches
 from reciprocal.referrals.models import (
     LIVE_OFFER_STATES,
     MonitoringAnswers,
@@ -48,10 +49,6 @@ class InvalidReferral(Exception):
         self.problems = problems
 
 
-CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)
-"""States in which a referral is visible, anonymised, to the partners it was circulated to."""
-
-
 def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     """The referrals an actor may see at all; narrower views (anonymised) are the pages' business."""
     if actor.role == Role.coordinator:
@@ -59,30 +56,9 @@ def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     if actor.role == Role.nominating_officer:
         return Referral.agency_id == actor.organisation_id
     if actor.role == Role.named_lead:
-        mine = select(OrganisationArea.area_id).where(
-            OrganisationArea.tenant_id == actor.tenant_id,
-            OrganisationArea.organisation_id == actor.organisation_id,
-        )
-
-        def named(kind: str):  # type: ignore[no-untyped-def]
-            return (
-                select(ReferralArea.area_id)
-                .where(
-                    ReferralArea.tenant_id == Referral.tenant_id,
-                    ReferralArea.referral_id == Referral.id,
-                    ReferralArea.kind == kind,
-                )
-                .correlate(Referral)
-            )
-
-        # Circulated to partners covering a safe area; a referral naming none (serious violence) goes
-        # to every partner with stock outside its risk areas.
-        reaches_me = named("safe").where(ReferralArea.area_id.in_(mine)).exists() | (
-            ~named("safe").exists() & mine.where(OrganisationArea.area_id.not_in(named("risk"))).exists()
-        )
         return or_(
             Referral.current_landlord_id == actor.organisation_id,
-            Referral.state.in_(CIRCULATED) & reaches_me,
+            Referral.state.in_(CIRCULATED) & reaches(actor.tenant_id, actor.organisation_id),
         )
     if actor.role == Role.risk_assessor:
         return Referral.risk_assessor_id == actor.user_id
@@ -117,21 +93,8 @@ def record_view(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
     record(db, actor.tenant_id, "referral.viewed", actor=actor, subject_type="referral", subject_id=referral_id)
 
 
-async def referral_areas(db: AsyncSession, referral: Referral) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
-    rows = await db.execute(
-        select(ReferralArea.area_id, ReferralArea.kind).where(
-            ReferralArea.tenant_id == referral.tenant_id, ReferralArea.referral_id == referral.id
-        )
-    )
-    risk: set[uuid.UUID] = set()
-    safe: set[uuid.UUID] = set()
-    for area_id, kind in rows:
-        (safe if kind == "safe" else risk).add(area_id)
-    return frozenset(risk), frozenset(safe)
-
-
 async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
-    risk, safe = await referral_areas(db, referral)
+    named = await places(db, referral)
     return ReferralAnswers(
         consent=referral.consent,
         tenancy_type=referral.tenancy_type,
@@ -146,8 +109,8 @@ async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
         floor_level_need=referral.floor_level_need,
         medical_evidence=referral.medical_evidence,
         risk_type=referral.risk_type,
-        risk_area_ids=risk,
-        safe_area_ids=safe,
+        risk_area_ids=named.risk,
+        safe_area_ids=named.safe,
         risk_assessor_id=referral.risk_assessor_id,
         safeguarding_measures=referral.safeguarding_measures,
         resettlement_support=referral.resettlement_support,

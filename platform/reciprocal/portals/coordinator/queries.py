@@ -19,7 +19,8 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import Offer, Referral, ReferralArea
+from reciprocal.referrals.circulation import places_of, reachable
+from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.offers import live_offer
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
@@ -281,7 +282,7 @@ class Batch:
 
 async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     """The approved referrals the next release circulates, and the partners each reaches, as the named
-    leads' own view of circulated referrals decides it (referrals.services._visible_to)."""
+    leads' own view of circulated referrals decides it (referrals.circulation)."""
     approved = list(
         await db.scalars(
             select(Referral)
@@ -295,13 +296,7 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     if not approved:
         return Batch([], last, days)
     area_names = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
-    named: dict[tuple[uuid.UUID, str], set[uuid.UUID]] = defaultdict(set)
-    for referral_id, area_id, kind in await db.execute(
-        select(ReferralArea.referral_id, ReferralArea.area_id, ReferralArea.kind).where(
-            ReferralArea.tenant_id == tenant_id, ReferralArea.referral_id.in_([r.id for r in approved])
-        )
-    ):
-        named[(referral_id, kind)].add(area_id)
+    named = await places_of(db, tenant_id, [r.id for r in approved])
     covers: dict[tuple[str, uuid.UUID], set[uuid.UUID]] = defaultdict(set)
     for partner_name, partner_id, area_id in await db.execute(
         select(Organisation.name, Organisation.id, OrganisationArea.area_id)
@@ -314,16 +309,15 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     ):
         covers[(partner_name, partner_id)].add(area_id)
 
-    def names(ids: set[uuid.UUID]) -> tuple[str, ...]:
+    def names(ids: Collection[uuid.UUID]) -> tuple[str, ...]:
         return tuple(sorted(area_names[a] for a in ids))
 
     items = []
     for referral in approved:
-        safe, risk = named[(referral.id, "safe")], named[(referral.id, "risk")]
+        where = named[referral.id]
         reaches = []
         for (partner_name, _), covered in sorted(covers.items()):
-            why = covered & safe if safe else covered - risk
-            if why:
+            if why := reachable(covered, where):
                 reaches.append(Reach(partner_name, names(why)))
-        items.append(BatchItem(referral, names(safe), names(risk), reaches))
+        items.append(BatchItem(referral, names(where.safe), names(where.risk), reaches))
     return Batch(items, last, days)

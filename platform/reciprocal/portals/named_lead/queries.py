@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -23,11 +23,12 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
-from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral, ReferralArea
+from reciprocal.partners.models import Organisation
+from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, places_of, reachable, reaches
+from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import Contact, officer_contact
 from reciprocal.referrals.rules import Problem, check
-from reciprocal.referrals.services import CIRCULATED, ReferralNotFound, answers_of, get_referral, referral_areas
+from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
 from reciprocal.referrals.workflow import State, describe
 from reciprocal.tenancy.models import Area
 
@@ -112,23 +113,6 @@ class CirculatedReferral:
         return self.state == State.circulating
 
 
-async def _covered(db: AsyncSession, actor: Actor) -> set[uuid.UUID]:
-    return set(
-        await db.scalars(
-            select(OrganisationArea.area_id).where(
-                OrganisationArea.tenant_id == actor.tenant_id,
-                OrganisationArea.organisation_id == actor.organisation_id,
-            )
-        )
-    )
-
-
-def _reachable(covered: set[uuid.UUID], risk: Iterable[uuid.UUID], safe: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Where a partner covering `covered` may house the applicant: the circulation rule of get_referral."""
-    safe = set(safe)
-    return covered & safe if safe else covered - set(risk)
-
-
 async def _area_names(db: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     wanted = set(ids)
     if not wanted:
@@ -161,9 +145,8 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
     referral = await get_referral(db, actor, referral_id, for_update=False)
     if referral.state not in CIRCULATED or referral.reference is None:
         raise ReferralNotFound
-    risk, safe = await referral_areas(db, referral)
-    reachable = _reachable(await _covered(db, actor), risk, safe)
-    if not reachable:
+    where = reachable(await areas_covered(db, actor.tenant_id, actor.organisation_id), await places(db, referral))
+    if not where:
         # Their own tenant's referral, circulated elsewhere: it is on the approval page, not here.
         raise ReferralNotFound
     offer = await db.scalar(
@@ -174,7 +157,7 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
             Offer.state.in_(LIVE_OFFER_STATES),
         )
     )
-    names = await _area_names(db, actor.tenant_id, reachable | ({offer.area_id} if offer else set()))
+    names = await _area_names(db, actor.tenant_id, where | ({offer.area_id} if offer else set()))
     return CirculatedReferral(
         id=referral.id,
         reference=referral.reference,
@@ -182,7 +165,7 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
         state=referral.state,
         circulated_at=referral.circulated_at,
         household=_household(referral),
-        areas=_choices(names, reachable),
+        areas=_choices(names, where),
         risk_label=await _risk_label(db, referral, only_if_assessment_needed=True),
         own_offer=(
             OwnOffer(
@@ -195,32 +178,6 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
             if offer
             else None
         ),
-    )
-
-
-def _reaches(actor: Actor, covered: set[uuid.UUID]) -> ColumnElement[bool]:
-    """Referrals circulated to the actor's organisation: the same rule get_referral applies."""
-
-    def named(kind: str) -> Select[uuid.UUID]:
-        return (
-            select(ReferralArea.area_id)
-            .where(
-                ReferralArea.tenant_id == Referral.tenant_id,
-                ReferralArea.referral_id == Referral.id,
-                ReferralArea.kind == kind,
-            )
-            .correlate(Referral)
-        )
-
-    return named("safe").where(ReferralArea.area_id.in_(covered)).exists() | (
-        ~named("safe").exists()
-        & select(OrganisationArea.area_id)
-        .where(
-            OrganisationArea.tenant_id == actor.tenant_id,
-            OrganisationArea.organisation_id == actor.organisation_id,
-            OrganisationArea.area_id.not_in(named("risk")),
-        )
-        .exists()
     )
 
 
@@ -237,7 +194,7 @@ class CirculatedSummary:
 
 async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSummary]:
     """Referrals circulating to the actor's organisation now, open for offers, newest first."""
-    covered = await _covered(db, actor)
+    covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
     if not covered:
         return []
     query = (
@@ -246,33 +203,24 @@ async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSumm
             Referral.tenant_id == actor.tenant_id,
             Referral.state == State.circulating,
             Referral.reference.is_not(None),
-            _reaches(actor, covered),
+            reaches(actor.tenant_id, actor.organisation_id),
         )
         .order_by(Referral.circulated_at.desc(), Referral.reference)
     )
     found = list(await db.scalars(query))
-    if not found:
-        return []
-    named: dict[uuid.UUID, tuple[set[uuid.UUID], set[uuid.UUID]]] = {r.id: (set(), set()) for r in found}
-    rows = await db.execute(
-        select(ReferralArea.referral_id, ReferralArea.area_id, ReferralArea.kind).where(
-            ReferralArea.tenant_id == actor.tenant_id, ReferralArea.referral_id.in_(named)
-        )
-    )
-    for referral_id, area_id, kind in rows:
-        named[referral_id][1 if kind == "safe" else 0].add(area_id)
-    reachable = {rid: _reachable(covered, risk, safe) for rid, (risk, safe) in named.items()}
-    names = await _area_names(db, actor.tenant_id, set().union(*reachable.values()))
+    named = await places_of(db, actor.tenant_id, [r.id for r in found])
+    where = {rid: reachable(covered, places) for rid, places in named.items()}
+    names = await _area_names(db, actor.tenant_id, set().union(*where.values()))
     return [
         CirculatedSummary(
             id=r.id,
             reference=r.reference or "",
             circulated_at=r.circulated_at,
             household=_household(r),
-            area_names=sorted(names[a] for a in reachable[r.id]),
+            area_names=sorted(names[a] for a in where[r.id]),
         )
         for r in found
-        if reachable[r.id]
+        if where[r.id]
     ]
 
 
@@ -336,8 +284,9 @@ async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UU
     referral = await get_referral(db, actor, referral_id, for_update=False)
     if referral.current_landlord_id != actor.organisation_id or referral.reference is None:
         raise ReferralNotFound
-    risk, safe = await referral_areas(db, referral)
-    names = await _area_names(db, actor.tenant_id, {*risk, *safe, *filter(None, [referral.current_area_id])})
+    named = await places(db, referral)
+    shown = {*named.risk, *named.safe, *filter(None, [referral.current_area_id])}
+    names = await _area_names(db, actor.tenant_id, shown)
     agency = await db.scalar(
         select(Organisation.name).where(
             Organisation.tenant_id == referral.tenant_id, Organisation.id == referral.agency_id
@@ -371,8 +320,8 @@ async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UU
         current_area=names.get(referral.current_area_id, "") if referral.current_area_id else "",
         household=_household(referral),
         risk_label=risk_label,
-        risk_areas=sorted(names[a] for a in risk),
-        safe_areas=sorted(names[a] for a in safe),
+        risk_areas=sorted(names[a] for a in named.risk),
+        safe_areas=sorted(names[a] for a in named.safe),
         risk_assessor=assessor,
         safeguarding_measures=referral.safeguarding_measures,
         resettlement_support=referral.resettlement_support,

@@ -1,0 +1,90 @@
+"""Which partners a circulated referral reaches: one rule, in Python for pages that list why, in SQL for queries.
+
+A referral names risk areas (where the applicant must not live) and usually safe areas (where they may). It
+reaches a housing partner covering any of its safe areas; a referral naming no safe area (serious violence:
+anywhere but the risk areas) reaches every partner with stock outside its risk areas. `reachable` and
+`reaches` are the same rule; a test checks them against each other on the same data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.partners.models import OrganisationArea
+from reciprocal.referrals.models import Referral, ReferralArea
+from reciprocal.referrals.workflow import State
+
+CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)
+"""States in which a referral is visible, anonymised, to the partners it was circulated to."""
+
+
+@dataclass(frozen=True)
+class Places:
+    """The areas a referral names: where the applicant is at risk, and where they may safely live."""
+
+    risk: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    safe: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+def reachable(covered: Collection[uuid.UUID], places: Places) -> frozenset[uuid.UUID]:
+    """The areas, of those a partner covers, where it may house the applicant: none means it is not reached."""
+    covered = frozenset(covered)
+    return covered & places.safe if places.safe else covered - places.risk
+
+
+def _covered(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> Select[uuid.UUID]:
+    return select(OrganisationArea.area_id).where(
+        OrganisationArea.tenant_id == tenant_id, OrganisationArea.organisation_id == organisation_id
+    )
+
+
+def reaches(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    """`reachable` as SQL, correlated to Referral: true where the referral reaches this partner."""
+
+    def named(kind: str) -> Select[uuid.UUID]:
+        return (
+            select(ReferralArea.area_id)
+            .where(
+                ReferralArea.tenant_id == Referral.tenant_id,
+                ReferralArea.referral_id == Referral.id,
+                ReferralArea.kind == kind,
+            )
+            .correlate(Referral)
+        )
+
+    covered = _covered(tenant_id, organisation_id)
+    return named("safe").where(ReferralArea.area_id.in_(covered)).exists() | (
+        ~named("safe").exists() & covered.where(OrganisationArea.area_id.not_in(named("risk"))).exists()
+    )
+
+
+async def areas_covered(db: AsyncSession, tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The areas where a partner has homes."""
+    return frozenset(await db.scalars(_covered(tenant_id, organisation_id)))
+
+
+async def places_of(
+    db: AsyncSession, tenant_id: uuid.UUID, referral_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Places]:
+    """Each referral's named areas, in one query; a referral naming none has empty Places."""
+    ids = set(referral_ids)
+    named: dict[uuid.UUID, tuple[set[uuid.UUID], set[uuid.UUID]]] = {i: (set(), set()) for i in ids}
+    if ids:
+        rows = await db.execute(
+            select(ReferralArea.referral_id, ReferralArea.area_id, ReferralArea.kind).where(
+                ReferralArea.tenant_id == tenant_id, ReferralArea.referral_id.in_(ids)
+            )
+        )
+        for referral_id, area_id, kind in rows:
+            named[referral_id][1 if kind == "safe" else 0].add(area_id)
+    return {i: Places(frozenset(risk), frozenset(safe)) for i, (risk, safe) in named.items()}
+
+
+async def places(db: AsyncSession, referral: Referral) -> Places:
+    """One referral's named areas."""
+    return (await places_of(db, referral.tenant_id, [referral.id]))[referral.id]
