@@ -15,9 +15,10 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances
-from reciprocal.provisioning import demo_referrals
+from reciprocal.provisioning import demo_referrals, demo_seeder
 from reciprocal.provisioning.demo import DemoScheme, load_demo, read_demo_file
-from reciprocal.provisioning.demo_referrals import demo_actor, load_demo_referrals
+from reciprocal.provisioning.demo_referrals import load_demo_referrals
+from reciprocal.provisioning.demo_seeder import demo_actor
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.models import Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.rules import ReferralAnswers
@@ -171,7 +172,7 @@ async def test_the_demo_referrals_identify_no_one_and_were_made_by_the_demo_peop
 async def test_a_failure_keeps_nothing_and_the_demo_still_loads(
     db: Database, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def half_then_fail(seeder: demo_referrals._Seeder) -> None:
+    async def half_then_fail(seeder: demo_seeder.Seeder) -> None:
         await seeder.drafted(ReferralAnswers(), "SS-0001")
         raise RuntimeError("something went wrong")
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -325,13 +325,6 @@ async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
         apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return approved
-
-
-async def counts_by_state(db: AsyncSession, tenant_id: uuid.UUID) -> dict[State, int]:
-    rows = await db.execute(
-        select(Referral.state, func.count()).where(Referral.tenant_id == tenant_id).group_by(Referral.state)
-    )
-    return {state: count for state, count in rows}
 
 
 # What the nominating officer's pages read: their agency's referrals, and what a referral's questions offer.

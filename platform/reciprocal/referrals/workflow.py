@@ -62,7 +62,8 @@ class Action(enum.StrEnum):
 SYSTEM = "system"
 """Scheduled jobs (inactivity, debt-cap holds) act as the system, never as a person."""
 
-Actor = Role | str
+Party = Role | str
+"""Who may take a step: a person in a role, or SYSTEM. (A signed-in person is an identity.services.Actor.)"""
 
 OFFICER = frozenset({Role.nominating_officer})
 COORDINATOR = frozenset({Role.coordinator})
@@ -88,7 +89,7 @@ ACTIVE = frozenset(
 @dataclass(frozen=True)
 class Rule:
     target: State
-    actors: frozenset[Actor]
+    actors: frozenset[Party]
 
 
 TABLE: dict[tuple[State, Action], Rule] = {
@@ -137,12 +138,12 @@ class Transition:
         return f"referral.{self.action.value}"
 
 
-def allowed_actions(state: State, actor: Actor) -> list[Action]:
+def allowed_actions(state: State, actor: Party) -> list[Action]:
     """What `actor` may do to a referral in `state`: the buttons a page shows, and nothing else."""
     return [action for (source, action), rule in TABLE.items() if source == state and actor in rule.actors]
 
 
-def transition(state: State, action: Action, actor: Actor) -> Transition:
+def transition(state: State, action: Action, actor: Party) -> Transition:
     """The transition `actor` asks for, or TransitionRefused saying why not."""
     rule = TABLE.get((state, action))
     if rule is None:
@@ -207,6 +208,6 @@ def describe(state: State) -> str:
     return WORDS[state]
 
 
-def _who(actors: frozenset[Actor]) -> str:
+def _who(actors: frozenset[Party]) -> str:
     names = sorted(_ACTOR_WORDS[a] for a in actors if a != SYSTEM) or ["the service"]
     return " or ".join(names)

@@ -1,4 +1,4 @@
-"""What the named lead's and risk assessor's pages read: their work lists and the referral as each may see it.
+"""What the named lead's pages read: their home and work lists, and a referral as a partner may see it.
 
 Every view here is built field by field into a plain dataclass, never handed over as a Referral row: a
 template cannot show what it is not given, so the officer's case reference, the officer and the monitoring
@@ -8,7 +8,6 @@ answers never reach a partner's page however its template changes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,18 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.audit.services import record
-from reciprocal.criteria.schemas import Criteria
-from reciprocal.criteria.services import criteria_at, current_criteria
+from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
 from reciprocal.partners.models import Organisation
+from reciprocal.portals.named_lead.views import (
+    AreaChoice,
+    Household,
+    area_choices,
+    area_names,
+    household_of,
+    risk_label,
+)
 from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, places_of, reachable, reaches
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import Contact, officer_contact
 from reciprocal.referrals.rules import Problem, check
-from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
+from reciprocal.referrals.services import ReferralNotFound, answers_of, criteria_of, get_referral
 from reciprocal.referrals.workflow import State, describe
 from reciprocal.tenancy.models import Area
 
@@ -47,36 +53,6 @@ OFFER_STAGES = {
 
 
 # --- what a referral shows a partner ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Household:
-    """The household's shape and needs: what a landlord matches a property against."""
-
-    adults: int
-    children_ages: tuple[int, ...]
-    bedrooms_needed: int | None
-    pets: str
-    access_needs: str
-    floor_level_need: bool
-    """Shown only with evidenced medical need: a floor level cannot be asked for otherwise."""
-
-
-def _household(referral: Referral) -> Household:
-    return Household(
-        adults=referral.adults,
-        children_ages=tuple(referral.children_ages),
-        bedrooms_needed=referral.bedrooms_needed,
-        pets=referral.pets,
-        access_needs=referral.access_needs,
-        floor_level_need=referral.floor_level_need and referral.medical_evidence,
-    )
-
-
-@dataclass(frozen=True)
-class AreaChoice:
-    id: uuid.UUID
-    name: str
 
 
 @dataclass(frozen=True)
@@ -113,33 +89,6 @@ class CirculatedReferral:
         return self.state == State.circulating
 
 
-async def _area_names(db: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id, Area.id.in_(wanted)))
-    return {area_id: name for area_id, name in rows}
-
-
-def _choices(names: dict[uuid.UUID, str], ids: Iterable[uuid.UUID]) -> list[AreaChoice]:
-    return sorted((AreaChoice(i, names[i]) for i in ids), key=lambda a: a.name)
-
-
-async def _criteria(db: AsyncSession, referral: Referral) -> Criteria | None:
-    """The criteria the referral was checked under (None before its submission)."""
-    if referral.criteria_version is None:
-        return None
-    return await criteria_at(db, referral.tenant_id, referral.criteria_version)
-
-
-async def _risk_label(db: AsyncSession, referral: Referral, *, only_if_assessment_needed: bool) -> str | None:
-    criteria = await _criteria(db, referral)
-    risk = criteria.risk_type(referral.risk_type) if criteria else None
-    if risk is None or (only_if_assessment_needed and not risk.risk_assessor_required):
-        return None
-    return risk.label
-
-
 async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> CirculatedReferral:
     """A referral circulated to the actor's organisation, anonymised; ReferralNotFound if it was not."""
     referral = await get_referral(db, actor, referral_id, for_update=False)
@@ -157,16 +106,16 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
             Offer.state.in_(LIVE_OFFER_STATES),
         )
     )
-    names = await _area_names(db, actor.tenant_id, where | ({offer.area_id} if offer else set()))
+    names = await area_names(db, actor.tenant_id, where | ({offer.area_id} if offer else set()))
     return CirculatedReferral(
         id=referral.id,
         reference=referral.reference,
         version=referral.version,
         state=referral.state,
         circulated_at=referral.circulated_at,
-        household=_household(referral),
-        areas=_choices(names, where),
-        risk_label=await _risk_label(db, referral, only_if_assessment_needed=True),
+        household=household_of(referral),
+        areas=area_choices(names, where),
+        risk_label=await risk_label(db, referral, only_if_assessment_needed=True),
         own_offer=(
             OwnOffer(
                 names[offer.area_id],
@@ -210,13 +159,13 @@ async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSumm
     found = list(await db.scalars(query))
     named = await places_of(db, actor.tenant_id, [r.id for r in found])
     where = {rid: reachable(covered, places) for rid, places in named.items()}
-    names = await _area_names(db, actor.tenant_id, set().union(*where.values()))
+    names = await area_names(db, actor.tenant_id, set().union(*where.values()))
     return [
         CirculatedSummary(
             id=r.id,
             reference=r.reference or "",
             circulated_at=r.circulated_at,
-            household=_household(r),
+            household=household_of(r),
             area_names=sorted(names[a] for a in where[r.id]),
         )
         for r in found
@@ -286,7 +235,7 @@ async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UU
         raise ReferralNotFound
     named = await places(db, referral)
     shown = {*named.risk, *named.safe, *filter(None, [referral.current_area_id])}
-    names = await _area_names(db, actor.tenant_id, shown)
+    names = await area_names(db, actor.tenant_id, shown)
     agency = await db.scalar(
         select(Organisation.name).where(
             Organisation.tenant_id == referral.tenant_id, Organisation.id == referral.agency_id
@@ -297,7 +246,7 @@ async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UU
         assessor = await db.scalar(
             select(User.display_name).where(User.tenant_id == referral.tenant_id, User.id == referral.risk_assessor_id)
         )
-    criteria = await _criteria(db, referral)
+    criteria = await criteria_of(db, referral)
     tenancy = "A duty to house is owed" if referral.duty_to_house else (referral.tenancy_type or "Not given")
     risk_label = referral.risk_type or "Not given"
     problems: list[Problem] = []
@@ -318,7 +267,7 @@ async def approval_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UU
         agency_name=agency or "",
         tenancy=tenancy,
         current_area=names.get(referral.current_area_id, "") if referral.current_area_id else "",
-        household=_household(referral),
+        household=household_of(referral),
         risk_label=risk_label,
         risk_areas=sorted(names[a] for a in named.risk),
         safe_areas=sorted(names[a] for a in named.safe),
