@@ -14,7 +14,7 @@ from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import NotFound
 from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
-from reciprocal.ledger.rules import Entry, entries_for_move
+from reciprocal.ledger.rules import Entry, entries_for_move, reversal
 from reciprocal.partners.models import Organisation
 
 
@@ -109,18 +109,19 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     )
     if reversed_already:
         raise ValueError(ALREADY_CORRECTED)
+    undo = reversal(Entry(e.partner_id, e.bedrooms, e.amount) for e in together)
     rows = [
         LedgerEntry(
             tenant_id=actor.tenant_id,
-            partner_id=e.partner_id,
-            bedrooms=e.bedrooms,
-            amount=-e.amount,
+            partner_id=r.partner_id,
+            bedrooms=r.bedrooms,
+            amount=r.amount,
             reverses_id=e.id,
             move_id=e.move_id,
             reason=reason.strip(),
             recorded_by=actor.user_id,
         )
-        for e in together
+        for e, r in zip(together, undo, strict=True)
     ]
     db.add_all(rows)
     try:
@@ -150,7 +151,9 @@ class Balance:
 
 
 async def balances(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID | None = None) -> list[Balance]:
-    """Per partner and bedroom class: owed, owing and net. One partner's only, when `partner_id` is given."""
+    """Per partner and bedroom class: owed, owing and net. One partner's only, when `partner_id` is given.
+
+    The SQL of rules.balances, which a test checks it against on the same entries."""
     query = (
         select(
             LedgerEntry.partner_id,
@@ -176,7 +179,7 @@ async def balances(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID
 
 
 async def partners_over_cap(db: AsyncSession, tenant_id: uuid.UUID, debt_cap: int) -> set[uuid.UUID]:
-    """Partners whose net debt to the pot exceeds the scheme's cap."""
+    """Partners whose net debt to the pot exceeds the scheme's cap: the SQL of rules.over_cap."""
     rows = await db.execute(
         select(LedgerEntry.partner_id)
         .where(LedgerEntry.tenant_id == tenant_id)
