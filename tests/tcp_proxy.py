@@ -23,6 +23,7 @@ class TcpProxy:
         self.target = target
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._starting = False
         self._streams: set[asyncio.StreamWriter] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -40,6 +41,10 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._run(self._listen())
+
+    def starting(self, starting: bool = True) -> None:
+        """Answer new connections as PostgreSQL does while it starts up: a FATAL 57P03, then close."""
+        self._starting = starting
 
     def stop(self) -> None:
         self._run(self._shutdown())
@@ -71,6 +76,9 @@ class TcpProxy:
         return await asyncio.open_connection(self.target.host or "127.0.0.1", self.target.port or 5432)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._starting:
+            await _refuse_as_starting(reader, writer)
+            return
         up_reader, up_writer = await self._open_upstream()
         self._streams.update({writer, up_writer})
 
@@ -92,3 +100,34 @@ class TcpProxy:
             stream.transport.abort()
         self._streams.clear()
         await asyncio.sleep(0)  # let the aborted transports close their sockets
+
+
+SSL_REQUEST = 80877103
+"""The code of a client's request for TLS, sent before its startup message."""
+
+
+async def _refuse_as_starting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """PostgreSQL's own answer while it starts: decline TLS, read the startup message, send the error."""
+    with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+        length = int.from_bytes(await reader.readexactly(4), "big")
+        body = await reader.readexactly(length - 4)
+        if int.from_bytes(body[:4], "big") == SSL_REQUEST:
+            writer.write(b"N")
+            await writer.drain()
+            length = int.from_bytes(await reader.readexactly(4), "big")
+            await reader.readexactly(length - 4)
+        fields = (
+            b"".join(
+                kind + value + b"\0"
+                for kind, value in (
+                    (b"S", b"FATAL"),
+                    (b"V", b"FATAL"),
+                    (b"C", b"57P03"),
+                    (b"M", b"the database system is starting up"),
+                )
+            )
+            + b"\0"
+        )
+        writer.write(b"E" + (len(fields) + 4).to_bytes(4, "big") + fields)
+        await writer.drain()
+    writer.close()

@@ -101,10 +101,21 @@ def database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception
     return error_response(request, HTTP_503_SERVICE_UNAVAILABLE)
 
 
+UNAVAILABLE_SQLSTATES = ("08", "53", "57", "58")
+"""PostgreSQL's error classes that mean the database, not the request, failed: connection exceptions (08),
+insufficient resources such as too many connections (53), operator intervention (57: a statement cut off by
+its timeout, the server shutting down or restarting mid-query, or still starting up) and system errors (58)."""
+
+
 def _is_unavailable(exc: DBAPIError) -> bool:
-    # NOTE: a statement timeout (the database is slow) and a lost connection both land here; a
-    # constraint violation is an OperationalError on no driver we use, but check the cause anyway.
-    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    # The driver adapter's error wraps asyncpg's own, which carries the SQLSTATE.
+    cause = getattr(exc.orig, "__cause__", None)
+    state = str(getattr(cause, "sqlstate", None) or getattr(exc.orig, "sqlstate", None) or "")
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or state[:2] in UNAVAILABLE_SQLSTATES
+    )
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -117,5 +128,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     NotFound: not_found_handler,
     **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
+    DBAPIError: database_unavailable_handler,  # any other driver error: 503 when its SQLSTATE says so
     Exception: internal_error_handler,
 }
