@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import Receive, Scope, Send
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from reciprocal.kernel.errors import NotFound
+from reciprocal.web.guard import identify
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +62,10 @@ CSRF_FAILED = "CSRF token verification failed"
 
 def error_response(request: Request[Any, Any, Any], status_code: int, *, reason: str = "") -> Response[Any]:
     title = TITLES.get(status_code, TITLES[400] if status_code < 500 else TITLES[500])
-    headers = {"Retry-After": "10"} if status_code == HTTP_503_SERVICE_UNAVAILABLE else {}
+    # An error page may show who is signed in, and is never worth keeping: no cache holds one.
+    headers = {"Cache-Control": "no-store"}
+    if status_code == HTTP_503_SERVICE_UNAVAILABLE:
+        headers["Retry-After"] = "10"
     if not _wants_html(request):
         return Response({"status_code": status_code, "detail": title}, status_code=status_code, headers=headers)
     return Template(
@@ -87,7 +95,41 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     # one exception we raise ourselves in words: a form whose CSRF token did not match.
     if exc.status_code == HTTP_403_FORBIDDEN and exc.detail == CSRF_FAILED:
         return error_response(request, exc.status_code, reason="form_expired")
+    if exc.status_code in (HTTP_404_NOT_FOUND, HTTP_405_METHOD_NOT_ALLOWED) and "scheme" not in request.state:
+        # The router found no page (or not for this method), so the guard never ran: find the person now.
+        found = _SCHEME_PAGE.match(request.url.path)
+        if found:
+            return _PersonsErrorPage(found.group(1), exc.status_code)
     return error_response(request, exc.status_code)
+
+
+_SCHEME_PAGE = re.compile(r"/s/([a-z0-9][a-z0-9-]{0,62})(?:/|$)")
+
+
+class _PersonsErrorPage(Response[None]):
+    """An error page under a scheme that keeps the signed-in person's header, as its other pages do: it looks
+    them up (as the guard does) when it is sent, since an exception handler cannot wait on the database."""
+
+    def __init__(self, slug: str, status_code: int) -> None:
+        super().__init__(None, status_code=status_code)
+        self.slug, self.error_status = slug, status_code
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
+        return _IdentifyThenSend(self.slug, self.error_status, request, kwargs)
+
+
+class _IdentifyThenSend(ASGIResponse):
+    def __init__(self, slug: str, status_code: int, request: Request[Any, Any, Any], options: dict[str, Any]) -> None:
+        super().__init__(status_code=status_code)
+        self.slug, self.error_status, self.request, self.options = slug, status_code, request, options
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await identify(self.request, self.slug)
+        except Exception as error:  # the page is still sent, without the header
+            log.warning("error_page.person_not_found", error=type(error).__name__)
+        page = error_response(self.request, self.error_status)
+        await page.to_asgi_response(None, self.request, **self.options)(scope, receive, send)
 
 
 def not_found_handler(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:

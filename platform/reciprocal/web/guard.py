@@ -23,6 +23,26 @@ from reciprocal.tenancy.services import find_scheme
 log = structlog.get_logger(__name__)
 
 
+async def identify(connection: ASGIConnection[Any, Any, Any, Any], slug: str) -> tuple[Scheme | None, Actor | None]:
+    """The scheme of this slug and the person signed in to it, if any, remembered on the connection's state
+    for the pages, the error pages and the logs."""
+    database: Database = connection.app.state.db
+    settings: Settings = connection.app.state.settings
+    token = connection.cookies.get(SESSION_COOKIE)
+    async with database.session() as session, session.begin():
+        scheme = await find_scheme(session, slug)
+        if scheme is None:
+            return None, None
+        await scope_to_tenant(session, scheme.id)
+        actor = await find_actor(session, scheme.id, token, settings) if token else None
+    structlog.contextvars.bind_contextvars(scheme=scheme.slug)
+    connection.state.scheme = scheme
+    connection.state.actor = actor
+    if actor is not None:
+        structlog.contextvars.bind_contextvars(user=str(actor.user_id), role=actor.role.value)
+    return scheme, actor
+
+
 async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Guard on every /s/{scheme}/ route: find the scheme (404), the person (sign in), their role (403).
 
@@ -32,20 +52,9 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     if rule is None:
         log.error("route.undeclared", route=connection.scope.get("path_template"))
         raise PermissionDeniedException
-    database: Database = connection.app.state.db
-    settings: Settings = connection.app.state.settings
-    token = connection.cookies.get(SESSION_COOKIE)
-    async with database.session() as session, session.begin():
-        scheme = await find_scheme(session, connection.path_params["scheme_slug"])
-        if scheme is None:
-            raise NotFoundException
-        await scope_to_tenant(session, scheme.id)
-        actor = await find_actor(session, scheme.id, token, settings) if token else None
-    structlog.contextvars.bind_contextvars(scheme=scheme.slug)
-    connection.state.scheme = scheme
-    connection.state.actor = actor
-    if actor is not None:
-        structlog.contextvars.bind_contextvars(user=str(actor.user_id), role=actor.role.value)
+    scheme, actor = await identify(connection, connection.path_params["scheme_slug"])
+    if scheme is None:
+        raise NotFoundException
     if rule == PUBLIC_RULE:
         return
     if actor is None:
