@@ -22,6 +22,7 @@ from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT, Settings
 from support import DatabaseUnderTest, drop_database, make_settings
+from support.world import World
 
 TEMPLATE = f"rc_template_{os.getpid()}"
 SCHEMES = ("pan-london", "cambridgeshire")
@@ -114,3 +115,9 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 @pytest.fixture
 def tenants_dir() -> Path:
     return REPO_ROOT / "tenants"
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    """Pan London's cast and places for a referral's journey (support.world)."""
+    return await World(db).build()

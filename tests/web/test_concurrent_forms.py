@@ -15,9 +15,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from integration.test_referral_journeys import KEYS, World
 from reciprocal.audit.models import AuditEvent
-from reciprocal.db.engine import Database
 from reciprocal.identity.models import User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.kernel.dates import UK_TIME
@@ -28,14 +26,10 @@ from reciprocal.referrals.models import Move, Offer
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import session_token, visible_text
+from support.world import KEYS, World
 
 LONDON = "pan-london"
 TIMES = 10
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
 
 
 @pytest.fixture

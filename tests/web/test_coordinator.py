@@ -8,13 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor as make_actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.services import current_criteria
@@ -27,21 +25,16 @@ from reciprocal.portals.coordinator.presenters import criteria_check
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import REPO_ROOT, Settings
 from support import session_token, visible_text
+from support.world import KEYS, World
 
 Client = AsyncTestClient[Litestar]
 LONDON = "pan-london"
 BASE = f"/s/{LONDON}/coordinator"
 STALE = "This referral has changed since you opened it: check it and try again"
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
 
 
 async def act_as(client: Client, db: Database, settings: Settings, person: Actor, slug: str = LONDON) -> None:
@@ -78,15 +71,6 @@ async def take(client: Client, referral_id: uuid.UUID, step: str, **fields: str)
 
 async def state_of(world: World, referral_id: uuid.UUID) -> State:
     return (await world.referral(referral_id)).state
-
-
-async def offered(world: World) -> Referral:
-    """A circulating domestic abuse referral that Islington has just offered a 2-bedroom flat to."""
-    referral = await world.circulating(world.domestic_abuse())
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-    )
-    return await world.referral(referral.id)
 
 
 async def coordinator(client: Client, world: World, settings: Settings) -> None:
@@ -328,7 +312,7 @@ async def test_withdrawing_needs_a_reason(client: Client, world: World, settings
 
 
 async def test_an_offer_from_viewing_to_move(client: Client, world: World, settings: Settings) -> None:
-    referral = await offered(world)
+    referral = await world.offered(world.domestic_abuse())
     await coordinator(client, world, settings)
     page = visible_text((await client.get(f"{BASE}/referrals/{referral.id}")).text)
     assert "Offered by Islington Council" in page
@@ -390,7 +374,7 @@ async def test_an_offer_from_viewing_to_move(client: Client, world: World, setti
 async def test_recording_a_refusal_needs_a_reason_from_the_list(
     client: Client, world: World, settings: Settings
 ) -> None:
-    referral = await offered(world)
+    referral = await world.offered(world.domestic_abuse())
     await coordinator(client, world, settings)
     missing = await take(client, referral.id, "refuse")
     assert missing.status_code == 400

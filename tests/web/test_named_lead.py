@@ -8,13 +8,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import pytest
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor, area_ids, organisation_id, scheme
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
@@ -27,52 +25,9 @@ from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import session_token, visible_text
+from support.world import KEYS, Desk, World, assert_anonymised
 
 Client = AsyncTestClient[Litestar]
-
-CASE_REFERENCE = "CASE-SECRET-7781"
-MONITORING = "MONITOR-SECRET-42"
-OFFICER_NAME = "Olwen Officer-Secret"
-
-
-class Desk(World):
-    """The journeys' world, with an officer who records their own case reference and monitoring answers."""
-
-    async def build(self) -> Desk:
-        await super().build()
-        codes = ("ealing", "hounslow", "hillingdon", "brent", "hackney", "lewisham", "southwark", "islington")
-        self.areas = dict(zip(codes, await area_ids(self.db, self.scheme.id, *codes), strict=True))
-        async with self.db.tenant_session(self.scheme.id) as session, session.begin():
-            await session.execute(update(User).where(User.id == self.officer.user_id).values(display_name=OFFICER_NAME))
-        return self
-
-    async def submitted(self, answers: ReferralAnswers) -> Referral:
-        draft = await self.run(referrals.start_referral, self.officer)
-        draft = await self.run(
-            referrals.save_draft,
-            self.officer,
-            draft.id,
-            answers,
-            version=draft.version,
-            case_reference=CASE_REFERENCE,
-            monitoring={"ethnicity": MONITORING},
-        )
-        return await self.run(referrals.submit, self.officer, self.scheme, draft.id, version=draft.version)
-
-    async def awaiting_approval(self, answers: ReferralAnswers) -> Referral:
-        referral = await self.submitted(answers)
-        return await self.run(
-            referrals.act, self.coordinator, referral.id, Action.request_approval, version=referral.version
-        )
-
-    def elsewhere(self, *codes: str) -> ReferralAnswers:
-        """A Camden tenant whose safe areas are `codes` (Islington covers none of them unless named)."""
-        return replace(self.domestic_abuse(), safe_area_ids=frozenset(self.areas[c] for c in codes))
-
-
-@pytest.fixture
-async def desk(db: Database) -> Desk:
-    return await Desk(db).build()
 
 
 async def sign_in(client: Client, db: Database, settings: Settings, person: Actor, slug: str = "pan-london") -> str:
@@ -97,12 +52,6 @@ def version_in(html: str) -> str:
     found = re.search(r'name="version" value="(\d+)"', html)
     assert found, "the form carries the version it was drawn from"
     return found.group(1)
-
-
-def assert_anonymised(response: Response, *also: str) -> None:
-    """Nothing that identifies the applicant or the officer, nor the monitoring answers."""
-    for secret in (CASE_REFERENCE, MONITORING, OFFICER_NAME, *also):
-        assert secret not in response.text, (secret, response.request.url)
 
 
 def the_offer(world: World, **changes: Any) -> dict[str, str]:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
-from test_named_lead import Desk, assert_anonymised, post, sign_in
+from test_named_lead import post, sign_in
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
-from reciprocal.referrals import offers
 from reciprocal.referrals.models import Referral, RiskAssessment
 from reciprocal.settings import Settings
 from support import visible_text
+from support.world import Desk, World, assert_anonymised
 
 Client = AsyncTestClient[Litestar]
 
@@ -37,11 +35,6 @@ HOUSEHOLD = (
 the officer's case reference, the monitoring answers and the officer's name, which Desk plants)."""
 
 
-@pytest.fixture
-async def desk(db: Database) -> Desk:
-    return await Desk(db).build()
-
-
 async def offered(world: World) -> Referral:
     """A serious violence referral naming the assessor, under offer in Islington."""
     answers = replace(
@@ -50,11 +43,7 @@ async def offered(world: World) -> Referral:
         safe_area_ids=frozenset(),
         risk_assessor_id=world.assessor.user_id,
     )
-    referral = await world.circulating(answers)
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-    )
-    return await world.referral(referral.id)
+    return await world.offered(answers)
 
 
 async def test_the_risk_assessor_records_an_assessment_and_sees_nothing_else(
