@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
 from reciprocal.referrals import offers
 from reciprocal.settings import Settings
 from support import visible_text
+from support.web import Client, act_as
 from support.world import KEYS, World
-from web.test_coordinator import act_as
-
-Client = AsyncTestClient[Litestar]
 
 
 async def test_the_address_and_contacts_are_shared_only_once_a_viewing_is_arranged(
