@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -21,7 +21,9 @@ from reciprocal.db.migrate import migrate
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT, Settings
+from smtp_server import Inbox, smtp_server
 from support import DatabaseUnderTest, drop_database, make_settings
+from support.world import World
 
 TEMPLATE = f"rc_template_{os.getpid()}"
 SCHEMES = ("pan-london", "cambridgeshire")
@@ -114,3 +116,16 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 @pytest.fixture
 def tenants_dir() -> Path:
     return REPO_ROOT / "tenants"
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    """Pan London's cast and places for a referral's journey (support.world)."""
+    return await World(db).build()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server on loopback, keeping what it is sent: point smtp_port at inbox.port."""
+    with smtp_server() as server:
+        yield server

@@ -30,7 +30,7 @@ from reciprocal.identity.models import IdentityProvider
 from reciprocal.identity.secrets import Keys
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
-from reciprocal.tenancy.models import Scheme
+from support import scheme_id
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -213,9 +213,7 @@ async def add_provider(
     """Register our callback with `provider` and record it as `org_code`'s provider in scheme `slug`."""
     provider_id = provider_id or uuid.uuid4()
     client = client or provider.register_client(callback_url(slug, provider_id))
-    async with db.session() as session:
-        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
-    assert tenant_id is not None
+    tenant_id = await scheme_id(db, slug)
     async with db.tenant_session(tenant_id) as session, session.begin():
         org_id = await session.scalar(
             select(Organisation.id).where(Organisation.tenant_id == tenant_id, Organisation.code == org_code)

@@ -53,8 +53,11 @@ def live_url(listener: socket.socket) -> str:
 
 
 @pytest.fixture
-def settings(live_url: str) -> Settings:
-    return make_settings(base_url=live_url)
+def settings(live_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The live server's settings: in demo mode where the test module says DEMO = True."""
+    # NOTE: the live server is plain http on loopback: outside demo mode its cookies are Secure and the
+    # browser would never send them back, so a module whose browser signs in asks for demo mode.
+    return make_settings(demo=getattr(request.module, "DEMO", False), base_url=live_url)
 
 
 @pytest.fixture

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
-SERIOUS = {"serious", "critical"}
-
-
-async def serious_violations(page: Page) -> list[str]:
-    results = await Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
+from support.browser import serious_violations
 
 
 async def test_a_visitor_finds_a_scheme_and_its_criteria(browser: Browser, live_server: str) -> None:

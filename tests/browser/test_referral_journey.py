@@ -15,19 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from axe_playwright_python.async_playwright import Axe
-from litestar import Litestar
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, expect
-from test_public_pages import SERIOUS
 
-from reciprocal.app import create_app
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.settings import Settings
-from support import DatabaseUnderTest, add_member, make_settings, session_token
+from support.browser import SERIOUS
+from support.web import new_member_session
 
 SCHEME = "pan-london"
 SAFEGUARDING = "An independent domestic violence adviser supports the applicant, and a MARAC referral is made."
@@ -35,16 +32,7 @@ CASE_REFERENCE = "SSL-DA-0042"
 ADDRESS = "Flat 3, 27 Canonbury Lane, London"
 
 
-@pytest.fixture
-def settings(live_url: str) -> Settings:
-    # NOTE: the live server is plain http on loopback: outside demo mode its cookies are Secure and the
-    # browser would never send them back.
-    return make_settings(demo=True, base_url=live_url)
-
-
-@pytest.fixture
-def app(database: DatabaseUnderTest, settings: Settings) -> Litestar:
-    return create_app(settings, database_url=database.app)
+DEMO = True  # the browser signs in: see the settings fixture
 
 
 @dataclass
@@ -69,8 +57,7 @@ class Office:
 
     async def person(self, email: str, name: str, organisation: str, role: Role) -> Person:
         """A new member of `organisation` in `role`, signed in in a browser context of their own."""
-        user = await add_member(self.db, SCHEME, email, [(organisation, role)], name=name)
-        token = await session_token(self.db, SCHEME, user, self.settings)
+        _, token = await new_member_session(self.db, self.settings, SCHEME, email, [(organisation, role)], name=name)
         context = await self.browser.new_context()
         await context.add_cookies(
             [

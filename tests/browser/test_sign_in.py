@@ -9,53 +9,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from litestar import Litestar
 from playwright.async_api import Browser, expect
-from test_public_pages import serious_violations
 
-from reciprocal.app import create_app
 from reciprocal.db.engine import Database
 from reciprocal.identity.secrets import Keys
-from reciprocal.provisioning.demo import DemoScheme, load_demo, local_provider, read_demo_file
-from reciprocal.provisioning.folders import read_scheme_folder
-from reciprocal.settings import REPO_ROOT, Settings
-from support import DatabaseUnderTest, make_settings
+from reciprocal.provisioning.demo import load_demo, local_provider
+from reciprocal.settings import Settings
+from support import demo_scheme
+from support.browser import serious_violations
 
 NAMED_LEAD = "priya.shah@camden.example"
 """Camden Council's named lead in demo.toml: the README tells people to type this address."""
 
 
-@pytest.fixture
-def settings(live_url: str) -> Settings:
-    # NOTE: the live server is plain http on loopback: outside demo mode its cookies are Secure and the
-    # browser would never send them back.
-    return make_settings(demo=True, base_url=live_url)
-
-
-@pytest.fixture
-def app(database: DatabaseUnderTest, settings: Settings) -> Litestar:
-    return create_app(settings, database_url=database.app)
+DEMO = True  # the browser signs in: see the settings fixture
 
 
 @pytest.fixture
 def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The demo's provider on a free port. authlib (ours and the provider's) refuses plain http without the flag."""
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-    with local_provider(0, [_london()]) as address:
+    with local_provider(0, [demo_scheme("pan-london")]) as address:
         yield address
-
-
-def _london() -> DemoScheme:
-    folder = REPO_ROOT / "tenants" / "pan-london"
-    scheme = read_demo_file(folder, read_scheme_folder(folder))
-    assert scheme is not None
-    return scheme
 
 
 async def test_a_named_lead_signs_in_through_their_council_and_out_again(
     browser: Browser, live_server: str, issuer: str, db: Database, settings: Settings
 ) -> None:
-    await load_demo(db, _london(), Keys(settings.require_secret_key()), issuer=issuer)
+    await load_demo(db, demo_scheme("pan-london"), Keys(settings.require_secret_key()), issuer=issuer)
     context = await browser.new_context()
     page = await context.new_page()
     errors: list[str] = []

@@ -16,16 +16,15 @@ from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances
 from reciprocal.provisioning import demo_referrals, demo_seeder
-from reciprocal.provisioning.demo import DemoScheme, load_demo, read_demo_file
+from reciprocal.provisioning.demo import load_demo
 from reciprocal.provisioning.demo_referrals import load_demo_referrals
 from reciprocal.provisioning.demo_seeder import demo_actor
-from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.models import Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
-from reciprocal.settings import REPO_ROOT, Settings
-from reciprocal.tenancy.models import Scheme
+from reciprocal.settings import Settings
+from support import demo_scheme, scheme_id
 
 ISSUER = "http://127.0.0.1:8001"
 EVERY_STATE = {
@@ -45,20 +44,6 @@ EVERY_STATE = {
 }
 
 
-def london() -> DemoScheme:
-    folder = REPO_ROOT / "tenants" / "pan-london"
-    scheme = read_demo_file(folder, read_scheme_folder(folder))
-    assert scheme is not None
-    return scheme
-
-
-async def tenant(db: Database, slug: str) -> uuid.UUID:
-    async with db.session() as session:
-        found = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
-    assert found is not None
-    return found
-
-
 async def snapshot(db: Database, tenant_id: uuid.UUID) -> tuple[Counter[State], int, int, int]:
     """Referrals by state, and how many audit events, ledger entries and users the scheme holds."""
     async with db.tenant_session(tenant_id) as session:
@@ -75,8 +60,8 @@ def keys(settings: Settings) -> Keys:
 
 
 async def test_the_demo_scheme_holds_referrals_in_every_state_once(db: Database, keys: Keys) -> None:
-    await load_demo(db, london(), keys, issuer=ISSUER)
-    tenant_id = await tenant(db, "pan-london")
+    await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
+    tenant_id = await scheme_id(db, "pan-london")
     states, events, entries, users = await snapshot(db, tenant_id)
 
     assert set(states) >= EVERY_STATE, EVERY_STATE - set(states)
@@ -96,15 +81,15 @@ async def test_the_demo_scheme_holds_referrals_in_every_state_once(db: Database,
 
     # Again, directly and through the demo's loader: nothing is added, nothing changes.
     assert await load_demo_referrals(db, tenant_id, "pan-london", keys) == 0
-    await load_demo(db, london(), keys, issuer=ISSUER)
+    await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
     assert await snapshot(db, tenant_id) == (states, events, entries, users)
     # The other scheme has no demo referrals.
-    assert (await snapshot(db, await tenant(db, "cambridgeshire")))[0] == Counter()
+    assert (await snapshot(db, await scheme_id(db, "cambridgeshire")))[0] == Counter()
 
 
 async def test_the_demo_referrals_identify_no_one_and_were_made_by_the_demo_people(db: Database, keys: Keys) -> None:
-    await load_demo(db, london(), keys, issuer=ISSUER)
-    tenant_id = await tenant(db, "pan-london")
+    await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
+    tenant_id = await scheme_id(db, "pan-london")
     async with db.tenant_session(tenant_id) as session:
         made = list(await session.scalars(select(Referral)))
         texts = [
@@ -166,7 +151,7 @@ async def test_the_demo_referrals_identify_no_one_and_were_made_by_the_demo_peop
         members = set(
             await session.scalars(select(User.email).join(Membership, Membership.user_id == User.id).distinct())
         )
-        assert members == {person.email for person in london().demo.person}
+        assert members == {person.email for person in demo_scheme("pan-london").demo.person}
 
 
 async def test_a_failure_keeps_nothing_and_the_demo_still_loads(
@@ -177,11 +162,11 @@ async def test_a_failure_keeps_nothing_and_the_demo_still_loads(
         raise RuntimeError("something went wrong")
 
     monkeypatch.setitem(demo_referrals.PLANS, "pan-london", half_then_fail)
-    await load_demo(db, london(), keys, issuer=ISSUER)
-    tenant_id = await tenant(db, "pan-london")
+    await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
+    tenant_id = await scheme_id(db, "pan-london")
     states, _, entries, users = await snapshot(db, tenant_id)
-    assert (states, entries, users) == (Counter(), 0, len(london().demo.person))
+    assert (states, entries, users) == (Counter(), 0, len(demo_scheme("pan-london").demo.person))
     # The next start tries again.
     monkeypatch.undo()
-    await load_demo(db, london(), keys, issuer=ISSUER)
+    await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
     assert State.moved in (await snapshot(db, tenant_id))[0]

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from integration.test_referral_journeys import KEYS, World
 from people import organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.ledger import services as ledger
@@ -25,13 +24,9 @@ from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action, State
+from support.world import KEYS, World
 
 TIMES = 10
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
 
 
 async def camden_entry(world: World) -> LedgerEntry:

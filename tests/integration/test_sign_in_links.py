@@ -5,99 +5,37 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
-from reciprocal.app import create_app
 from reciprocal.db.bootstrap import connect_as
 from reciprocal.db.engine import Database
 from reciprocal.identity.links import redeem
 from reciprocal.identity.models import Role, SignInLink, User, UserStatus
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.mail.services import wait_for_sending
-from smtp_server import Inbox, smtp_server
+from smtp_server import Inbox
 from support import DatabaseUnderTest, add_member, make_settings, visible_text
-
-Client = AsyncTestClient[Litestar]
+from support.mail import app_client, ask_for_link, link_in, same_page, use_link
+from support.web import Client
 
 OFFICER = [("safe-steps-london", Role.nominating_officer)]
 LINK = re.compile(r"https://127\.0\.0\.1/s/[a-z-]+/sign-in/link/\S+")
 REFUSED = "This sign-in link cannot be used"
 
 
-@asynccontextmanager
-async def app_client(database: DatabaseUnderTest, smtp_port: int) -> AsyncIterator[Client]:
-    """The app over HTTP, mailing through 127.0.0.1:`smtp_port`. Built inside the test, so capsys sees its logs."""
-    settings = make_settings(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_starttls=False)
-    app = create_app(settings, database_url=database.app)
-    async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
-        yield client
-        # The client's event loop ends with it: let what the app handed over go first.
-        await wait_for_sending()
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
 @pytest.fixture
 async def client(database: DatabaseUnderTest, inbox: Inbox) -> AsyncIterator[Client]:
-    async with app_client(database, inbox.port) as test_client:
+    async with app_client(database, make_settings(smtp_port=inbox.port)) as test_client:
         yield test_client
-
-
-async def ask_for_link(client: Client, slug: str, email: str) -> httpx.Response:
-    await client.get(f"/s/{slug}/sign-in")
-    return await client.post(
-        f"/s/{slug}/sign-in",
-        data={"email": email},
-        headers={"x-csrftoken": client.cookies["csrftoken"]},
-        follow_redirects=False,
-    )
-
-
-def link_in(message: object) -> str:
-    body = message.get_content()  # type: ignore[attr-defined]
-    found = LINK.findall(body)
-    assert len(found) == 1, body
-    return str(found[0])
-
-
-async def use_link(client: Client, link: str, *, at_scheme: str | None = None) -> httpx.Response:
-    """Follow the link as a person would: open it, then press the button on the page it shows."""
-    path = urlsplit(link).path
-    if at_scheme is not None:
-        path = re.sub(r"^/s/[a-z-]+/", f"/s/{at_scheme}/", path)
-    page = await client.get(path)
-    assert page.status_code == 200
-    action = re.search(r'<form method="post" action="(/s/[a-z-]+/sign-in/link)"', page.text)
-    token = re.search(r'name="token" value="([^"]+)"', page.text)
-    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert action, page.text
-    assert token
-    assert csrf
-    return await client.post(action[1], data={"token": token[1], "_csrf_token": csrf[1]}, follow_redirects=False)
 
 
 def sets_session(response: httpx.Response) -> bool:
     return any(h.startswith(f"{SESSION_COOKIE}=") for h in response.headers.get_list("set-cookie"))
-
-
-def same_page(one: httpx.Response, one_email: str, other: httpx.Response, other_email: str) -> bool:
-    """Two answers a person could not tell apart, but for the address they typed in."""
-    return one.status_code == other.status_code and visible_text(one.text).replace(one_email, "@") == visible_text(
-        other.text
-    ).replace(other_email, "@")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +49,7 @@ async def test_an_invited_member_signs_in_with_an_emailed_link(
     client: Client, db: Database, inbox: Inbox, slug: str, organisation: str, scheme_name: str
 ) -> None:
     user = await add_member(db, slug, "officer@refuge.example", [(organisation, Role.nominating_officer)])
-    answer = await ask_for_link(client, slug, "  Officer@Refuge.example ")
+    answer = await ask_for_link(client, f"/s/{slug}/sign-in", "  Officer@Refuge.example ")
     assert answer.status_code == 200
     assert "Check your email" in visible_text(answer.text)
 
@@ -125,7 +63,7 @@ async def test_an_invited_member_signs_in_with_an_emailed_link(
     assert "Test Person" not in body  # nothing personal beyond the address it went to
     assert message.get_content_type() == "text/plain"
 
-    signed_in = await use_link(client, link_in(message))
+    signed_in = await use_link(client, link_in(message, LINK))
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == f"/s/{slug}/home"
     assert sets_session(signed_in)
@@ -140,8 +78,8 @@ async def test_an_invited_member_signs_in_with_an_emailed_link(
 
 async def test_a_link_works_once(client: Client, db: Database, inbox: Inbox) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    await ask_for_link(client, "pan-london", "officer@refuge.example")
-    link = link_in(await inbox.only_message_to("officer@refuge.example"))
+    await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+    link = link_in(await inbox.only_message_to("officer@refuge.example"), LINK)
     assert (await use_link(client, link)).status_code == 303
 
     client.cookies.clear()
@@ -155,8 +93,8 @@ async def test_a_link_works_once(client: Client, db: Database, inbox: Inbox) -> 
 
 async def test_two_redeems_at_once_sign_in_once(client: Client, db: Database, inbox: Inbox) -> None:
     user = await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    await ask_for_link(client, "pan-london", "officer@refuge.example")
-    token = link_in(await inbox.only_message_to("officer@refuge.example")).rsplit("/", 1)[1]
+    await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+    token = link_in(await inbox.only_message_to("officer@refuge.example"), LINK).rsplit("/", 1)[1]
     async with db.tenant_session(user.tenant_id) as first, db.tenant_session(user.tenant_id) as second:
         assert await redeem(first, user.tenant_id, token) is not None
         racing = asyncio.create_task(redeem(second, user.tenant_id, token))
@@ -168,8 +106,8 @@ async def test_two_redeems_at_once_sign_in_once(client: Client, db: Database, in
 
 async def test_an_expired_link_is_refused(client: Client, db: Database, inbox: Inbox) -> None:
     user = await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    await ask_for_link(client, "pan-london", "officer@refuge.example")
-    link = link_in(await inbox.only_message_to("officer@refuge.example"))
+    await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+    link = link_in(await inbox.only_message_to("officer@refuge.example"), LINK)
     async with db.tenant_session(user.tenant_id) as session, session.begin():
         await session.execute(update(SignInLink).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     answer = await use_link(client, link)
@@ -180,8 +118,8 @@ async def test_an_expired_link_is_refused(client: Client, db: Database, inbox: I
 
 async def test_a_link_stops_working_when_its_member_is_suspended(client: Client, db: Database, inbox: Inbox) -> None:
     user = await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    await ask_for_link(client, "pan-london", "officer@refuge.example")
-    link = link_in(await inbox.only_message_to("officer@refuge.example"))
+    await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+    link = link_in(await inbox.only_message_to("officer@refuge.example"), LINK)
     async with db.tenant_session(user.tenant_id) as session, session.begin():
         await session.execute(update(User).where(User.id == user.id).values(status=UserStatus.suspended))
     answer = await use_link(client, link)
@@ -195,8 +133,8 @@ async def test_a_link_from_one_scheme_is_refused_by_another(client: Client, db: 
     await add_member(
         db, "cambridgeshire", "officer@refuge.example", [("county-refuge-support", Role.nominating_officer)]
     )
-    await ask_for_link(client, "pan-london", "officer@refuge.example")
-    link = link_in(await inbox.only_message_to("officer@refuge.example"))
+    await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+    link = link_in(await inbox.only_message_to("officer@refuge.example"), LINK)
 
     elsewhere = await use_link(client, link, at_scheme="cambridgeshire")
     assert elsewhere.status_code == 403
@@ -217,21 +155,21 @@ async def test_unknown_addresses_and_non_members_get_the_same_page_and_no_email(
     async with db.tenant_session(suspended.tenant_id) as session, session.begin():
         await session.execute(update(User).where(User.id == suspended.id).values(status=UserStatus.suspended))
 
-    known = await ask_for_link(client, "pan-london", "officer@refuge.example")
+    known = await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
     for email in (
         "nobody@refuge.example",
         "suspended@refuge.example",
         "no-role@refuge.example",
         "county@refuge.example",
     ):
-        answer = await ask_for_link(client, "pan-london", email)
+        answer = await ask_for_link(client, "/s/pan-london/sign-in", email)
         assert same_page(answer, email, known, "officer@refuge.example"), email
     assert [m["To"] for m in await inbox.received()] == ["officer@refuge.example"]
 
 
 async def test_a_fourth_request_for_one_address_sends_nothing(client: Client, db: Database, inbox: Inbox) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    answers = [await ask_for_link(client, "pan-london", "officer@refuge.example") for _ in range(4)]
+    answers = [await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example") for _ in range(4)]
     assert all(same_page(a, "x", answers[0], "x") for a in answers)
     assert len(await inbox.received()) == 3
 
@@ -239,23 +177,23 @@ async def test_a_fourth_request_for_one_address_sends_nothing(client: Client, db
 async def test_a_twenty_first_request_from_one_network_is_refused(client: Client, db: Database, inbox: Inbox) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
     for n in range(20):
-        answer = await ask_for_link(client, "pan-london", f"person{n}@refuge.example")
+        answer = await ask_for_link(client, "/s/pan-london/sign-in", f"person{n}@refuge.example")
         assert answer.status_code == 200, n
-    refused = await ask_for_link(client, "pan-london", "officer@refuge.example")
+    refused = await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
     assert refused.status_code == 429
     assert "Too many sign-in requests" in visible_text(refused.text)
     assert await inbox.received() == []
     # Another scheme counts its own requests.
-    assert (await ask_for_link(client, "cambridgeshire", "person@refuge.example")).status_code == 200
+    assert (await ask_for_link(client, "/s/cambridgeshire/sign-in", "person@refuge.example")).status_code == 200
 
 
 async def test_the_token_is_kept_out_of_the_database_and_the_logs(
     capsys: pytest.CaptureFixture[str], database: DatabaseUnderTest, db: Database, inbox: Inbox
 ) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    async with app_client(database, inbox.port) as client:
-        await ask_for_link(client, "pan-london", "officer@refuge.example")
-        link = link_in(await inbox.only_message_to("officer@refuge.example"))
+    async with app_client(database, make_settings(smtp_port=inbox.port)) as client:
+        await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+        link = link_in(await inbox.only_message_to("officer@refuge.example"), LINK)
         assert (await use_link(client, link)).status_code == 303
     token = link.rsplit("/", 1)[1]
 
@@ -282,9 +220,9 @@ async def test_a_mail_server_that_is_down_changes_nothing_a_person_sees(
     capsys: pytest.CaptureFixture[str], database: DatabaseUnderTest, db: Database
 ) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", OFFICER)
-    async with app_client(database, smtp_port=9) as client:  # nothing listens on the discard port
-        known = await ask_for_link(client, "pan-london", "officer@refuge.example")
-        unknown = await ask_for_link(client, "pan-london", "nobody@refuge.example")
+    async with app_client(database, make_settings(smtp_port=9)) as client:  # nothing listens on the discard port
+        known = await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
+        unknown = await ask_for_link(client, "/s/pan-london/sign-in", "nobody@refuge.example")
         await wait_for_sending()
     assert known.status_code == 200
     assert same_page(known, "officer@refuge.example", unknown, "nobody@refuge.example")

@@ -16,13 +16,8 @@ from reciprocal.db.engine import Database
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
-from reciprocal.tenancy.models import Area, Scheme
-from support import DatabaseUnderTest
-
-
-async def scheme_id(db: Database, slug: str):  # type: ignore[no-untyped-def]
-    async with db.session() as session:
-        return await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
+from reciprocal.tenancy.models import Area
+from support import DatabaseUnderTest, scheme_id
 
 
 async def test_loading_again_changes_only_what_changed(db: Database, tmp_path: Path) -> None:

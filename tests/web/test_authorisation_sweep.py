@@ -25,7 +25,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
-from litestar.testing import AsyncTestClient
 from sqlalchemy import String, select
 
 import reciprocal.migrations.models as every_model
@@ -40,8 +39,7 @@ from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.guard import admit
 from support import add_member, session_token
-
-Client = AsyncTestClient[Litestar]
+from support.web import Client, new_member_session
 
 SCHEME = "pan-london"
 OTHER_SCHEME = "cambridgeshire"
@@ -198,8 +196,8 @@ async def _people(db: Database, settings: Settings) -> dict[Role, str]:
     """One person per role, each holding only that role in pan-london: role -> session token."""
     tokens = {}
     for role, organisation in MEMBERSHIP_FOR.items():
-        user = await add_member(db, SCHEME, f"{role.value}@sweep.example", [(organisation, role)], name="Sweep")
-        tokens[role] = await session_token(db, SCHEME, user, settings)
+        email = f"{role.value}@sweep.example"
+        _, tokens[role] = await new_member_session(db, settings, SCHEME, email, [(organisation, role)], name="Sweep")
     return tokens
 
 

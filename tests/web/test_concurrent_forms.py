@@ -15,11 +15,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from integration.test_referral_journeys import KEYS, World
 from reciprocal.audit.models import AuditEvent
-from reciprocal.db.engine import Database
-from reciprocal.identity.models import User
-from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.referrals import offers
@@ -27,15 +23,11 @@ from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Move, Offer
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
-from support import session_token, visible_text
+from support import visible_text
+from support.web import LONDON, sign_in
+from support.world import KEYS, World
 
-LONDON = "pan-london"
 TIMES = 10
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
 
 
 @pytest.fixture
@@ -48,14 +40,6 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://127.0.0.1") as client:
         yield client
     await app.state.db.dispose()
-
-
-async def act_as(client: httpx.AsyncClient, world: World, settings: Settings, person: Actor) -> None:
-    async with world.db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    client.cookies.set(SESSION_COOKIE, await session_token(world.db, LONDON, user, settings), path=f"/s/{LONDON}/")
-    await client.get(f"/s/{LONDON}/")
 
 
 async def at_once(
@@ -90,7 +74,7 @@ async def test_ten_corrections_of_one_entry_at_once_reverse_it_once(
     await world.moved(world.domestic_abuse(), world.islington, world.islington_flat())
     async with world.db.tenant_session(world.scheme.id) as session:
         (entry,) = await session.scalars(select(LedgerEntry).where(LedgerEntry.amount == -1))
-    await act_as(client, world, settings, world.coordinator)
+    await sign_in(client, world.db, settings, world.coordinator)
     url = f"/s/{LONDON}/ledger/entries/{entry.id}/correct"
     responses = await at_once(client, url, {"reason": "Recorded against the wrong landlord"})
     already = "This entry has already been corrected"
@@ -110,7 +94,7 @@ async def test_an_approval_sent_twice_at_once_approves_once(
     referral = await world.run(
         referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
     )
-    await act_as(client, world, settings, world.camden)
+    await sign_in(client, world.db, settings, world.camden)
     url = f"/s/{LONDON}/named-lead/approvals/{referral.id}"
     responses = await at_once(client, url, {"version": str(referral.version), "decision": "approve"})
     stale = "This referral changed while you were filling in the form"
@@ -126,7 +110,7 @@ async def test_an_offer_sent_ten_times_at_once_is_made_once(
     client: httpx.AsyncClient, world: World, settings: Settings
 ) -> None:
     referral = await world.circulating(world.domestic_abuse())
-    await act_as(client, world, settings, world.islington)
+    await sign_in(client, world.db, settings, world.islington)
     url = f"/s/{LONDON}/named-lead/referrals/{referral.id}/offer"
     form = {
         "area_id": str(world.islington_area),
@@ -157,7 +141,7 @@ async def test_a_move_recorded_twice_at_once_posts_the_ledger_once(
         referral = await world.referral(referral.id)
         await world.run(step, world.coordinator, referral.id, version=referral.version)
     referral = await world.referral(referral.id)
-    await act_as(client, world, settings, world.coordinator)
+    await sign_in(client, world.db, settings, world.coordinator)
     today = datetime.now(UK_TIME).date()
     url = f"/s/{LONDON}/coordinator/referrals/{referral.id}/move"
     form = {
@@ -185,7 +169,7 @@ async def test_a_batch_released_twice_at_once_circulates_each_referral_once(
         )
         await world.run(referrals.act, world.camden, referral.id, Action.approve, version=referral.version)
         approved.append(referral.id)
-    await act_as(client, world, settings, world.coordinator)
+    await sign_in(client, world.db, settings, world.coordinator)
     responses = await at_once(client, f"/s/{LONDON}/coordinator/batch", {})
     nothing = "There are no approved referrals to release"
     assert outcomes(responses, nothing) == {(303, ""): 1, (400, nothing): TIMES - 1}

@@ -6,87 +6,42 @@ import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-import pytest
 from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor as make_actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.services import current_criteria
-from reciprocal.db.engine import Database
-from reciprocal.identity.models import Role, User
-from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.identity.models import Role
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.portals.coordinator.presenters import criteria_check
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import REPO_ROOT, Settings
-from support import session_token, visible_text
+from support import visible_text
+from support.web import LONDON, Client, act_as, post, version_in
+from support.world import KEYS, World
 
-Client = AsyncTestClient[Litestar]
-LONDON = "pan-london"
 BASE = f"/s/{LONDON}/coordinator"
 STALE = "This referral has changed since you opened it: check it and try again"
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
-
-
-async def act_as(client: Client, db: Database, settings: Settings, person: Actor, slug: str = LONDON) -> None:
-    """Sign the test client in as `person`, as a sign-in would."""
-    async with db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    client.cookies.set(SESSION_COOKIE, await session_token(db, slug, user, settings), path=f"/s/{slug}/")
-
-
-async def post(client: Client, url: str, data: dict[str, Any] | None = None) -> Response:
-    if client.cookies.get("csrftoken") is None:
-        await client.get(f"/s/{LONDON}/")
-    token = client.cookies.get("csrftoken")
-    assert token
-    return await client.post(url, data=data or {}, headers={"x-csrftoken": token}, follow_redirects=False)
-
-
-def version_in(page: Response, step: str) -> str:
-    """The version the page's form for `step` carries, as a browser would send it."""
-    form = re.search(rf'action="[^"]*/{re.escape(step)}"[^>]*>(.*?)</form>', page.text, re.DOTALL)
-    assert form, f"no {step} form on the page"
-    found = re.search(r'name="version" value="(\d+)"', form[1])
-    assert found
-    return found[1]
 
 
 async def take(client: Client, referral_id: uuid.UUID, step: str, **fields: str) -> Response:
     """Open the referral's page and send one of its forms, with the version the page gave."""
     page = await client.get(f"{BASE}/referrals/{referral_id}")
     assert page.status_code == 200
-    return await post(client, f"{BASE}/referrals/{referral_id}/{step}", {"version": version_in(page, step), **fields})
+    return await post(
+        client, f"{BASE}/referrals/{referral_id}/{step}", {"version": version_in(page.text, step), **fields}
+    )
 
 
 async def state_of(world: World, referral_id: uuid.UUID) -> State:
     return (await world.referral(referral_id)).state
-
-
-async def offered(world: World) -> Referral:
-    """A circulating domestic abuse referral that Islington has just offered a 2-bedroom flat to."""
-    referral = await world.circulating(world.domestic_abuse())
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-    )
-    return await world.referral(referral.id)
 
 
 async def coordinator(client: Client, world: World, settings: Settings) -> None:
@@ -279,7 +234,7 @@ async def test_requesting_approval_and_a_refused_transition(client: Client, worl
     referral = await world.submitted(world.domestic_abuse())
     await coordinator(client, world, settings)
     page = await client.get(f"{BASE}/referrals/{referral.id}")
-    version = version_in(page, "request-approval")
+    version = version_in(page.text, "request-approval")
     done = await post(client, f"{BASE}/referrals/{referral.id}/request-approval", {"version": version})
     assert done.status_code == 303
     assert await state_of(world, referral.id) == State.awaiting_approval
@@ -297,7 +252,7 @@ async def test_a_stale_form_is_refused_and_changes_nothing(client: Client, world
     referral = await world.submitted(world.domestic_abuse())
     await coordinator(client, world, settings)
     page = await client.get(f"{BASE}/referrals/{referral.id}")
-    opened = version_in(page, "ineligible")
+    opened = version_in(page.text, "ineligible")
     # Someone else acts on it meanwhile.
     await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
     stale = await post(
@@ -328,7 +283,7 @@ async def test_withdrawing_needs_a_reason(client: Client, world: World, settings
 
 
 async def test_an_offer_from_viewing_to_move(client: Client, world: World, settings: Settings) -> None:
-    referral = await offered(world)
+    referral = await world.offered(world.domestic_abuse())
     await coordinator(client, world, settings)
     page = visible_text((await client.get(f"{BASE}/referrals/{referral.id}")).text)
     assert "Offered by Islington Council" in page
@@ -390,7 +345,7 @@ async def test_an_offer_from_viewing_to_move(client: Client, world: World, setti
 async def test_recording_a_refusal_needs_a_reason_from_the_list(
     client: Client, world: World, settings: Settings
 ) -> None:
-    referral = await offered(world)
+    referral = await world.offered(world.domestic_abuse())
     await coordinator(client, world, settings)
     missing = await take(client, referral.id, "refuse")
     assert missing.status_code == 400

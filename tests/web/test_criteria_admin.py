@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from html.parser import HTMLParser
-from typing import Any
-from urllib.parse import urlencode
 
 import msgspec
 import pytest
-from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from people import actor, area_ids, organisation_id, scheme
@@ -21,47 +17,32 @@ from reciprocal.criteria.schemas import Criteria, diff
 from reciprocal.criteria.services import StaleVersion, criteria_at, current_criteria, publish_edit
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
-from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.settings import REPO_ROOT, Settings
-from support import add_member, session_token, visible_text
+from support import visible_text
+from support.web import LONDON, Client, Fields, act_as_new_member
+from support.web import post as post_with_csrf
 
-Client = AsyncTestClient[Litestar]
-LONDON = "pan-london"
 COUNTY = "cambridgeshire"
 DA = "risk-domestic_abuse-"
 """The field names of the domestic abuse type of risk."""
-
-Fields = list[tuple[str, str]]
 
 
 # Helpers: a signed-in admin, and a browser's way with forms.
 
 
 async def sign_in(client: Client, db: Database, settings: Settings, slug: str, role: Role = Role.scheme_admin) -> User:
-    user = await add_member(
-        db, slug, f"{role.value}@{slug}.example", [("coordinator", role)], name=role.value.replace("_", " ").title()
-    )
-    token = await session_token(db, slug, user, settings)
-    client.cookies.set(SESSION_COOKIE, token, path=f"/s/{slug}/")
+    """Sign the client in as a new member of the scheme's coordinator holding `role`."""
+    email, name = f"{role.value}@{slug}.example", role.value.replace("_", " ").title()
+    user, _ = await act_as_new_member(client, db, settings, slug, email, [("coordinator", role)], name=name)
     return user
 
 
-async def post(client: Client, url: str, data: Fields | dict[str, Any] | None = None) -> Response:
-    if client.cookies.get("csrftoken") is None:
-        await client.get("/")
-    token = client.cookies.get("csrftoken")
-    assert token
-    body = list(data.items()) if isinstance(data, dict) else (data or [])
-    return await client.post(
-        url,
-        content=urlencode(body),
-        headers={"x-csrftoken": token, "content-type": "application/x-www-form-urlencoded"},
-        follow_redirects=False,
-    )
+# The platform's home gives the CSRF cookie: no scheme's session cookie goes with the request.
+post = partial(post_with_csrf, csrf_from="/")
 
 
 class _FormReader(HTMLParser):

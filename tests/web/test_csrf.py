@@ -8,16 +8,12 @@ from html import unescape
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import SignInAttempt
-from reciprocal.tenancy.models import Scheme
-from support import visible_text
-
-Client = AsyncTestClient[Litestar]
+from support import scheme_id, visible_text
+from support.web import Client
 
 SCHEMES = pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
 SENT = "Check your email"
@@ -45,9 +41,7 @@ def htmx_headers(page: httpx.Response) -> dict[str, str]:
 
 
 async def link_requests(db: Database, slug: str) -> int:
-    async with db.session() as session:
-        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
-    assert tenant_id is not None
+    tenant_id = await scheme_id(db, slug)
     async with db.tenant_session(tenant_id) as session:
         return await session.scalar(select(func.count()).select_from(SignInAttempt)) or 0
 

@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
-from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
-from support import add_member, session_token, visible_text
-
-Client = AsyncTestClient[Litestar]
+from support import visible_text
+from support.web import Client, act_as_new_member
 
 LEADS = {"pan-london": "camden-council", "cambridgeshire": "cambridge-city-council"}
-
-
-async def _as_coordinator(client: Client, db: Database, settings: Settings, slug: str) -> None:
-    user = await add_member(db, slug, f"co@{slug}.example", [("coordinator", Role.coordinator)], name="Sam Okafor")
-    client.cookies.set(SESSION_COOKIE, await session_token(db, slug, user, settings), path=f"/s/{slug}/")
 
 
 @pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
 async def test_a_missing_page_keeps_the_header_and_no_cache_keeps_it(
     client: Client, db: Database, settings: Settings, slug: str
 ) -> None:
-    await _as_coordinator(client, db, settings, slug)
+    coordinator = [("coordinator", Role.coordinator)]
+    await act_as_new_member(client, db, settings, slug, f"co@{slug}.example", coordinator, name="Sam Okafor")
     for path in (f"/s/{slug}/no-such-page", f"/s/{slug}/coordinator/no/such/page"):
         page = await client.get(path, headers={"accept": "text/html"})
         assert page.status_code == 404, path
@@ -40,8 +32,8 @@ async def test_a_missing_page_keeps_the_header_and_no_cache_keeps_it(
 async def test_every_error_page_under_a_scheme_is_no_store(
     client: Client, db: Database, settings: Settings, slug: str
 ) -> None:
-    lead = await add_member(db, slug, f"lead@{slug}.example", [(LEADS[slug], Role.named_lead)], name="Lee Lead")
-    client.cookies.set(SESSION_COOKIE, await session_token(db, slug, lead, settings), path=f"/s/{slug}/")
+    lead = [(LEADS[slug], Role.named_lead)]
+    await act_as_new_member(client, db, settings, slug, f"lead@{slug}.example", lead, name="Lee Lead")
     refused = await client.get(f"/s/{slug}/coordinator/", headers={"accept": "text/html"})
     assert refused.status_code == 403
     assert "Signed in as Lee Lead" in visible_text(refused.text)

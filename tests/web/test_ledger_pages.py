@@ -5,70 +5,27 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
-from typing import Any
 
-import pytest
-from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor as make_actor
 from people import organisation_id
-from reciprocal.db.engine import Database
-from reciprocal.identity.models import Role, User
-from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.identity.models import Role
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.referrals import offers
 from reciprocal.referrals.models import Referral
 from reciprocal.settings import Settings
-from support import session_token, visible_text
+from support import visible_text
+from support.web import LONDON, Client, act_as, post
+from support.world import World
 
-Client = AsyncTestClient[Litestar]
-LONDON = "pan-london"
 LEDGER = f"/s/{LONDON}/ledger"
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
-
-
-async def act_as(client: Client, db: Database, settings: Settings, person: Actor, slug: str = LONDON) -> None:
-    async with db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    client.cookies.set(SESSION_COOKIE, await session_token(db, slug, user, settings), path=f"/s/{slug}/")
-
-
-async def post(client: Client, url: str, data: dict[str, Any] | None = None) -> Response:
-    if client.cookies.get("csrftoken") is None:
-        await client.get(f"/s/{LONDON}/")
-    token = client.cookies.get("csrftoken")
-    assert token
-    return await client.post(url, data=data or {}, headers={"x-csrftoken": token}, follow_redirects=False)
 
 
 async def moved(world: World) -> Referral:
     """A Camden tenant housed by Islington in a 2-bedroom flat: Islington is owed one, Camden owes one."""
-    referral = await world.circulating(world.domestic_abuse())
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
+    return await world.moved(
+        world.domestic_abuse(), world.islington, world.islington_flat(), moved_on=date(2026, 11, 2)
     )
-    for step in (offers.arrange_viewing, offers.accept):
-        referral = await world.referral(referral.id)
-        await world.run(step, world.coordinator, referral.id, version=referral.version)
-    referral = await world.referral(referral.id)
-    await world.run(
-        offers.record_move,
-        world.coordinator,
-        referral.id,
-        moved_on=date(2026, 11, 2),
-        bedrooms=2,
-        version=referral.version,
-    )
-    return await world.referral(referral.id)
 
 
 async def entries(world: World, partner: uuid.UUID | None = None) -> list[LedgerEntry]:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
-from integration.test_referral_journeys import KEYS, World
-from reciprocal.db.engine import Database
 from reciprocal.referrals import offers
 from reciprocal.settings import Settings
 from support import visible_text
-from web.test_coordinator import act_as
-
-Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    return await World(db).build()
+from support.web import Client, act_as
+from support.world import KEYS, World
 
 
 async def test_the_address_and_contacts_are_shared_only_once_a_viewing_is_arranged(

@@ -8,101 +8,21 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import pytest
-from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor, area_ids, organisation_id, scheme
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
-from reciprocal.identity.models import Role, User
-from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.identity.models import Role
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
-from support import session_token, visible_text
-
-Client = AsyncTestClient[Litestar]
-
-CASE_REFERENCE = "CASE-SECRET-7781"
-MONITORING = "MONITOR-SECRET-42"
-OFFICER_NAME = "Olwen Officer-Secret"
-
-
-class Desk(World):
-    """The journeys' world, with an officer who records their own case reference and monitoring answers."""
-
-    async def build(self) -> Desk:
-        await super().build()
-        codes = ("ealing", "hounslow", "hillingdon", "brent", "hackney", "lewisham", "southwark", "islington")
-        self.areas = dict(zip(codes, await area_ids(self.db, self.scheme.id, *codes), strict=True))
-        async with self.db.tenant_session(self.scheme.id) as session, session.begin():
-            await session.execute(update(User).where(User.id == self.officer.user_id).values(display_name=OFFICER_NAME))
-        return self
-
-    async def submitted(self, answers: ReferralAnswers) -> Referral:
-        draft = await self.run(referrals.start_referral, self.officer)
-        draft = await self.run(
-            referrals.save_draft,
-            self.officer,
-            draft.id,
-            answers,
-            version=draft.version,
-            case_reference=CASE_REFERENCE,
-            monitoring={"ethnicity": MONITORING},
-        )
-        return await self.run(referrals.submit, self.officer, self.scheme, draft.id, version=draft.version)
-
-    async def awaiting_approval(self, answers: ReferralAnswers) -> Referral:
-        referral = await self.submitted(answers)
-        return await self.run(
-            referrals.act, self.coordinator, referral.id, Action.request_approval, version=referral.version
-        )
-
-    def elsewhere(self, *codes: str) -> ReferralAnswers:
-        """A Camden tenant whose safe areas are `codes` (Islington covers none of them unless named)."""
-        return replace(self.domestic_abuse(), safe_area_ids=frozenset(self.areas[c] for c in codes))
-
-
-@pytest.fixture
-async def desk(db: Database) -> Desk:
-    return await Desk(db).build()
-
-
-async def sign_in(client: Client, db: Database, settings: Settings, person: Actor, slug: str = "pan-london") -> str:
-    """Act as `person` in this client from now on; returns the CSRF token to send with forms."""
-    async with db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    token = await session_token(db, slug, user, settings)
-    client.cookies.delete(SESSION_COOKIE)
-    client.cookies.set(SESSION_COOKIE, token, path=f"/s/{slug}/")
-    await client.get(f"/s/{slug}/")
-    csrf = client.cookies.get("csrftoken")
-    assert csrf
-    return csrf
-
-
-async def post(client: Client, path: str, csrf: str, data: dict[str, str], **headers: str) -> Response:
-    return await client.post(path, data=data, headers={"x-csrftoken": csrf, **headers}, follow_redirects=False)
-
-
-def version_in(html: str) -> str:
-    found = re.search(r'name="version" value="(\d+)"', html)
-    assert found, "the form carries the version it was drawn from"
-    return found.group(1)
-
-
-def assert_anonymised(response: Response, *also: str) -> None:
-    """Nothing that identifies the applicant or the officer, nor the monitoring answers."""
-    for secret in (CASE_REFERENCE, MONITORING, OFFICER_NAME, *also):
-        assert secret not in response.text, (secret, response.request.url)
+from support import visible_text
+from support.web import Client, post, sign_in, version_in
+from support.world import KEYS, Desk, World, assert_anonymised
 
 
 def the_offer(world: World, **changes: Any) -> dict[str, str]:
@@ -128,7 +48,7 @@ async def test_the_landlord_approves_or_declines_its_tenants_referral(
 ) -> None:
     first = await desk.awaiting_approval(desk.domestic_abuse())
     second = await desk.awaiting_approval(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.camden)
+    await sign_in(client, db, settings, desk.camden)
 
     home = await client.get("/s/pan-london/named-lead/")
     text = visible_text(home.text)
@@ -146,7 +66,7 @@ async def test_the_landlord_approves_or_declines_its_tenants_referral(
     assert "Safe Steps London" in text  # the referring agency
 
     path = f"/s/pan-london/named-lead/approvals/{first.id}"
-    refused = await post(client, path, csrf, {"version": version_in(page.text), "decision": "decline"})
+    refused = await post(client, path, {"version": version_in(page.text), "decision": "decline"})
     assert refused.status_code == 400
     assert "Select why you are declining the referral" in visible_text(refused.text)
     assert 'href="#reason"' in refused.text
@@ -155,7 +75,6 @@ async def test_the_landlord_approves_or_declines_its_tenants_referral(
     declined = await post(
         client,
         path,
-        csrf,
         {"version": version_in(page.text), "decision": "decline", "reason": "not_our_tenant", "details": "Ended 2025"},
     )
     assert declined.status_code == 303
@@ -170,7 +89,6 @@ async def test_the_landlord_approves_or_declines_its_tenants_referral(
     approved = await post(
         client,
         f"/s/pan-london/named-lead/approvals/{second.id}",
-        csrf,
         {"version": version_in(page.text), "decision": "approve"},
     )
     assert approved.status_code == 303
@@ -183,23 +101,23 @@ async def test_a_decision_needs_a_choice_and_a_fresh_form(
     client: Client, db: Database, settings: Settings, desk: Desk
 ) -> None:
     referral = await desk.awaiting_approval(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.camden)
+    await sign_in(client, db, settings, desk.camden)
     path = f"/s/pan-london/named-lead/approvals/{referral.id}"
-    nothing = await post(client, path, csrf, {"version": str(referral.version)})
+    nothing = await post(client, path, {"version": str(referral.version)})
     assert nothing.status_code == 400
     assert "Select whether you approve or decline the referral" in visible_text(nothing.text)
-    other = await post(client, path, csrf, {"version": str(referral.version), "decision": "decline", "reason": "other"})
+    other = await post(client, path, {"version": str(referral.version), "decision": "decline", "reason": "other"})
     assert "Say why you are declining the referral" in visible_text(other.text)
     old = str(referral.version - 1)
-    unchosen = await post(client, path, csrf, {"version": old})
+    unchosen = await post(client, path, {"version": old})
     assert version_in(unchosen.text) == old, "an error does not quietly bring the form up to date"
-    stale = await post(client, path, csrf, {"version": old, "decision": "approve"})
+    stale = await post(client, path, {"version": old, "decision": "approve"})
     assert stale.status_code == 400
     assert "This referral changed while you were filling in the form" in visible_text(stale.text)
     assert (await desk.referral(referral.id)).state == State.awaiting_approval
     # Told so, they decide on the referral as it is now.
     assert version_in(stale.text) == str(referral.version)
-    again = await post(client, path, csrf, {"version": version_in(stale.text), "decision": "approve"})
+    again = await post(client, path, {"version": version_in(stale.text), "decision": "approve"})
     assert again.status_code == 303
     assert (await desk.referral(referral.id)).state == State.approved
 
@@ -209,10 +127,10 @@ async def test_a_named_lead_of_another_council_cannot_see_or_approve(
 ) -> None:
     waiting = await desk.awaiting_approval(desk.domestic_abuse())
     circulating = await desk.circulating(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.islington)
+    await sign_in(client, db, settings, desk.islington)
     path = f"/s/pan-london/named-lead/approvals/{waiting.id}"
     assert (await client.get(path)).status_code == 404
-    assert (await post(client, path, csrf, {"version": str(waiting.version), "decision": "approve"})).status_code == 404
+    assert (await post(client, path, {"version": str(waiting.version), "decision": "approve"})).status_code == 404
     assert (await desk.referral(waiting.id)).state == State.awaiting_approval
     # Circulated to Islington, it is seen anonymised, never on the landlord's page.
     assert (await client.get(f"/s/pan-london/named-lead/approvals/{circulating.id}")).status_code == 404
@@ -267,7 +185,7 @@ async def test_named_lead_pages_never_show_monitoring_answers_the_case_reference
         assert_anonymised(response, desk.officer.email)
 
     circulated = await desk.circulating(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.islington)
+    await sign_in(client, db, settings, desk.islington)
     # Circulated pages add: not the agency, the current landlord, the risk areas or the risk type, nor
     # safe areas Islington does not cover, nor the officer's safeguarding notes.
     hidden = (
@@ -287,8 +205,8 @@ async def test_named_lead_pages_never_show_monitoring_answers_the_case_reference
         await client.get(base),
         await client.get(f"{base}/offer"),
         await client.get(f"{base}/offer", headers={"HX-Request": "true"}),
-        await post(client, f"{base}/offer", csrf, the_offer(desk, bedrooms="3", version=str(circulated.version))),
-        await post(client, f"{base}/offer", csrf, {"version": str(circulated.version)}),
+        await post(client, f"{base}/offer", the_offer(desk, bedrooms="3", version=str(circulated.version))),
+        await post(client, f"{base}/offer", {"version": str(circulated.version)}),
     ]
     for response in pages:
         assert response.status_code in (200, 400), response.request.url
@@ -348,7 +266,7 @@ async def test_viewing_a_referral_is_audited(client: Client, db: Database, setti
 
 async def test_a_named_lead_offers_a_property(client: Client, db: Database, settings: Settings, desk: Desk) -> None:
     referral = await desk.circulating(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.islington)
+    await sign_in(client, db, settings, desk.islington)
     base = f"/s/pan-london/named-lead/referrals/{referral.id}"
     page = await client.get(base)
     assert f'hx-get="{base}/offer"' in page.text
@@ -366,7 +284,7 @@ async def test_a_named_lead_offers_a_property(client: Client, db: Database, sett
     options = re.findall(r'<option value="([^"]*)"', form.text)
     assert options == ["", str(desk.islington_area)], "only the safe areas Islington covers"
 
-    made = await post(client, f"{base}/offer", csrf, the_offer(desk, version=version_in(form.text)))
+    made = await post(client, f"{base}/offer", the_offer(desk, version=version_in(form.text)))
     assert made.status_code == 303
     assert made.headers["location"] == base
     after = visible_text((await client.get(base)).text)
@@ -395,11 +313,11 @@ async def test_an_offer_that_does_not_fit_says_why_next_to_each_field(
     client: Client, db: Database, settings: Settings, desk: Desk
 ) -> None:
     referral = await desk.circulating(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.islington)
+    await sign_in(client, db, settings, desk.islington)
     path = f"/s/pan-london/named-lead/referrals/{referral.id}/offer"
     version = str(referral.version)
 
-    empty = await post(client, path, csrf, {"version": version})
+    empty = await post(client, path, {"version": version})
     assert empty.status_code == 400
     text = visible_text(empty.text)
     for message in (
@@ -410,11 +328,11 @@ async def test_an_offer_that_does_not_fit_says_why_next_to_each_field(
         assert text.count(message) == 2, message  # in the summary and next to the field
     assert 'href="#available_from-day"' in empty.text
 
-    wrong = await post(client, path, csrf, the_offer(desk, version=version, bedrooms="3", address="", floor="first"))
+    wrong = await post(client, path, the_offer(desk, version=version, bedrooms="3", address="", floor="first"))
     assert wrong.status_code == 400
     text = visible_text(wrong.text)
     assert "Enter the floor as a whole number" in text
-    wrong = await post(client, path, csrf, the_offer(desk, version=version, bedrooms="3", address=" "))
+    wrong = await post(client, path, the_offer(desk, version=version, bedrooms="3", address=" "))
     text = visible_text(wrong.text)
     assert "Offer a property with 2 bedrooms: like for like" in text
     assert "Enter the property's address" in text
@@ -423,11 +341,11 @@ async def test_an_offer_that_does_not_fit_says_why_next_to_each_field(
     )
     assert 'value="3"' in wrong.text, "what was typed is kept"
 
-    at_risk = await post(client, path, csrf, the_offer(desk, version=version, area_id=str(desk.barnet)))
+    at_risk = await post(client, path, the_offer(desk, version=version, area_id=str(desk.barnet)))
     assert "The applicant is at risk in this area" in visible_text(at_risk.text)
-    elsewhere = await post(client, path, csrf, the_offer(desk, version=version, area_id=str(desk.brent_area)))
+    elsewhere = await post(client, path, the_offer(desk, version=version, area_id=str(desk.brent_area)))
     assert "Choose an area where your organisation has properties" in visible_text(elsewhere.text)
-    bad_date = await post(client, path, csrf, the_offer(desk, version=version, **{"available_from-month": "13"}))
+    bad_date = await post(client, path, the_offer(desk, version=version, **{"available_from-month": "13"}))
     assert "must be a real date" in visible_text(bad_date.text)
 
     async with db.tenant_session(desk.scheme.id) as session:
@@ -439,13 +357,13 @@ async def test_losing_the_race_says_another_property_was_just_offered(
     client: Client, db: Database, settings: Settings, desk: Desk
 ) -> None:
     referral = await desk.circulating(desk.domestic_abuse())
-    csrf = await sign_in(client, db, settings, desk.islington)
+    await sign_in(client, db, settings, desk.islington)
     path = f"/s/pan-london/named-lead/referrals/{referral.id}/offer"
     form = await client.get(path)
     brent_flat = replace(desk.islington_flat(), area_id=desk.brent_area)
     await desk.run(offers.make_offer, desk.brent, KEYS, referral.id, brent_flat, version=referral.version)
 
-    lost = await post(client, path, csrf, the_offer(desk, version=version_in(form.text)))
+    lost = await post(client, path, the_offer(desk, version=version_in(form.text)))
     assert lost.status_code == 409
     text = visible_text(lost.text)
     assert "The property was not offered Another property has just been offered to this referral." in text
@@ -469,10 +387,10 @@ async def test_other_roles_are_refused(client: Client, db: Database, settings: S
         f"/s/pan-london/named-lead/approvals/{referral.id}",
     ]
     for person in (desk.officer, desk.coordinator, desk.assessor):
-        csrf = await sign_in(client, db, settings, person)
+        await sign_in(client, db, settings, person)
         for path in paths:
             assert (await client.get(path)).status_code == 403, (person.role, path)
-        offered = await post(client, paths[3], csrf, the_offer(desk, version=str(referral.version)))
+        offered = await post(client, paths[3], the_offer(desk, version=str(referral.version)))
         assert offered.status_code == 403
 
 
@@ -508,7 +426,7 @@ async def test_another_schemes_referral_is_not_found(
     await sign_in(client, db, settings, city, "cambridgeshire")
     assert (await client.get(f"/s/cambridgeshire/named-lead/approvals/{theirs.id}")).status_code == 200
 
-    csrf = await sign_in(client, db, settings, desk.camden)
+    await sign_in(client, db, settings, desk.camden)
     for path in (
         f"/s/pan-london/named-lead/approvals/{theirs.id}",
         f"/s/pan-london/named-lead/referrals/{theirs.id}",
@@ -519,7 +437,7 @@ async def test_another_schemes_referral_is_not_found(
         assert response.status_code == 404, path
         assert "Refuge support" not in response.text
     approve = await post(
-        client, f"/s/pan-london/named-lead/approvals/{theirs.id}", csrf, {"version": "1", "decision": "approve"}
+        client, f"/s/pan-london/named-lead/approvals/{theirs.id}", {"version": "1", "decision": "approve"}
     )
     assert approve.status_code == 404
     async with db.tenant_session(county.id) as session:

@@ -9,19 +9,15 @@ from typing import Any
 
 import pytest
 from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from people import actor, area_ids, organisation_id, scheme
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
-from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
-from support import add_member, session_token, visible_text
-
-Client = AsyncTestClient[Litestar]
+from support import add_member, visible_text
+from support.web import Client, act_as_new_member, post, version_in
 
 PAN_LONDON_BOROUGHS = ("camden", "islington", "brent", "hackney", "lewisham", "southwark", "barnet")
 
@@ -29,17 +25,10 @@ PAN_LONDON_BOROUGHS = ("camden", "islington", "brent", "hackney", "lewisham", "s
 async def _sign_in(
     client: Client, db: Database, settings: Settings, slug: str, org: str, role: Role, *, name: str = "Alex Officer"
 ) -> User:
+    """Sign the client in, alone, as a new member of `org` in `role`."""
     email = f"{role.value}.{uuid.uuid4().hex[:6]}@{org}.example"
-    user = await add_member(db, slug, email, [(org, role)], name=name)
-    client.cookies.delete(SESSION_COOKIE)
-    client.cookies.set(SESSION_COOKIE, await session_token(db, slug, user, settings), path=f"/s/{slug}/")
+    user, _ = await act_as_new_member(client, db, settings, slug, email, [(org, role)], name=name, replace=True)
     return user
-
-
-def _version(html: str) -> str:
-    found = re.search(r'name="version" value="(\d+)"', html)
-    assert found, "the page has no version field"
-    return found.group(1)
 
 
 def error_for(html: str, field: str) -> str:
@@ -65,18 +54,8 @@ class Officer:
     client: Client
     slug: str
 
-    async def csrf(self) -> str:
-        token = self.client.cookies.get("csrftoken")
-        if not token:
-            await self.client.get(f"/s/{self.slug}/")
-            token = self.client.cookies.get("csrftoken")
-        assert token
-        return token
-
     async def post(self, path: str, data: dict[str, Any] | None = None) -> Response:
-        return await self.client.post(
-            path, data=data or {}, headers={"x-csrftoken": await self.csrf()}, follow_redirects=False
-        )
+        return await post(self.client, path, data, csrf_from=f"/s/{self.slug}/")
 
     async def start(self) -> str:
         """Start a referral; returns its address."""
@@ -90,7 +69,7 @@ class Officer:
         """Open a question page and send it with `data`, as its form would."""
         shown = await self.client.get(f"{base}/{page}")
         assert shown.status_code == 200, (page, shown.status_code)
-        return await self.post(f"{base}/{page}", {**data, "version": _version(shown.text)})
+        return await self.post(f"{base}/{page}", {**data, "version": version_in(shown.text)})
 
     async def answered(self, base: str, page: str, data: dict[str, Any]) -> None:
         response = await self.answer(base, page, data)
@@ -100,7 +79,7 @@ class Officer:
     async def submit(self, base: str) -> Response:
         check = await self.client.get(f"{base}/check")
         assert check.status_code == 200
-        return await self.post(f"{base}/check", {"version": _version(check.text)})
+        return await self.post(f"{base}/check", {"version": version_in(check.text)})
 
 
 @dataclass
@@ -403,12 +382,12 @@ async def test_a_page_opened_before_someone_else_saved_is_not_saved_over_them(
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
     officer = Officer(client, "pan-london")
     base = await officer.start()
-    old = _version((await client.get(f"{base}/household")).text)
+    old = version_in((await client.get(f"{base}/household")).text)
     await officer.answered(base, "consent", {"consent": "yes"})  # a colleague, in another tab
     stale = await officer.post(f"{base}/household", {"adults": "4", "version": old})
     assert stale.status_code == 409
     assert "This referral was changed by someone else" in visible_text(stale.text)
-    assert _version(stale.text) != old
+    assert version_in(stale.text) != old
     submit = await officer.post(f"{base}/check", {"version": old})
     assert submit.status_code == 409
     assert "This referral was changed by someone else" in visible_text(submit.text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -17,8 +16,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import oidc_provider_mock
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
 from oidc_provider import Provider, add_provider, callback_url, jwt_claims
@@ -29,21 +26,13 @@ from reciprocal.identity.models import IdentityProvider, OidcFlow, Role, User, U
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
-from reciprocal.tenancy.models import Scheme
-from support import add_member, visible_text
-
-Client = AsyncTestClient[Litestar]
+from support import add_member, scheme_id, visible_text
+from support.web import Client, post_from
 
 LEAD = "lead@camden.example"
 
 
-@pytest.fixture(autouse=True)
-def _loopback_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # NOTE: authlib, inside the provider, refuses plain HTTP unless told: the provider here is on loopback.
-    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-    oidc.forget_metadata()
-    yield
-    oidc.forget_metadata()
+pytestmark = pytest.mark.usefixtures("loopback_provider")
 
 
 @pytest.fixture
@@ -73,13 +62,7 @@ async def lead(db: Database, provider: Provider) -> User:
 
 async def start(client: Client, email: str, slug: str = "pan-london") -> str:
     """Ask to sign in with `email`; returns where the service sends the browser (the provider)."""
-    await client.get(f"/s/{slug}/sign-in")
-    response = await client.post(
-        f"/s/{slug}/sign-in",
-        data={"email": email},
-        headers={"x-csrftoken": client.cookies.get("csrftoken", path="/") or ""},
-        follow_redirects=False,
-    )
+    response = await post_from(client, f"/s/{slug}/sign-in", f"/s/{slug}/sign-in", {"email": email})
     assert response.status_code == 303, response.text
     return response.headers["location"]
 
@@ -127,15 +110,8 @@ def forget_cookie(client: Client, name: str) -> None:
 # What the database holds afterwards
 
 
-async def tenant(db: Database, slug: str) -> uuid.UUID:
-    async with db.session() as session:
-        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
-    assert tenant_id is not None
-    return tenant_id
-
-
 async def refusals(db: Database, slug: str = "pan-london") -> list[str]:
-    async with db.tenant_session(await tenant(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         rows = await session.scalars(
             select(AuditEvent.details["reason"].astext)
             .where(AuditEvent.action == "sign_in.refused")
@@ -145,7 +121,7 @@ async def refusals(db: Database, slug: str = "pan-london") -> list[str]:
 
 
 async def session_count(db: Database, slug: str = "pan-london") -> int:
-    async with db.tenant_session(await tenant(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         return await session.scalar(select(func.count()).select_from(UserSession)) or 0
 
 
@@ -213,7 +189,7 @@ async def test_home_realm_discovery_finds_the_provider_by_email_domain_in_this_s
     cambs, _ = await add_provider(
         db, settings, "cambridgeshire", "cambridge-city-council", provider, email_domains=["cambridge.example"]
     )
-    london = await tenant(db, "pan-london")
+    london = await scheme_id(db, "pan-london")
     async with db.tenant_session(london) as session:
         assert (await oidc.provider_for_email(session, london, "someone@CAMDEN.example")).id == camden.id  # type: ignore[union-attr]
         assert await oidc.provider_for_email(session, london, "someone@gmail.example") is None
@@ -221,7 +197,7 @@ async def test_home_realm_discovery_finds_the_provider_by_email_domain_in_this_s
         assert await oidc.provider_for_email(session, london, "not-an-address") is None
         # Another scheme's provider is not found here, even asked for by its own domain.
         assert await oidc.provider_for_email(session, london, "someone@cambridge.example") is None
-    cambridge = await tenant(db, "cambridgeshire")
+    cambridge = await scheme_id(db, "cambridgeshire")
     async with db.tenant_session(cambridge) as session:
         assert (await oidc.provider_for_email(session, cambridge, "x@cambridge.example")).id == cambs.id  # type: ignore[union-attr]
 
@@ -508,7 +484,7 @@ async def test_a_discovery_document_naming_another_issuer_is_not_trusted(
     db: Database, settings: Settings, provider: Provider, camden: IdentityProvider
 ) -> None:
     provider.discovery_served_as = "issuer.invalid"
-    london = await tenant(db, "pan-london")
+    london = await scheme_id(db, "pan-london")
     async with db.tenant_session(london) as session:
         with pytest.raises(oidc.SignInRefused) as refused:
             await oidc.begin(

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from litestar import Litestar, get
-from litestar.testing import AsyncTestClient, create_test_client
+from litestar import get
+from litestar.testing import create_test_client
 from sqlalchemy import select, update
 
-from reciprocal.app import create_app
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import head_revision
 from reciprocal.identity.models import Role, User, UserStatus
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.kernel.dates import govuk_date
-from reciprocal.mail.services import wait_for_sending
 from reciprocal.operations import services as operations
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInLink
 from reciprocal.partners.models import Organisation
@@ -28,14 +25,15 @@ from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import REPO_ROOT
-from smtp_server import Inbox, smtp_server
+from smtp_server import Inbox
 from support import DatabaseUnderTest, add_member, make_settings, session_token, visible_text
-
-Client = AsyncTestClient[Litestar]
+from support.mail import app_client, ask_for_link, link_in, same_page, use_link
+from support.web import Client
 
 OPS = "ops@reciprocal.example"
 LINK = re.compile(r"https://127\.0\.0\.1/operator/sign-in/link/\S+")
 REFUSED = "This sign-in link cannot be used"
+SIGN_IN = "/operator/sign-in"
 
 # What the "no case data" test plants in pan-london: none of it may reach an operator's page.
 PLANTED_NAME = "Philippa Quarrington-Vance"
@@ -46,17 +44,9 @@ PLANTED_NOTE = "Planted note about the household"
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
 async def client(database: DatabaseUnderTest, inbox: Inbox) -> AsyncIterator[Client]:
-    app = create_app(make_settings(smtp_port=inbox.port), database_url=database.app)
-    async with AsyncTestClient(app, base_url="https://127.0.0.1") as test_client:
+    async with app_client(database, make_settings(smtp_port=inbox.port)) as test_client:
         yield test_client
-        await wait_for_sending()
 
 
 async def add_operator(db: Database, email: str = OPS, name: str = "Olu Operations") -> Operator:
@@ -75,45 +65,8 @@ def sign_in_as_operator(client: Client, token: str) -> None:
     client.cookies.set(OPERATOR_COOKIE, token, path="/operator/")
 
 
-async def ask_for_link(client: Client, email: str) -> httpx.Response:
-    await client.get("/operator/sign-in")
-    return await client.post(
-        "/operator/sign-in",
-        data={"email": email},
-        headers={"x-csrftoken": client.cookies["csrftoken"]},
-        follow_redirects=False,
-    )
-
-
-def link_in(message: object) -> str:
-    body = message.get_content()  # type: ignore[attr-defined]
-    found = LINK.findall(body)
-    assert len(found) == 1, body
-    return str(found[0])
-
-
-async def use_link(client: Client, link: str) -> httpx.Response:
-    """Open the link, then press the button on the page it shows, as a person would."""
-    page = await client.get(urlsplit(link).path)
-    assert page.status_code == 200
-    assert '<form method="post" action="/operator/sign-in/link">' in page.text
-    token = re.search(r'name="token" value="([^"]+)"', page.text)
-    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert token
-    assert csrf
-    return await client.post(
-        "/operator/sign-in/link", data={"token": token[1], "_csrf_token": csrf[1]}, follow_redirects=False
-    )
-
-
 def operator_cookie_header(response: httpx.Response) -> str | None:
     return next((h for h in response.headers.get_list("set-cookie") if h.startswith(f"{OPERATOR_COOKIE}=")), None)
-
-
-def same_page(one: httpx.Response, one_email: str, other: httpx.Response, other_email: str) -> bool:
-    return one.status_code == other.status_code and visible_text(one.text).replace(one_email, "@") == visible_text(
-        other.text
-    ).replace(other_email, "@")
 
 
 # --- signing in and out -----------------------------------------------------------------------------------
@@ -127,14 +80,14 @@ async def test_an_operator_signs_in_with_an_emailed_link_and_out_again(
     assert away.status_code == 303
     assert away.headers["location"] == "/operator/sign-in"
 
-    answer = await ask_for_link(client, "  Ops@Reciprocal.example ")
+    answer = await ask_for_link(client, SIGN_IN, "  Ops@Reciprocal.example ")
     assert answer.status_code == 200
     assert "Check your email" in visible_text(answer.text)
     message = await inbox.only_message_to(OPS)
     assert message["Subject"] == "Sign in to Reciprocal operations"
     assert "works once, for 15 minutes" in message.get_content()
 
-    signed_in = await use_link(client, link_in(message))
+    signed_in = await use_link(client, link_in(message, LINK))
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == "/operator/"
     cookie = operator_cookie_header(signed_in)
@@ -165,8 +118,8 @@ async def test_an_operator_signs_in_with_an_emailed_link_and_out_again(
 
 async def test_a_link_works_once_and_not_after_it_expires(client: Client, db: Database, inbox: Inbox) -> None:
     await add_operator(db)
-    await ask_for_link(client, OPS)
-    link = link_in(await inbox.only_message_to(OPS))
+    await ask_for_link(client, SIGN_IN, OPS)
+    link = link_in(await inbox.only_message_to(OPS), LINK)
     assert (await use_link(client, link)).status_code == 303
     client.cookies.clear()
     replay = await use_link(client, link)
@@ -174,8 +127,8 @@ async def test_a_link_works_once_and_not_after_it_expires(client: Client, db: Da
     assert REFUSED in visible_text(replay.text)
     assert operator_cookie_header(replay) is None
 
-    await ask_for_link(client, OPS)
-    second = link_in((await inbox.received())[-1])
+    await ask_for_link(client, SIGN_IN, OPS)
+    second = link_in((await inbox.received())[-1], LINK)
     async with db.session() as session, session.begin():
         await session.execute(update(OperatorSignInLink).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     expired = await use_link(client, second)
@@ -191,21 +144,21 @@ async def test_unknown_addresses_get_the_same_page_and_no_email(client: Client, 
     # A scheme's member is not an operator, whatever they can do in their scheme.
     await add_member(db, "pan-london", "admin@pan-london.example", [("coordinator", Role.scheme_admin)])
 
-    known = await ask_for_link(client, OPS)
+    known = await ask_for_link(client, SIGN_IN, OPS)
     for email in ("nobody@reciprocal.example", "former@reciprocal.example", "admin@pan-london.example"):
-        answer = await ask_for_link(client, email)
+        answer = await ask_for_link(client, SIGN_IN, email)
         assert same_page(answer, email, known, OPS), email
     assert [m["To"] for m in await inbox.received()] == [OPS]
 
 
 async def test_link_requests_are_throttled_like_a_schemes(client: Client, db: Database, inbox: Inbox) -> None:
     await add_operator(db)
-    answers = [await ask_for_link(client, OPS) for _ in range(4)]
+    answers = [await ask_for_link(client, SIGN_IN, OPS) for _ in range(4)]
     assert all(same_page(a, "x", answers[0], "x") for a in answers)
     assert len(await inbox.received()) == 3
     for n in range(16):
-        assert (await ask_for_link(client, f"person{n}@reciprocal.example")).status_code == 200, n
-    refused = await ask_for_link(client, OPS)
+        assert (await ask_for_link(client, SIGN_IN, f"person{n}@reciprocal.example")).status_code == 200, n
+    refused = await ask_for_link(client, SIGN_IN, OPS)
     assert refused.status_code == 429
     assert "Too many sign-in requests" in visible_text(refused.text)
     # A scheme's sign-in counts its own requests, not the operators'.

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
 from support import visible_text
-
-Client = AsyncTestClient[Litestar]
+from support.web import Client
 
 
 async def test_front_page_lists_both_schemes(client: Client) -> None:

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
-from test_named_lead import Desk, assert_anonymised, post, sign_in
 
-from integration.test_referral_journeys import KEYS, World
 from people import actor
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
-from reciprocal.referrals import offers
 from reciprocal.referrals.models import Referral, RiskAssessment
 from reciprocal.settings import Settings
 from support import visible_text
-
-Client = AsyncTestClient[Litestar]
+from support.web import Client, post, sign_in
+from support.world import Desk, World, assert_anonymised
 
 HOUSEHOLD = (
     "IDVA support",  # safeguarding measures
@@ -37,11 +31,6 @@ HOUSEHOLD = (
 the officer's case reference, the monitoring answers and the officer's name, which Desk plants)."""
 
 
-@pytest.fixture
-async def desk(db: Database) -> Desk:
-    return await Desk(db).build()
-
-
 async def offered(world: World) -> Referral:
     """A serious violence referral naming the assessor, under offer in Islington."""
     answers = replace(
@@ -50,11 +39,7 @@ async def offered(world: World) -> Referral:
         safe_area_ids=frozenset(),
         risk_assessor_id=world.assessor.user_id,
     )
-    referral = await world.circulating(answers)
-    await world.run(
-        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
-    )
-    return await world.referral(referral.id)
+    return await world.offered(answers)
 
 
 async def test_the_risk_assessor_records_an_assessment_and_sees_nothing_else(
@@ -63,7 +48,7 @@ async def test_the_risk_assessor_records_an_assessment_and_sees_nothing_else(
     empty = await offered(desk)
     referral = await offered(desk)
     other_assessor = await actor(db, "pan-london", "islington-council", Role.risk_assessor)
-    csrf = await sign_in(client, db, settings, desk.assessor)
+    await sign_in(client, db, settings, desk.assessor)
 
     home = await client.get("/s/pan-london/risk-assessor/")
     text = visible_text(home.text)
@@ -78,17 +63,17 @@ async def test_the_risk_assessor_records_an_assessment_and_sees_nothing_else(
     assert "Offered borough Islington" in text
     assert_anonymised(page, *HOUSEHOLD)
 
-    nothing = await post(client, path, csrf, {})
+    nothing = await post(client, path, {})
     assert nothing.status_code == 400
     assert "Select whether you identified a risk in the offered area" in visible_text(nothing.text)
-    unexplained = await post(client, path, csrf, {"outcome": "risk"})
+    unexplained = await post(client, path, {"outcome": "risk"})
     assert "Describe the risk you identified" in visible_text(unexplained.text)
-    identifying = await post(client, path, csrf, {"outcome": "risk", "notes": "Call 07700 900123 first"})
+    identifying = await post(client, path, {"outcome": "risk", "notes": "Call 07700 900123 first"})
     assert "Remove a phone number" in visible_text(identifying.text)
     for response in (nothing, unexplained, identifying):
         assert_anonymised(response, *HOUSEHOLD)
 
-    recorded = await post(client, path, csrf, {"outcome": "no_risk", "notes": ""})
+    recorded = await post(client, path, {"outcome": "no_risk", "notes": ""})
     assert recorded.status_code == 303
     after = await client.get(recorded.headers["location"])
     assert "No specific risk identified: recorded" in visible_text(after.text)
@@ -109,9 +94,9 @@ async def test_the_risk_assessor_records_an_assessment_and_sees_nothing_else(
     assert set(viewed) == {referral.id}
 
     # Another risk assessor is not this referral's: its page is not found, and they have nothing to do.
-    csrf = await sign_in(client, db, settings, other_assessor)
+    await sign_in(client, db, settings, other_assessor)
     assert (await client.get(path)).status_code == 404
-    assert (await post(client, path, csrf, {"outcome": "risk", "notes": "x"})).status_code == 404
+    assert (await post(client, path, {"outcome": "risk", "notes": "x"})).status_code == 404
     assert "No assessments requested" in visible_text((await client.get("/s/pan-london/risk-assessor/")).text)
 
 
@@ -119,9 +104,9 @@ async def test_a_risk_identified_is_recorded_with_its_notes(
     client: Client, db: Database, settings: Settings, desk: Desk
 ) -> None:
     referral = await offered(desk)
-    csrf = await sign_in(client, db, settings, desk.assessor)
+    await sign_in(client, db, settings, desk.assessor)
     path = f"/s/pan-london/risk-assessor/assessments/{referral.id}"
-    response = await post(client, path, csrf, {"outcome": "risk", "notes": "Known associates in the borough"})
+    response = await post(client, path, {"outcome": "risk", "notes": "Known associates in the borough"})
     assert response.status_code == 303
     async with db.tenant_session(desk.scheme.id) as session:
         assessment = await session.scalar(select(RiskAssessment))
@@ -151,17 +136,17 @@ async def test_other_roles_are_refused_and_another_schemes_id_is_not_found(
     referral = await offered(desk)
     path = f"/s/pan-london/risk-assessor/assessments/{referral.id}"
     for person in (desk.officer, desk.coordinator, desk.islington):
-        csrf = await sign_in(client, db, settings, person)
+        await sign_in(client, db, settings, person)
         assert (await client.get("/s/pan-london/risk-assessor/")).status_code == 403
         assert (await client.get(path)).status_code == 403
-        assert (await post(client, path, csrf, {"outcome": "no_risk"})).status_code == 403
+        assert (await post(client, path, {"outcome": "no_risk"})).status_code == 403
 
     county = await actor(db, "cambridgeshire", "county-refuge-support", Role.risk_assessor)
-    csrf = await sign_in(client, db, settings, county, "cambridgeshire")
+    await sign_in(client, db, settings, county, "cambridgeshire")
     other = f"/s/cambridgeshire/risk-assessor/assessments/{referral.id}"
     response = await client.get(other)
     assert response.status_code == 404
     assert referral.reference not in response.text
-    assert (await post(client, other, csrf, {"outcome": "no_risk"})).status_code == 404
+    assert (await post(client, other, {"outcome": "no_risk"})).status_code == 404
     async with db.tenant_session(desk.scheme.id) as session:
         assert await session.scalar(select(RiskAssessment)) is None

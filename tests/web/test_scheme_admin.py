@@ -5,67 +5,42 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserSession, UserStatus
 from reciprocal.identity.secrets import Keys
-from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.kernel.dates import govuk_datetime
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
-from reciprocal.tenancy.models import Scheme
-from support import add_member, session_token, visible_text
+from support import add_member, scheme_id, session_token, visible_text
+from support.web import LONDON, Client, act_as_new_member, use_session
+from support.web import post as post_with_csrf
 
-Client = AsyncTestClient[Litestar]
-LONDON = "pan-london"
 COUNTY = "cambridgeshire"
 
 
 # Helpers: signing a test client in as someone, and posting forms as a browser would.
 
 
-async def sign_in(
-    client: Client, db: Database, settings: Settings, slug: str, email: str, memberships: list[tuple[str, Role]]
-) -> tuple[User, str]:
-    user = await add_member(db, slug, email, memberships, name=email.split("@")[0].title())
-    token = await session_token(db, slug, user, settings)
-    act_as(client, slug, token)
-    return user, token
-
-
-def act_as(client: Client, slug: str, token: str) -> None:
-    client.cookies.set(SESSION_COOKIE, token, path=f"/s/{slug}/")
+# The platform's home gives the CSRF cookie: no scheme's session cookie goes with the request.
+post = partial(post_with_csrf, csrf_from="/")
 
 
 async def admin_of(client: Client, db: Database, settings: Settings, slug: str = LONDON) -> tuple[User, str]:
-    return await sign_in(client, db, settings, slug, f"admin@{slug}.example", [("coordinator", Role.scheme_admin)])
-
-
-async def post(client: Client, url: str, data: dict[str, Any] | None = None) -> Response:
-    if client.cookies.get("csrftoken") is None:
-        await client.get("/")
-    token = client.cookies.get("csrftoken")
-    assert token
-    return await client.post(url, data=data or {}, headers={"x-csrftoken": token}, follow_redirects=False)
-
-
-async def tenant_id(db: Database, slug: str) -> uuid.UUID:
-    async with db.session() as session:
-        found = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
-    assert found is not None
-    return found
+    return await act_as_new_member(
+        client, db, settings, slug, f"admin@{slug}.example", [("coordinator", Role.scheme_admin)]
+    )
 
 
 async def org_id(db: Database, slug: str, code: str) -> uuid.UUID:
-    tid = await tenant_id(db, slug)
+    tid = await scheme_id(db, slug)
     async with db.tenant_session(tid) as session:
         found = await session.scalar(select(Organisation.id).where(Organisation.code == code))
     assert found is not None
@@ -73,12 +48,12 @@ async def org_id(db: Database, slug: str, code: str) -> uuid.UUID:
 
 
 async def users_with_email(db: Database, slug: str, email: str) -> list[User]:
-    async with db.tenant_session(await tenant_id(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         return list(await session.scalars(select(User).where(User.email == email)))
 
 
 async def memberships(db: Database, slug: str, user_id: uuid.UUID) -> set[tuple[uuid.UUID, Role]]:
-    async with db.tenant_session(await tenant_id(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         rows = await session.execute(
             select(Membership.organisation_id, Membership.role).where(Membership.user_id == user_id)
         )
@@ -87,7 +62,7 @@ async def memberships(db: Database, slug: str, user_id: uuid.UUID) -> set[tuple[
 
 async def counts(db: Database, slug: str) -> tuple[int, int, int]:
     """Users, memberships and identity providers of one scheme: what an invalid form must not change."""
-    async with db.tenant_session(await tenant_id(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         return (
             await session.scalar(select(func.count()).select_from(User)) or 0,
             await session.scalar(select(func.count()).select_from(Membership)) or 0,
@@ -96,7 +71,7 @@ async def counts(db: Database, slug: str) -> tuple[int, int, int]:
 
 
 async def audit_actions(db: Database, slug: str, subject_id: uuid.UUID) -> list[AuditEvent]:
-    async with db.tenant_session(await tenant_id(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         return list(
             await session.scalars(
                 select(AuditEvent).where(AuditEvent.subject_id == subject_id).order_by(AuditEvent.occurred_at)
@@ -105,7 +80,7 @@ async def audit_actions(db: Database, slug: str, subject_id: uuid.UUID) -> list[
 
 
 async def provider_of(db: Database, slug: str, organisation_id: uuid.UUID) -> IdentityProvider | None:
-    async with db.tenant_session(await tenant_id(db, slug)) as session:
+    async with db.tenant_session(await scheme_id(db, slug)) as session:
         return await session.scalar(select(IdentityProvider).where(IdentityProvider.organisation_id == organisation_id))
 
 
@@ -356,12 +331,12 @@ def test_govuk_datetime_is_uk_time_in_govuk_style() -> None:
 
 async def test_suspending_signs_them_out_at_once(client: Client, db: Database, settings: Settings) -> None:
     _, admin_token = await admin_of(client, db, settings)
-    officer, officer_token = await sign_in(
+    officer, officer_token = await act_as_new_member(
         client, db, settings, LONDON, "sam@safesteps.example", [("safe-steps-london", Role.nominating_officer)]
     )
     assert (await client.get("/s/pan-london/officer/")).status_code == 200
 
-    act_as(client, LONDON, admin_token)
+    use_session(client, LONDON, admin_token)
     response = await post(client, f"/s/pan-london/admin/users/{officer.id}/suspend")
     assert response.status_code == 303
     assert response.headers["location"] == f"/s/pan-london/admin/users/{officer.id}?done=suspended"
@@ -370,7 +345,7 @@ async def test_suspending_signs_them_out_at_once(client: Client, db: Database, s
     assert "Suspended" in page
     assert "Reinstate" in page
 
-    act_as(client, LONDON, officer_token)
+    use_session(client, LONDON, officer_token)
     refused = await client.get("/s/pan-london/officer/", follow_redirects=False)
     assert refused.status_code == 303
     assert refused.headers["location"] == "/s/pan-london/sign-in"
@@ -380,7 +355,7 @@ async def test_suspending_signs_them_out_at_once(client: Client, db: Database, s
         )
     assert live == 0
 
-    act_as(client, LONDON, admin_token)
+    use_session(client, LONDON, admin_token)
     reinstated = await post(client, f"/s/pan-london/admin/users/{officer.id}/reinstate")
     assert reinstated.status_code == 303
     [user] = await users_with_email(db, LONDON, "sam@safesteps.example")
@@ -394,13 +369,13 @@ async def test_suspending_signs_them_out_at_once(client: Client, db: Database, s
 
 async def test_removing_a_role_ends_access_in_it(client: Client, db: Database, settings: Settings) -> None:
     _, admin_token = await admin_of(client, db, settings)
-    lead, lead_token = await sign_in(
+    lead, lead_token = await act_as_new_member(
         client, db, settings, LONDON, "lee@camden.example", [("camden-council", Role.named_lead)]
     )
     assert (await client.get("/s/pan-london/named-lead/")).status_code == 200
     camden = await org_id(db, LONDON, "camden-council")
 
-    act_as(client, LONDON, admin_token)
+    use_session(client, LONDON, admin_token)
     page = await client.get(f"/s/pan-london/admin/users/{lead.id}")
     assert f'action="/s/pan-london/admin/users/{lead.id}/memberships/remove"' in page.text
     assert "Remove named lead role at Camden Council" in visible_text(page.text)
@@ -415,13 +390,13 @@ async def test_removing_a_role_ends_access_in_it(client: Client, db: Database, s
     assert events[-1].action == "membership.removed"
     assert events[-1].details == {"organisation_id": str(camden), "role": "named_lead"}
 
-    act_as(client, LONDON, lead_token)
+    use_session(client, LONDON, lead_token)
     refused = await client.get("/s/pan-london/named-lead/", follow_redirects=False)
     assert refused.status_code == 303
     assert refused.headers["location"] == "/s/pan-london/sign-in"
 
     # A role they do not hold is not there.
-    act_as(client, LONDON, admin_token)
+    use_session(client, LONDON, admin_token)
     missing = await post(
         client,
         f"/s/pan-london/admin/users/{lead.id}/memberships/remove",
@@ -432,7 +407,7 @@ async def test_removing_a_role_ends_access_in_it(client: Client, db: Database, s
 
 async def test_removing_one_of_several_roles_keeps_the_others(client: Client, db: Database, settings: Settings) -> None:
     _, admin_token = await admin_of(client, db, settings)
-    both, both_token = await sign_in(
+    both, both_token = await act_as_new_member(
         client,
         db,
         settings,
@@ -441,7 +416,7 @@ async def test_removing_one_of_several_roles_keeps_the_others(client: Client, db
         [("coordinator", Role.coordinator), ("coordinator", Role.risk_assessor)],
     )
     coordinator = await org_id(db, LONDON, "coordinator")
-    act_as(client, LONDON, admin_token)
+    use_session(client, LONDON, admin_token)
     # They act as coordinator (first in order); removing risk assessor leaves that session alone.
     response = await post(
         client,
@@ -449,7 +424,7 @@ async def test_removing_one_of_several_roles_keeps_the_others(client: Client, db
         {"organisation": str(coordinator), "role": "risk_assessor"},
     )
     assert response.status_code == 303
-    act_as(client, LONDON, both_token)
+    use_session(client, LONDON, both_token)
     assert (await client.get("/s/pan-london/coordinator/")).status_code == 200
 
 
@@ -640,7 +615,7 @@ async def test_removing_a_provider_goes_back_to_emailed_links(client: Client, db
     assert "They sign in now with a link we email them." in page
     assert [e.action for e in await audit_actions(db, LONDON, camden)][-1] == "identity_provider.removed"
 
-    act_as(client, LONDON, lead_token)
+    use_session(client, LONDON, lead_token)
     assert (await client.get("/s/pan-london/named-lead/", follow_redirects=False)).status_code == 303
 
 
@@ -685,7 +660,7 @@ async def test_other_roles_are_refused_every_admin_route(
 ) -> None:
     someone = await add_member(db, LONDON, "jo@camden.example", [("camden-council", Role.named_lead)])
     camden = await org_id(db, LONDON, "camden-council")
-    await sign_in(client, db, settings, LONDON, "not.admin@example.org", [membership])
+    await act_as_new_member(client, db, settings, LONDON, "not.admin@example.org", [membership])
     for method, path in admin_routes(someone.id, camden):
         response = await request(client, method, f"/s/pan-london{path}")
         assert response.status_code == 403, (method, path)

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, update
 
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Membership, Role, UserSession
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
-from support import add_member, session_token, visible_text
-
-Client = AsyncTestClient[Litestar]
-
-
-async def signed_in(client: Client, db: Database, settings: Settings, slug: str, email: str, memberships) -> None:  # type: ignore[no-untyped-def]
-    user = await add_member(db, slug, email, memberships, name="Sam Lead")
-    token = await session_token(db, slug, user, settings)
-    client.cookies.set(SESSION_COOKIE, token, path=f"/s/{slug}/")
+from support import add_member, scheme_id, session_token, visible_text
+from support.web import Client, act_as_new_member
 
 
 async def test_a_page_for_a_role_sends_strangers_to_sign_in(client: Client) -> None:
@@ -30,7 +21,15 @@ async def test_a_page_for_a_role_sends_strangers_to_sign_in(client: Client) -> N
 
 
 async def test_each_role_lands_on_its_own_home(client: Client, db: Database, settings: Settings) -> None:
-    await signed_in(client, db, settings, "pan-london", "lead@camden.example", [("camden-council", Role.named_lead)])
+    await act_as_new_member(
+        client,
+        db,
+        settings,
+        "pan-london",
+        "lead@camden.example",
+        [("camden-council", Role.named_lead)],
+        name="Sam Lead",
+    )
     home = await client.get("/s/pan-london/home", follow_redirects=False)
     assert home.headers["location"] == "/s/pan-london/named-lead/"
     page = await client.get("/s/pan-london/named-lead/")
@@ -41,7 +40,15 @@ async def test_each_role_lands_on_its_own_home(client: Client, db: Database, set
 
 
 async def test_a_role_is_refused_another_roles_pages(client: Client, db: Database, settings: Settings) -> None:
-    await signed_in(client, db, settings, "pan-london", "lead@camden.example", [("camden-council", Role.named_lead)])
+    await act_as_new_member(
+        client,
+        db,
+        settings,
+        "pan-london",
+        "lead@camden.example",
+        [("camden-council", Role.named_lead)],
+        name="Sam Lead",
+    )
     for path in ("/s/pan-london/coordinator/", "/s/pan-london/admin/", "/s/pan-london/officer/"):
         response = await client.get(path)
         assert response.status_code == 403, path
@@ -59,13 +66,14 @@ async def test_a_session_does_not_open_another_scheme(client: Client, db: Databa
 
 
 async def test_several_roles_switch_and_act_in_one_at_a_time(client: Client, db: Database, settings: Settings) -> None:
-    await signed_in(
+    await act_as_new_member(
         client,
         db,
         settings,
         "pan-london",
         "both@camden.example",
         [("camden-council", Role.named_lead), ("coordinator", Role.coordinator)],
+        name="Sam Lead",
     )
     assert (
         (await client.get("/s/pan-london/home", follow_redirects=False)).headers["location"].endswith("/coordinator/")
@@ -87,7 +95,15 @@ async def test_several_roles_switch_and_act_in_one_at_a_time(client: Client, db:
 
 
 async def test_idle_and_absolute_timeouts_end_a_session(client: Client, db: Database, settings: Settings) -> None:
-    await signed_in(client, db, settings, "pan-london", "lead@camden.example", [("camden-council", Role.named_lead)])
+    await act_as_new_member(
+        client,
+        db,
+        settings,
+        "pan-london",
+        "lead@camden.example",
+        [("camden-council", Role.named_lead)],
+        name="Sam Lead",
+    )
     assert (await client.get("/s/pan-london/named-lead/")).status_code == 200
     idle = datetime.now(UTC) - timedelta(minutes=settings.session_idle_minutes + 1)
     await _age_sessions(db, last_seen_at=idle)
@@ -95,26 +111,25 @@ async def test_idle_and_absolute_timeouts_end_a_session(client: Client, db: Data
 
 
 async def test_leaving_the_organisation_ends_access_at_once(client: Client, db: Database, settings: Settings) -> None:
-    await signed_in(client, db, settings, "pan-london", "lead@camden.example", [("camden-council", Role.named_lead)])
+    await act_as_new_member(
+        client,
+        db,
+        settings,
+        "pan-london",
+        "lead@camden.example",
+        [("camden-council", Role.named_lead)],
+        name="Sam Lead",
+    )
     assert (await client.get("/s/pan-london/named-lead/")).status_code == 200
     await _delete_memberships(db)
     assert (await client.get("/s/pan-london/named-lead/", follow_redirects=False)).status_code == 303
 
 
-async def _tenant(db: Database):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from reciprocal.tenancy.models import Scheme
-
-    async with db.session() as session:
-        return await session.scalar(select(Scheme.id).where(Scheme.slug == "pan-london"))
-
-
 async def _age_sessions(db: Database, **values) -> None:  # type: ignore[no-untyped-def]
-    async with db.tenant_session(await _tenant(db)) as session, session.begin():
+    async with db.tenant_session(await scheme_id(db, "pan-london")) as session, session.begin():
         await session.execute(update(UserSession).values(**values))
 
 
 async def _delete_memberships(db: Database) -> None:
-    async with db.tenant_session(await _tenant(db)) as session, session.begin():
+    async with db.tenant_session(await scheme_id(db, "pan-london")) as session, session.begin():
         await session.execute(delete(Membership))

@@ -13,21 +13,16 @@ from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 from httpx import Response
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from people import actor
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
-from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME, govuk_date
 from reciprocal.settings import Settings
 from support import visible_text
-from web.test_coordinator import act_as
+from support.web import LONDON, Client, act_as
 
-Client = AsyncTestClient[Litestar]
-
-LONDON = "pan-london"
 SCHEME = f"/s/{LONDON}"
 COORDINATOR = f"{SCHEME}/coordinator"
 NAMED_LEAD = f"{SCHEME}/named-lead"
@@ -241,7 +236,6 @@ class Browser:
 
     async def sign_in(self, person: Actor) -> None:
         """From now on the browser is `person`'s: their own session cookie, as after signing in."""
-        self.client.cookies.delete(SESSION_COOKIE)
         await act_as(self.client, self.db, self.settings, person)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import URL
@@ -14,7 +16,9 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.models import Membership, Role, User
 from reciprocal.identity.services import start_session
 from reciprocal.partners.models import Organisation
-from reciprocal.settings import Settings
+from reciprocal.provisioning.demo import DemoScheme, read_demo_file
+from reciprocal.provisioning.folders import read_scheme_folder
+from reciprocal.settings import REPO_ROOT, Settings
 from reciprocal.tenancy.models import Scheme
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -65,13 +69,27 @@ async def drop_database(admin_url: URL, name: str) -> None:
         await admin.close()
 
 
+async def scheme_id(db: Database, slug: str) -> uuid.UUID:
+    """The id of the scheme at /s/`slug`/: the tenant its rows belong to."""
+    async with db.session() as session:
+        found = await session.scalar(select(Scheme.id).where(Scheme.slug == slug))
+    assert found is not None, slug
+    return found
+
+
+def demo_scheme(slug: str, folder: Path | None = None) -> DemoScheme:
+    """A scheme's folder (tenants/`slug` unless `folder`) read with its demo people, as the demo loads it."""
+    folder = folder or REPO_ROOT / "tenants" / slug
+    scheme = read_demo_file(folder, read_scheme_folder(folder))
+    assert scheme is not None
+    return scheme
+
+
 async def add_member(
     db: Database, scheme_slug: str, email: str, memberships: list[tuple[str, Role]], *, name: str = "Test Person"
 ) -> User:
     """A user of one scheme holding `memberships` (organisation code, role), invited and not yet signed in."""
-    async with db.session() as session:
-        tenant_id = await session.scalar(select(Scheme.id).where(Scheme.slug == scheme_slug))
-    assert tenant_id is not None
+    tenant_id = await scheme_id(db, scheme_slug)
     async with db.tenant_session(tenant_id) as session, session.begin():
         user = User(tenant_id=tenant_id, email=email, display_name=name)
         session.add(user)
