@@ -13,18 +13,26 @@ from sqlalchemy.engine import URL
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import head_revision
 from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.mail.services import mailer_from_settings, wait_for_sending
 from reciprocal.observability import RequestLogMiddleware, configure_logging
+from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
 from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.hosts import allowed_hosts
+from reciprocal.web.limits import Limit, body_limits
 from reciprocal.web.security import SecurityHeadersMiddleware
 from reciprocal.web.templating import template_config
 
 MAX_BODY_BYTES = 128 * 1024
 """The largest request body: the longest form (the criteria editor, or four 2,000-character answers sent
 as the browser encodes them) is a fraction of this."""
+
+SESSION_COOKIES = (SESSION_COOKIE, OPERATOR_COOKIE)
+
+SIGNED_IN = Limit(body_bytes=MAX_BODY_BYTES, fields=2000)
+"""What a signed-in person's form may send: the criteria editor, the longest, has a few hundred fields."""
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | URL | None = None) -> Litestar:
@@ -52,7 +60,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         template_config=template_config(settings.templates_dir),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[allowed_hosts(hosts)],
+        middleware=[allowed_hosts(hosts), body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES)],
         # What handlers need from the service itself, as named dependencies rather than state lookups.
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
