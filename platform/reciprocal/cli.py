@@ -7,6 +7,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import structlog
@@ -300,12 +301,18 @@ def _serve(settings: Settings, *, migrate_first: bool) -> None:
     app_url = asyncio.run(prepare())
     app = create_app(settings, database_url=app_url)
     click.echo(f"Reciprocal is serving at http://{settings.host}:{settings.port}/", err=True)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-    )
+    uvicorn.run(app, **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app: X-Forwarded-For is believed from RECIPROCAL_TRUSTED_PROXIES alone."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": bool(settings.trusted_proxies),
+        # NOTE: uvicorn's own default trusts 127.0.0.1 (and its FORWARDED_ALLOW_IPS): never that here.
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "server_header": False,
+    }

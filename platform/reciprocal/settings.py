@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -76,6 +77,16 @@ def _check_host(name: str) -> None:
         )
 
 
+def _check_network(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise SettingsError(
+            "RECIPROCAL_TRUSTED_PROXIES must list IP addresses or networks of the proxies in front, like "
+            f"10.0.0.5 or 10.0.0.0/24, got {value!r}"
+        ) from None
+
+
 def _authority(host: str, port: int | None, scheme: str) -> str:
     """`host[:port]` as a browser sends it in the Host header: no port when it is the scheme's default."""
     host = f"[{host}]" if ":" in host else host
@@ -117,6 +128,10 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     """Further host names requests may be for, beside the base URL's (and, in demo mode, loopback): a request
     for any other is refused with 400, except /healthz and /readyz, which load balancers probe by address."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of the load balancers in front: only from these is X-Forwarded-For believed,
+    and with none (the default) a request's address is the one it came from, so no client can pick the
+    address that sign-in throttling counts failures against."""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     smtp_host: str | None = None
@@ -139,6 +154,8 @@ class Settings:
             _check_base_url(self.base_url)
         for name in self.allowed_hosts:
             _check_host(name)
+        for proxy in self.trusted_proxies:
+            _check_network(proxy)
 
     @property
     def migration_url(self) -> str | None:
@@ -218,6 +235,11 @@ class Settings:
                     name.strip().lower()
                     for name in os.environ.get("RECIPROCAL_ALLOWED_HOSTS", "").split(",")
                     if name.strip()
+                ),
+                "trusted_proxies": tuple(
+                    proxy.strip()
+                    for proxy in os.environ.get("RECIPROCAL_TRUSTED_PROXIES", "").split(",")
+                    if proxy.strip()
                 ),
                 "session_idle_minutes": _int("RECIPROCAL_SESSION_IDLE_MINUTES", 30),
                 "session_absolute_hours": _int("RECIPROCAL_SESSION_ABSOLUTE_HOURS", 10),
