@@ -19,6 +19,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
@@ -154,14 +155,17 @@ def _move_answers(form: StepForm) -> tuple[date, int]:
     if not all(parts):
         errors["move-date"] = "Enter the date of the move, with a day, month and year"
     else:
+        day, month, year = (whole_number(part) for part in parts)
         try:
-            moved_on = date(int(parts[2]), int(parts[1]), int(parts[0]))
+            if day is None or month is None or year is None:
+                raise ValueError
+            moved_on = date(year, month, day)
         except ValueError:
             errors["move-date"] = "The date of the move must be a real date"
         else:
             if moved_on > _today():
                 errors["move-date"] = "The date of the move must be today or in the past"
-    bedrooms = int(form.bedrooms) if form.bedrooms.strip().isdigit() else None
+    bedrooms = whole_number(form.bedrooms)
     if bedrooms is None or bedrooms > 7:
         errors["move-bedrooms"] = "Enter the number of bedrooms in the new home, from 0 (studio) to 7"
     if errors or moved_on is None or bedrooms is None:
@@ -219,8 +223,7 @@ async def referral_step(
     if step not in STEPS:
         raise NotFoundException
     _, take = STEPS[step]
-    # A form without a version cannot say which referral it was filled in against: treat it as stale.
-    version = int(data.version) if data.version.isdigit() else -1
+    version = version_field(data.version)
 
     def again(status_code: int, **problems: Any) -> Awaitable[Template]:
         return _referral_page(db, scheme, actor, referral_id, step=step, form=data, status_code=status_code, **problems)

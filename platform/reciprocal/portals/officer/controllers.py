@@ -23,6 +23,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer.forms import (
     MONITORING,
@@ -37,7 +38,6 @@ from reciprocal.portals.officer.forms import (
     RiskAssessorForm,
     RiskTypeForm,
     SupportForm,
-    version_of,
 )
 from reciprocal.portals.officer.presenters import (
     AREAS,
@@ -286,7 +286,7 @@ async def _save_question(
             actor,
             referral_id,
             replace(draft.answers, **parsed.changes),
-            version=version_of(form),
+            version=version_field(form.version),
             case_reference=parsed.case_reference,
             monitoring=parsed.monitoring,
         )
@@ -416,7 +416,7 @@ async def submit_referral(
     if not draft.editable:
         return Redirect(base, status_code=303)
     try:
-        await submit(db, actor, scheme, referral_id, version=version_of(data))
+        await submit(db, actor, scheme, referral_id, version=version_field(data.version))
     except InvalidReferral as invalid:
         return _answers_page(
             "officer/check.html.j2",
