@@ -38,6 +38,10 @@ class ReferralNotFound(NotFound):
     """Not there, or not yours: the same answer (a 404)."""
 
 
+STALE = "This referral has changed since you opened it: check it and try again"
+"""What every page says of a form filled in against an earlier version of the referral (StaleReferral)."""
+
+
 class StaleReferral(Exception):
     """Someone changed the referral since this form was shown."""
 

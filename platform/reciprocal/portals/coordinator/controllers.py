@@ -30,8 +30,6 @@ from reciprocal.tenancy.models import Scheme
 
 COORDINATOR = allow(Role.coordinator)
 
-STALE = "This referral has changed since you opened it: check it and try again"
-
 
 def _today() -> date:
     return datetime.now(UK_TIME).date()
@@ -239,7 +237,7 @@ async def referral_step(
     except referrals.InvalidReferral as invalid:
         return await again(400, errors={f"{step}-{field}": message for field, message in invalid.problems})
     except referrals.StaleReferral:
-        return await again(409, problem=STALE)
+        return await again(409, problem=referrals.STALE)
     except TransitionRefused as refused:
         return await again(409, problem=refused.message)
     return Redirect(f"/s/{scheme.slug}/coordinator/referrals/{referral_id}?done={step}", status_code=303)

@@ -22,7 +22,7 @@ from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import queries
 from reciprocal.referrals.offers import Property, make_offer
-from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_view
+from reciprocal.referrals.services import STALE, InvalidReferral, StaleReferral, act, record_view
 from reciprocal.referrals.workflow import Action, TransitionRefused
 from reciprocal.tenancy.models import Scheme
 
@@ -31,8 +31,6 @@ Errors = dict[str, str]
 
 VARY = {"Vary": "HX-Request"}
 """Pages with a fragment: a cache must not answer a full-page request with the fragment, or the reverse."""
-
-STALE = "This referral changed while you were filling in the form. Check it, then try again."
 
 DECLINE_REASONS = {
     "not_our_tenant": "The applicant is not our tenant",

@@ -57,6 +57,7 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.services import (
+    STALE,
     InvalidReferral,
     ReferralChoices,
     ReferralNotFound,
@@ -75,11 +76,6 @@ from reciprocal.referrals.workflow import State, TransitionRefused
 from reciprocal.tenancy.models import Scheme
 
 OFFICER = allow(Role.nominating_officer)
-
-STALE = (
-    "This referral was changed by someone else while you had this page open, so your changes were not saved. "
-    "The page now shows the latest answers: make your changes again."
-)
 
 
 def _base(scheme: Scheme, referral_id: uuid.UUID) -> str:
