@@ -230,8 +230,6 @@ async def referral_step(
         # A refused step leaves nothing behind, whatever it had done before it was refused.
         async with db.begin_nested():
             await take(db, actor, referral_id, version, data)
-    except referrals.ReferralNotFound:
-        raise NotFoundException from None
     except FormErrors as invalid:
         return await again(400, errors=invalid.errors)
     except referrals.InvalidReferral as invalid:
@@ -259,10 +257,7 @@ async def _referral_page(
     # Every time the page shows the referral, the reading is audited, this one included in the count of
     # reads; a referral that is not found rolls the record back with the 404.
     referrals.record_view(db, actor, referral_id)
-    try:
-        view = await coordination.referral_for_coordinator(db, actor, referral_id)
-    except referrals.ReferralNotFound:
-        raise NotFoundException from None
+    view = await coordination.referral_for_coordinator(db, actor, referral_id)
     return Template(
         "coordinator/referral.html.j2",
         context={

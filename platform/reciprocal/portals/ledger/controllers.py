@@ -21,7 +21,6 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.ledger.services import (
     Balance,
-    EntryNotFound,
     balances,
     correct,
     housing_partner,
@@ -149,8 +148,6 @@ async def correct_entry(
         async with db.begin_nested():
             reversing = await correct(db, actor, ledger_entry_id, reason=reason)
         corrected = next(row for row in reversing if row.reverses_id == ledger_entry_id)
-    except EntryNotFound:
-        raise NotFoundException from None
     except ValueError as refused:
         return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=str(refused))
     return Redirect(f"/s/{scheme.slug}/ledger/partners/{corrected.partner_id}?done=corrected", status_code=303)

@@ -10,7 +10,6 @@ from typing import Any
 import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -60,7 +59,6 @@ from reciprocal.referrals.services import (
     STALE,
     InvalidReferral,
     ReferralChoices,
-    ReferralNotFound,
     StaleReferral,
     agency_referrals,
     answers_of,
@@ -123,10 +121,7 @@ async def _draft(
     db: AsyncSession, scheme: Scheme, actor: Actor, referral_id: uuid.UUID, *, for_update: bool = False
 ) -> Draft:
     """The referral if it is the officer's agency's; another agency's, scheme's or nobody's is a 404."""
-    try:
-        referral = await get_referral(db, actor, referral_id, for_update=for_update)
-    except ReferralNotFound:
-        raise NotFoundException from None
+    referral = await get_referral(db, actor, referral_id, for_update=for_update)
     if not for_update:
         record_view(db, actor, referral.id)
     published = await current_criteria(db, scheme.id)
@@ -436,10 +431,7 @@ async def submitted_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    try:
-        referral = await get_referral(db, actor, referral_id, for_update=False)
-    except ReferralNotFound:
-        raise NotFoundException from None
+    referral = await get_referral(db, actor, referral_id, for_update=False)
     if referral.reference is None or referral.state in EDITABLE:
         return Redirect(_base(scheme, referral_id), status_code=303)
     return Template(
