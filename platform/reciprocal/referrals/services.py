@@ -17,7 +17,7 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
-from reciprocal.kernel.errors import NotFound
+from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import (
@@ -42,14 +42,18 @@ STALE = "This referral has changed since you opened it: check it and try again"
 """What every page says of a form filled in against an earlier version of the referral (StaleReferral)."""
 
 
-class StaleReferral(Exception):
+class StaleReferral(Refused):
     """Someone changed the referral since this form was shown."""
 
+    def __init__(self) -> None:
+        super().__init__(STALE)
 
-class InvalidReferral(Exception):
+
+class InvalidReferral(Refused):
+    """Answers the criteria or the command refuse, one (field, message) pair each."""
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
-        self.problems = problems
+        super().__init__(problems=problems)
 
 
 CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)

@@ -19,14 +19,16 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
+from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 COORDINATOR = allow(Role.coordinator)
 
@@ -88,11 +90,11 @@ class StepForm(msgspec.Struct):
     bedrooms: str = ""
 
 
-class FormErrors(Exception):
+class FormErrors(Refused):
+    """What is wrong with what the coordinator typed: form field id -> what to do about it."""
+
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
-        """Form field id -> what to do about it."""
+        super().__init__(problems=list(errors.items()))
 
 
 def _message(text: str, field_id: str, missing: str) -> str:
@@ -226,17 +228,13 @@ async def referral_step(
     def again(status_code: int, **problems: Any) -> Awaitable[Template]:
         return _referral_page(db, scheme, actor, referral_id, step=step, form=data, status_code=status_code, **problems)
 
-    try:
-        # A refused step leaves nothing behind, whatever it had done before it was refused.
-        async with db.begin_nested():
-            await take(db, actor, referral_id, version, data)
-    except FormErrors as invalid:
-        return await again(400, errors=invalid.errors)
-    except referrals.InvalidReferral as invalid:
-        return await again(400, errors={f"{step}-{field}": message for field, message in invalid.problems})
-    except referrals.StaleReferral:
-        return await again(409, problem=referrals.STALE)
-    except TransitionRefused as refused:
+    refused = await attempt(db, lambda: take(db, actor, referral_id, version, data))
+    if isinstance(refused, FormErrors):
+        return await again(400, errors=dict(refused.problems))
+    if isinstance(refused, referrals.InvalidReferral):
+        return await again(400, errors={f"{step}-{field}": message for field, message in refused.problems})
+    if isinstance(refused, Refused):
+        # A stale form, or a step the referral's state no longer allows.
         return await again(409, problem=refused.message)
     return Redirect(f"/s/{scheme.slug}/coordinator/referrals/{referral_id}?done={step}", status_code=303)
 

@@ -18,13 +18,15 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import queries
 from reciprocal.referrals.offers import Property, make_offer
-from reciprocal.referrals.services import STALE, InvalidReferral, StaleReferral, act, record_view
-from reciprocal.referrals.workflow import Action, TransitionRefused
+from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_view
+from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 Errors = dict[str, str]
 """Field name -> the message shown next to it (and linked from the error summary)."""
@@ -150,19 +152,17 @@ async def decide(
         if data.decision == "decline":
             note = " ".join(filter(None, [f"{DECLINE_REASONS[data.reason]}.", data.details.strip()]))
         action = Action.approve if data.decision == "approve" else Action.decline
-        try:
-            async with db.begin_nested():
-                await act(db, actor, referral.id, action, version=version_field(data.version), note=note)
-        except StaleReferral:
-            errors["decision"] = STALE
-        except TransitionRefused as refused:
-            errors["decision"] = refused.message
-        except InvalidReferral as invalid:
-            errors.update({"details" if field == "note" else field: message for field, message in invalid.problems})
-        else:
+        decided = await attempt(
+            db, lambda: act(db, actor, referral.id, action, version=version_field(data.version), note=note)
+        )
+        if not isinstance(decided, Refused):
             return Redirect(f"/s/{scheme.slug}/named-lead/approvals/{referral.id}", status_code=303)
+        if isinstance(decided, InvalidReferral):
+            errors.update({"details" if field == "note" else field: message for field, message in decided.problems})
+        else:
+            errors["decision"] = decided.message
         referral = await queries.approval_referral(db, actor, referral.id, scheme.area_term)
-        if errors.get("decision") == STALE:
+        if isinstance(decided, StaleReferral):
             # They have been told it changed: the form they resubmit is for the referral as it is now.
             data = msgspec.structs.replace(data, version=str(referral.version))
     return _approval_page(scheme, actor, referral, form=data, errors=errors, status_code=400)
@@ -295,21 +295,17 @@ async def offer(
     offered, errors = _parse_offer(data)
     refused = ""
     if offered is not None:
-        try:
-            # A savepoint: a refused offer leaves nothing behind, and the page is drawn again from the same
-            # transaction.
-            async with db.begin_nested():
-                await make_offer(db, actor, keys, referral.id, offered, version=version_field(data.version))
-        except InvalidReferral as invalid:
-            errors = dict(invalid.problems)
-        except TransitionRefused as refusal:
-            refused = refusal.message
-        except StaleReferral:
-            refused = STALE
-        else:
+        made = await attempt(
+            db, lambda: make_offer(db, actor, keys, referral.id, offered, version=version_field(data.version))
+        )
+        if not isinstance(made, Refused):
             return Redirect(f"/s/{scheme.slug}/named-lead/referrals/{referral.id}", status_code=303)
+        if isinstance(made, InvalidReferral):
+            errors = dict(made.problems)
+        else:
+            refused = made.message
         referral = await queries.circulated_referral(db, actor, referral.id)
-        if refused == STALE:
+        if isinstance(made, StaleReferral):
             data = msgspec.structs.replace(data, version=str(referral.version))
     status_code = 409 if refused else 400
     return _offer_page(

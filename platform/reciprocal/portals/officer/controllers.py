@@ -22,6 +22,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer.forms import (
@@ -70,8 +71,9 @@ from reciprocal.referrals.services import (
     start_referral,
     submit,
 )
-from reciprocal.referrals.workflow import State, TransitionRefused
+from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 OFFICER = allow(Role.nominating_officer)
 
@@ -192,17 +194,8 @@ def _initial(section: Section, draft: Draft) -> Any:
         return MonitoringForm.of(draft.monitoring)
     if section is CASE_REFERENCE:
         return CaseReferenceForm(case_reference=draft.referral.officer_case_reference)
-    forms: dict[str, Any] = {
-        CONSENT.slug: ConsentForm,
-        ELIGIBILITY.slug: EligibilityForm,
-        HOUSEHOLD.slug: HouseholdForm,
-        NEEDS.slug: NeedsForm,
-        RISK_TYPE.slug: RiskTypeForm,
-        AREAS.slug: AreasForm,
-        RISK_ASSESSOR.slug: RiskAssessorForm,
-        SUPPORT.slug: SupportForm,
-    }
-    return forms[section.slug].of(draft.answers)
+    form: Any = dict(QUESTIONS)[section]
+    return form.of(draft.answers)
 
 
 def _question_page(
@@ -271,8 +264,9 @@ async def _save_question(
     if parsed.errors:
         messages = {name: [message] for name, message in parsed.errors.items()}
         return _question_page(scheme, draft, section, form, messages=messages, status_code=400)
-    try:
-        await save_draft(
+    saved = await attempt(
+        db,
+        lambda: save_draft(
             db,
             actor,
             referral_id,
@@ -280,11 +274,11 @@ async def _save_question(
             version=version_field(form.version),
             case_reference=parsed.case_reference,
             monitoring=parsed.monitoring,
-        )
-    except StaleReferral:
+        ),
+    )
+    if isinstance(saved, StaleReferral):
         return _question_page(scheme, draft, section, _initial(section, draft), stale=True, status_code=409)
-    except TransitionRefused:
-        return Redirect(base, status_code=303)
+    # Saved, or no longer the officer's to change (submitted from another tab): the referral's page says which.
     return Redirect(base, status_code=303)
 
 
@@ -406,20 +400,14 @@ async def submit_referral(
     base = _base(scheme, referral_id)
     if not draft.editable:
         return Redirect(base, status_code=303)
-    try:
-        await submit(db, actor, scheme, referral_id, version=version_field(data.version))
-    except InvalidReferral as invalid:
+    submitted = await attempt(db, lambda: submit(db, actor, scheme, referral_id, version=version_field(data.version)))
+    if isinstance(submitted, InvalidReferral):
         return _answers_page(
-            "officer/check.html.j2",
-            scheme,
-            draft,
-            editable=True,
-            problems=invalid.problems,
-            status_code=400,
+            "officer/check.html.j2", scheme, draft, editable=True, problems=submitted.problems, status_code=400
         )
-    except StaleReferral:
+    if isinstance(submitted, StaleReferral):
         return _answers_page("officer/check.html.j2", scheme, draft, editable=True, stale=True, status_code=409)
-    except TransitionRefused:
+    if isinstance(submitted, Refused):
         return Redirect(base, status_code=303)
     return Redirect(f"{base}/submitted", status_code=303)
 
