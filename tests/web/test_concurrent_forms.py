@@ -97,7 +97,7 @@ async def test_an_approval_sent_twice_at_once_approves_once(
     await sign_in(client, world.db, settings, world.camden)
     url = f"/s/{LONDON}/named-lead/approvals/{referral.id}"
     responses = await at_once(client, url, {"version": str(referral.version), "decision": "approve"})
-    stale = "This referral changed while you were filling in the form"
+    stale = "This referral has changed since you opened it: check it and try again"
     assert outcomes(responses, stale) == {(303, ""): 1, (400, stale): TIMES - 1}
     assert (await world.referral(referral.id)).state == State.approved
     approvals = select(func.count()).where(

@@ -113,7 +113,7 @@ async def test_a_decision_needs_a_choice_and_a_fresh_form(
     assert version_in(unchosen.text) == old, "an error does not quietly bring the form up to date"
     stale = await post(client, path, {"version": old, "decision": "approve"})
     assert stale.status_code == 400
-    assert "This referral changed while you were filling in the form" in visible_text(stale.text)
+    assert "This referral has changed since you opened it: check it and try again" in visible_text(stale.text)
     assert (await desk.referral(referral.id)).state == State.awaiting_approval
     # Told so, they decide on the referral as it is now.
     assert version_in(stale.text) == str(referral.version)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
-from reciprocal.kernel.errors import NotFound
+from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
 from reciprocal.ledger.rules import Entry, entries_for_move, reversal
 from reciprocal.partners.models import Organisation
@@ -68,6 +68,10 @@ class EntryNotFound(NotFound):
 ALREADY_CORRECTED = "This entry has already been corrected"
 
 
+class CorrectionRefused(Refused, ValueError):
+    """The entry cannot be corrected (again): `message` says why. A ValueError too, as it was before."""
+
+
 async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason: str) -> list[LedgerEntry]:
     """Reverse an entry, with the coordinator's reason; the originals stay as they were.
 
@@ -75,7 +79,7 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     undone for both landlords at once, so the scheme's balances still sum to zero.
     """
     if not reason.strip():
-        raise ValueError("Give a reason for the correction")
+        raise CorrectionRefused("Give a reason for the correction")
     original = await db.scalar(
         select(LedgerEntry).where(LedgerEntry.tenant_id == actor.tenant_id, LedgerEntry.id == entry_id)
     )
@@ -108,7 +112,7 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
         )
     )
     if reversed_already:
-        raise ValueError(ALREADY_CORRECTED)
+        raise CorrectionRefused(ALREADY_CORRECTED)
     undo = reversal(Entry(e.partner_id, e.bedrooms, e.amount) for e in together)
     rows = [
         LedgerEntry(
@@ -129,7 +133,7 @@ async def correct(db: AsyncSession, actor: Actor, entry_id: uuid.UUID, *, reason
     except IntegrityError as refused:
         # asyncpg's own error, beneath the driver adapter's, names the constraint.
         if getattr(getattr(refused.orig, "__cause__", None), "constraint_name", None) == ONE_REVERSAL:
-            raise ValueError(ALREADY_CORRECTED) from None
+            raise CorrectionRefused(ALREADY_CORRECTED) from None
         raise
     record(db, actor.tenant_id, "ledger.corrected", actor=actor, subject_type="ledger_entry", subject_id=original.id)
     return rows

@@ -16,18 +16,17 @@ from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import identifiers_in
-from reciprocal.ledger.services import lock_accounts, post_move
+from reciprocal.ledger.services import lock_accounts, partners_over_cap, post_move
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.circulation import areas_covered, places
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Move, Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.services import (
     InvalidReferral,
-    StaleReferral,
     apply_step,
     get_referral,
-    release_holds,
+    load_for_change,
 )
-from reciprocal.referrals.workflow import Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Area
 
 
@@ -68,6 +67,15 @@ async def live_offer(db: AsyncSession, referral: Referral) -> Offer | None:
     )
 
 
+ALREADY_OFFERED = "Another property has just been offered to this referral."
+
+
+def _not_under_offer(referral: Referral) -> None:
+    """A second offer made at once finds the first one's: that, not a stale form, is what it is told."""
+    if referral.state == State.offer_made:
+        raise TransitionRefused(ALREADY_OFFERED)
+
+
 async def make_offer(
     db: AsyncSession, actor: Actor, keys: Keys, referral_id: uuid.UUID, offer: Property, *, version: int
 ) -> Offer:
@@ -78,11 +86,7 @@ async def make_offer(
     """
     if actor.role != Role.named_lead:
         raise TransitionRefused("Only a named lead can offer a property.")
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.state == State.offer_made:
-        raise TransitionRefused("Another property has just been offered to this referral.")
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version, check_first=_not_under_offer)
     step = transition(referral.state, Action.make_offer, actor.role)
     criteria, risk = await _criteria(db, referral)
     problems = await _fit(db, actor, referral, offer, criteria)
@@ -115,7 +119,7 @@ async def make_offer(
     try:
         await db.flush()
     except IntegrityError:
-        raise TransitionRefused("Another property has just been offered to this referral.") from None
+        raise TransitionRefused(ALREADY_OFFERED) from None
     return row
 
 
@@ -157,9 +161,7 @@ async def _offer_for_update(db: AsyncSession, referral: Referral) -> Offer:
 
 async def arrange_viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Offer:
     """The coordinator links the officer and the named lead: contacts and the address are revealed to them."""
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.arrange_viewing, actor.role)
     offer = await _offer_for_update(db, referral)
     offer.state = OfferState.viewing
@@ -194,9 +196,7 @@ async def record_risk_assessment(
 
 async def accept(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Offer:
     """The applicant accepts. Where the risk type needs an assessment, it must say no specific risk."""
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.accept, actor.role)
     offer = await _offer_for_update(db, referral)
     _, risk = await _criteria(db, referral)
@@ -221,9 +221,7 @@ async def refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, reas
     """The applicant refuses the offer. The scheme's refusal rule decides what happens to the referral."""
     if reason not in REFUSAL_REASONS:
         raise InvalidReferral([("reason", "Select why the offer was refused")])
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     criteria, _ = await _criteria(db, referral)
     justified = reason in criteria.refusal.allowed_reasons
     withdraw = criteria.refusal.withdraw_on_unjustified_refusal and not justified
@@ -238,13 +236,31 @@ async def refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, reas
     return referral
 
 
+async def release_holds(db: AsyncSession, scheme_id: uuid.UUID, criteria: Criteria) -> list[uuid.UUID]:
+    """Referrals on hold whose landlord is no longer over the cap go back to the coordinator's queue."""
+    over = await partners_over_cap(db, scheme_id, criteria.partner_debt_cap)
+    held = list(
+        await db.scalars(
+            select(Referral)
+            .where(Referral.tenant_id == scheme_id, Referral.state == State.on_hold)
+            .order_by(Referral.id)  # one order for every locker, so two releases never deadlock
+            .with_for_update()
+        )
+    )
+    released = []
+    for referral in held:
+        if referral.current_landlord_id not in over:
+            step = transition(referral.state, Action.release_hold, SYSTEM)
+            apply_step(db, None, referral, step.target, step.event, reason="landlord_reciprocated")
+            released.append(referral.id)
+    return released
+
+
 async def record_move(
     db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, moved_on: date, bedrooms: int, version: int
 ) -> Move:
     """The move is done: the referral moves on, the ledger posts, and the address is forgotten, together."""
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.record_move, actor.role)
     offer = await _offer_for_update(db, referral)
     criteria, _ = await _criteria(db, referral)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
-from reciprocal.kernel.errors import NotFound
+from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.referrals.circulation import CIRCULATED, places, reaches
@@ -39,14 +40,22 @@ class ReferralNotFound(NotFound):
     """Not there, or not yours: the same answer (a 404)."""
 
 
-class StaleReferral(Exception):
+STALE = "This referral has changed since you opened it: check it and try again"
+"""What every page says of a form filled in against an earlier version of the referral (StaleReferral)."""
+
+
+class StaleReferral(Refused):
     """Someone changed the referral since this form was shown."""
 
+    def __init__(self) -> None:
+        super().__init__(STALE)
 
-class InvalidReferral(Exception):
+
+class InvalidReferral(Refused):
+    """Answers the criteria or the command refuse, one (field, message) pair each."""
+
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
-        self.problems = problems
+        super().__init__(problems=problems)
 
 
 def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
@@ -85,6 +94,27 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *
     referral = await db.scalar(query)
     if referral is None:
         raise ReferralNotFound
+    return referral
+
+
+Check = Callable[[Referral], None]
+"""A refusal a command checks on the locked referral: it raises TransitionRefused or InvalidReferral."""
+
+
+async def load_for_change(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int, check_first: Check | None = None
+) -> Referral:
+    """The referral locked for a command to change it, as it was when the command's form was rendered.
+
+    ReferralNotFound when the actor may not see it; StaleReferral when its version is not `version`, the
+    one the form carried. `check_first` runs on the locked row before the version is compared, for a
+    refusal that says more than "it has changed" (another property was offered meanwhile).
+    """
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    if check_first is not None:
+        check_first(referral)
+    if referral.version != version:
+        raise StaleReferral
     return referral
 
 
@@ -141,11 +171,12 @@ async def save_draft(
     monitoring: dict[str, str] | None = None,
 ) -> Referral:
     """Keep what was typed, valid or not, while the referral is a draft or returned for information."""
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if actor.role != Role.nominating_officer or referral.state not in (State.draft, State.returned):
-        raise TransitionRefused("Only the nominating officer can change a draft or returned referral.")
-    if referral.version != version:
-        raise StaleReferral
+
+    def editable(referral: Referral) -> None:
+        if actor.role != Role.nominating_officer or referral.state not in (State.draft, State.returned):
+            raise TransitionRefused("Only the nominating officer can change a draft or returned referral.")
+
+    referral = await load_for_change(db, actor, referral_id, version=version, check_first=editable)
     values = asdict(answers)
     risk, safe = values.pop("risk_area_ids"), values.pop("safe_area_ids")
     values["children_ages"] = list(values["children_ages"])
@@ -200,9 +231,7 @@ async def submit(db: AsyncSession, actor: Actor, scheme: Scheme, referral_id: uu
     On first submission it gets the scheme's next reference number and keeps the criteria version it
     was checked under. A referral whose landlord is over the debt cap goes straight on hold.
     """
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     action = Action.resubmit if referral.state == State.returned else Action.submit
     step = transition(referral.state, action, actor.role)
     published = await current_criteria(db, scheme.id)
@@ -260,9 +289,7 @@ async def act(
     note: str = "",
 ) -> Referral:
     """A workflow step with nothing more to it than the table (and a note for the officer)."""
-    referral = await get_referral(db, actor, referral_id, for_update=True)
-    if referral.version != version:
-        raise StaleReferral
+    referral = await load_for_change(db, actor, referral_id, version=version)
     if action in (Action.approve, Action.decline) and referral.current_landlord_id != actor.organisation_id:
         raise TransitionRefused("Only a named lead of the applicant's current landlord can do that.")
     if action in (Action.return_for_information, Action.mark_ineligible, Action.decline) and not note.strip():
@@ -286,26 +313,6 @@ async def act(
     apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return referral
-
-
-async def release_holds(db: AsyncSession, scheme_id: uuid.UUID, criteria: Criteria) -> list[uuid.UUID]:
-    """Referrals on hold whose landlord is no longer over the cap go back to the coordinator's queue."""
-    over = await partners_over_cap(db, scheme_id, criteria.partner_debt_cap)
-    held = list(
-        await db.scalars(
-            select(Referral)
-            .where(Referral.tenant_id == scheme_id, Referral.state == State.on_hold)
-            .order_by(Referral.id)  # one order for every locker, so two releases never deadlock
-            .with_for_update()
-        )
-    )
-    released = []
-    for referral in held:
-        if referral.current_landlord_id not in over:
-            step = transition(referral.state, Action.release_hold, SYSTEM)
-            apply_step(db, None, referral, step.target, step.event, reason="landlord_reciprocated")
-            released.append(referral.id)
-    return released
 
 
 async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:

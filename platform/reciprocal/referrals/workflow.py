@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from reciprocal.identity.models import Role
+from reciprocal.kernel.errors import Refused
 
 
 class State(enum.StrEnum):
@@ -118,12 +119,8 @@ TABLE: dict[tuple[State, Action], Rule] = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The action is not allowed: `message` says why, in words for the page."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import msgspec
 import structlog
-from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from reciprocal.identity.admin.common import Invalid, OrganisationRow, audit
 from reciprocal.identity.models import IdentityProvider, UserSession
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import NotFound
 from reciprocal.partners.models import Organisation
 
 log = structlog.get_logger(__name__)
@@ -54,12 +54,16 @@ class ProviderSettings:
 # Access helpers: an id of another scheme, or of nothing, is the same 404.
 
 
+class OrganisationNotFound(NotFound):
+    """No such organisation in the admin's scheme: another scheme's, or nobody's."""
+
+
 async def get_organisation(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID) -> Organisation:
     organisation = await db.scalar(
         select(Organisation).where(Organisation.tenant_id == actor.tenant_id, Organisation.id == organisation_id)
     )
     if organisation is None:
-        raise NotFoundException
+        raise OrganisationNotFound
     return organisation
 
 

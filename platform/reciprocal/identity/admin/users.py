@@ -8,7 +8,6 @@ from datetime import datetime
 
 import msgspec
 import structlog
-from litestar.exceptions import NotFoundException
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +24,7 @@ from reciprocal.identity.services import (
     revoke_sessions,
 )
 from reciprocal.kernel.dates import govuk_datetime
+from reciprocal.kernel.errors import NotFound
 from reciprocal.kernel.text import is_email_address
 from reciprocal.partners.models import Organisation, OrganisationKind
 
@@ -105,11 +105,19 @@ class Invited:
 # Access helpers: an id of another scheme, or of nothing, is the same 404.
 
 
+class UserNotFound(NotFound):
+    """No such user in the admin's scheme: another scheme's, or nobody's."""
+
+
+class MembershipNotFound(NotFound):
+    """The user holds no such role at that organisation (or the form named neither properly)."""
+
+
 async def get_user(db: AsyncSession, actor: Actor, user_id: uuid.UUID, *, for_update: bool) -> User:
     query = select(User).where(User.tenant_id == actor.tenant_id, User.id == user_id)
     user = await db.scalar(query.with_for_update() if for_update else query)
     if user is None:
-        raise NotFoundException
+        raise UserNotFound
     return user
 
 
@@ -293,7 +301,7 @@ async def remove_membership(db: AsyncSession, actor: Actor, user_id: uuid.UUID, 
     try:
         organisation_id, role = uuid.UUID(form.organisation), Role(form.role)
     except ValueError:
-        raise NotFoundException from None
+        raise MembershipNotFound from None
     if user.id == actor.user_id and role is Role.scheme_admin:
         raise Invalid({"membership": "You cannot remove your own scheme admin role: ask another scheme admin"})
     removed = await db.scalar(
@@ -307,7 +315,7 @@ async def remove_membership(db: AsyncSession, actor: Actor, user_id: uuid.UUID, 
         .returning(Membership.role)
     )
     if removed is None:
-        raise NotFoundException
+        raise MembershipNotFound
     remaining = await db.scalar(
         select(func.count()).where(Membership.tenant_id == actor.tenant_id, Membership.user_id == user.id)
     )

@@ -19,17 +19,18 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.workflow import Action, State, TransitionRefused, allowed_actions
+from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 COORDINATOR = allow(Role.coordinator)
-
-STALE = "This referral has changed since you opened it: check it and try again"
 
 
 def _today() -> date:
@@ -89,11 +90,11 @@ class StepForm(msgspec.Struct):
     bedrooms: str = ""
 
 
-class FormErrors(Exception):
+class FormErrors(Refused):
+    """What is wrong with what the coordinator typed: form field id -> what to do about it."""
+
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
-        """Form field id -> what to do about it."""
+        super().__init__(problems=list(errors.items()))
 
 
 def _message(text: str, field_id: str, missing: str) -> str:
@@ -154,14 +155,17 @@ def _move_answers(form: StepForm) -> tuple[date, int]:
     if not all(parts):
         errors["move-date"] = "Enter the date of the move, with a day, month and year"
     else:
+        day, month, year = (whole_number(part) for part in parts)
         try:
-            moved_on = date(int(parts[2]), int(parts[1]), int(parts[0]))
+            if day is None or month is None or year is None:
+                raise ValueError
+            moved_on = date(year, month, day)
         except ValueError:
             errors["move-date"] = "The date of the move must be a real date"
         else:
             if moved_on > _today():
                 errors["move-date"] = "The date of the move must be today or in the past"
-    bedrooms = int(form.bedrooms) if form.bedrooms.strip().isdigit() else None
+    bedrooms = whole_number(form.bedrooms)
     if bedrooms is None or bedrooms > 7:
         errors["move-bedrooms"] = "Enter the number of bedrooms in the new home, from 0 (studio) to 7"
     if errors or moved_on is None or bedrooms is None:
@@ -219,25 +223,18 @@ async def referral_step(
     if step not in STEPS:
         raise NotFoundException
     _, take = STEPS[step]
-    # A form without a version cannot say which referral it was filled in against: treat it as stale.
-    version = int(data.version) if data.version.isdigit() else -1
+    version = version_field(data.version)
 
     def again(status_code: int, **problems: Any) -> Awaitable[Template]:
         return _referral_page(db, scheme, actor, referral_id, step=step, form=data, status_code=status_code, **problems)
 
-    try:
-        # A refused step leaves nothing behind, whatever it had done before it was refused.
-        async with db.begin_nested():
-            await take(db, actor, referral_id, version, data)
-    except referrals.ReferralNotFound:
-        raise NotFoundException from None
-    except FormErrors as invalid:
-        return await again(400, errors=invalid.errors)
-    except referrals.InvalidReferral as invalid:
-        return await again(400, errors={f"{step}-{field}": message for field, message in invalid.problems})
-    except referrals.StaleReferral:
-        return await again(409, problem=STALE)
-    except TransitionRefused as refused:
+    refused = await attempt(db, lambda: take(db, actor, referral_id, version, data))
+    if isinstance(refused, FormErrors):
+        return await again(400, errors=dict(refused.problems))
+    if isinstance(refused, referrals.InvalidReferral):
+        return await again(400, errors={f"{step}-{field}": message for field, message in refused.problems})
+    if isinstance(refused, Refused):
+        # A stale form, or a step the referral's state no longer allows.
         return await again(409, problem=refused.message)
     return Redirect(f"/s/{scheme.slug}/coordinator/referrals/{referral_id}?done={step}", status_code=303)
 
@@ -258,10 +255,7 @@ async def _referral_page(
     # Every time the page shows the referral, the reading is audited, this one included in the count of
     # reads; a referral that is not found rolls the record back with the 404.
     referrals.record_view(db, actor, referral_id)
-    try:
-        view = await coordination.referral_for_coordinator(db, actor, referral_id)
-    except referrals.ReferralNotFound:
-        raise NotFoundException from None
+    view = await coordination.referral_for_coordinator(db, actor, referral_id)
     return Template(
         "coordinator/referral.html.j2",
         context={

@@ -18,10 +18,10 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.ledger.services import (
     Balance,
-    EntryNotFound,
     balances,
     correct,
     housing_partner,
@@ -29,6 +29,7 @@ from reciprocal.ledger.services import (
 )
 from reciprocal.portals.ledger.queries import statement
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 LEDGER = allow(Role.coordinator, Role.named_lead)
 COORDINATOR = allow(Role.coordinator)
@@ -145,14 +146,10 @@ async def correct_entry(
     )
     if error:
         return await _correction_page(db, scheme, ledger_entry_id, reason=reason[:NOTE_LIMIT], error=error)
-    try:
-        async with db.begin_nested():
-            reversing = await correct(db, actor, ledger_entry_id, reason=reason)
-        corrected = next(row for row in reversing if row.reverses_id == ledger_entry_id)
-    except EntryNotFound:
-        raise NotFoundException from None
-    except ValueError as refused:
-        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=str(refused))
+    reversing = await attempt(db, lambda: correct(db, actor, ledger_entry_id, reason=reason))
+    if isinstance(reversing, Refused):
+        return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=reversing.message)
+    corrected = next(row for row in reversing if row.reverses_id == ledger_entry_id)
     return Redirect(f"/s/{scheme.slug}/ledger/partners/{corrected.partner_id}?done=corrected", status_code=303)
 
 

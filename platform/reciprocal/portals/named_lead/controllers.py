@@ -18,20 +18,21 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import queries
 from reciprocal.referrals.offers import Property, make_offer
 from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_view
-from reciprocal.referrals.workflow import Action, TransitionRefused
+from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 Errors = dict[str, str]
 """Field name -> the message shown next to it (and linked from the error summary)."""
 
 VARY = {"Vary": "HX-Request"}
 """Pages with a fragment: a cache must not answer a full-page request with the fragment, or the reverse."""
-
-STALE = "This referral changed while you were filling in the form. Check it, then try again."
 
 DECLINE_REASONS = {
     "not_our_tenant": "The applicant is not our tenant",
@@ -48,13 +49,6 @@ def _home(scheme: Scheme, role: str) -> str:
 
 def _text(value: int | None) -> str:
     return "" if value is None else str(value)
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
 
 
 # --- the named lead's home --------------------------------------------------------------------------------
@@ -153,27 +147,22 @@ async def decide(
 ) -> Response[Any]:
     referral = await queries.approval_referral(db, actor, referral_id, scheme.area_term)
     errors = _decision_errors(data)
-    version = _int(data.version)
     if not errors:
         note = ""
         if data.decision == "decline":
             note = " ".join(filter(None, [f"{DECLINE_REASONS[data.reason]}.", data.details.strip()]))
         action = Action.approve if data.decision == "approve" else Action.decline
-        try:
-            async with db.begin_nested():
-                if version is None:
-                    raise StaleReferral
-                await act(db, actor, referral.id, action, version=version, note=note)
-        except StaleReferral:
-            errors["decision"] = STALE
-        except TransitionRefused as refused:
-            errors["decision"] = refused.message
-        except InvalidReferral as invalid:
-            errors.update({"details" if field == "note" else field: message for field, message in invalid.problems})
-        else:
+        decided = await attempt(
+            db, lambda: act(db, actor, referral.id, action, version=version_field(data.version), note=note)
+        )
+        if not isinstance(decided, Refused):
             return Redirect(f"/s/{scheme.slug}/named-lead/approvals/{referral.id}", status_code=303)
+        if isinstance(decided, InvalidReferral):
+            errors.update({"details" if field == "note" else field: message for field, message in decided.problems})
+        else:
+            errors["decision"] = decided.message
         referral = await queries.approval_referral(db, actor, referral.id, scheme.area_term)
-        if errors.get("decision") == STALE:
+        if isinstance(decided, StaleReferral):
             # They have been told it changed: the form they resubmit is for the referral as it is now.
             data = msgspec.structs.replace(data, version=str(referral.version))
     return _approval_page(scheme, actor, referral, form=data, errors=errors, status_code=400)
@@ -263,12 +252,12 @@ def _parse_offer(data: OfferForm) -> tuple[Property | None, Errors]:
     except ValueError:
         area_id = None
         errors["area_id"] = "Select the area the property is in"
-    bedrooms = _int(data.bedrooms)
+    bedrooms = whole_number(data.bedrooms)
     if not data.bedrooms.strip():
         errors["bedrooms"] = "Enter the number of bedrooms"
     elif bedrooms is None or not 0 <= bedrooms <= 10:
         errors["bedrooms"] = "Enter the number of bedrooms as a whole number from 0 (a studio) to 10"
-    floor = _int(data.floor) if data.floor.strip() else None
+    floor = whole_number(data.floor) if data.floor.strip() else None
     if data.floor.strip() and (floor is None or not 0 <= floor <= 99):
         errors["floor"] = "Enter the floor as a whole number, 0 for the ground floor, or leave it blank for a house"
     if len(data.accessibility) > 1000:
@@ -280,7 +269,7 @@ def _parse_offer(data: OfferForm) -> tuple[Property | None, Errors]:
     if not any(p.strip() for p in parts):
         errors["available_from"] = "Enter the date the property is available from"
     else:
-        day, month, year = (_int(p) for p in parts)
+        day, month, year = (whole_number(p) for p in parts)
         try:
             if day is None or month is None or year is None or not 2000 <= year <= 2100:
                 raise ValueError
@@ -304,24 +293,19 @@ async def offer(
 ) -> Response[Any]:
     referral = await queries.circulated_referral(db, actor, referral_id)
     offered, errors = _parse_offer(data)
-    version = _int(data.version)
     refused = ""
     if offered is not None:
-        try:
-            # A savepoint: a refused offer leaves nothing behind, and the page is drawn again from the same
-            # transaction.
-            async with db.begin_nested():
-                await make_offer(db, actor, keys, referral.id, offered, version=-1 if version is None else version)
-        except InvalidReferral as invalid:
-            errors = dict(invalid.problems)
-        except TransitionRefused as refusal:
-            refused = refusal.message
-        except StaleReferral:
-            refused = STALE
-        else:
+        made = await attempt(
+            db, lambda: make_offer(db, actor, keys, referral.id, offered, version=version_field(data.version))
+        )
+        if not isinstance(made, Refused):
             return Redirect(f"/s/{scheme.slug}/named-lead/referrals/{referral.id}", status_code=303)
+        if isinstance(made, InvalidReferral):
+            errors = dict(made.problems)
+        else:
+            refused = made.message
         referral = await queries.circulated_referral(db, actor, referral.id)
-        if refused == STALE:
+        if isinstance(made, StaleReferral):
             data = msgspec.structs.replace(data, version=str(referral.version))
     status_code = 409 if refused else 400
     return _offer_page(

@@ -10,7 +10,6 @@ from typing import Any
 import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -23,6 +22,8 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer.forms import (
     MONITORING,
@@ -37,7 +38,6 @@ from reciprocal.portals.officer.forms import (
     RiskAssessorForm,
     RiskTypeForm,
     SupportForm,
-    version_of,
 )
 from reciprocal.portals.officer.presenters import (
     AREAS,
@@ -57,9 +57,9 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.services import (
+    STALE,
     InvalidReferral,
     ReferralChoices,
-    ReferralNotFound,
     StaleReferral,
     agency_referrals,
     answers_of,
@@ -71,15 +71,11 @@ from reciprocal.referrals.services import (
     start_referral,
     submit,
 )
-from reciprocal.referrals.workflow import State, TransitionRefused
+from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 OFFICER = allow(Role.nominating_officer)
-
-STALE = (
-    "This referral was changed by someone else while you had this page open, so your changes were not saved. "
-    "The page now shows the latest answers: make your changes again."
-)
 
 
 def _base(scheme: Scheme, referral_id: uuid.UUID) -> str:
@@ -127,10 +123,7 @@ async def _draft(
     db: AsyncSession, scheme: Scheme, actor: Actor, referral_id: uuid.UUID, *, for_update: bool = False
 ) -> Draft:
     """The referral if it is the officer's agency's; another agency's, scheme's or nobody's is a 404."""
-    try:
-        referral = await get_referral(db, actor, referral_id, for_update=for_update)
-    except ReferralNotFound:
-        raise NotFoundException from None
+    referral = await get_referral(db, actor, referral_id, for_update=for_update)
     if not for_update:
         record_view(db, actor, referral.id)
     published = await current_criteria(db, scheme.id)
@@ -201,17 +194,8 @@ def _initial(section: Section, draft: Draft) -> Any:
         return MonitoringForm.of(draft.monitoring)
     if section is CASE_REFERENCE:
         return CaseReferenceForm(case_reference=draft.referral.officer_case_reference)
-    forms: dict[str, Any] = {
-        CONSENT.slug: ConsentForm,
-        ELIGIBILITY.slug: EligibilityForm,
-        HOUSEHOLD.slug: HouseholdForm,
-        NEEDS.slug: NeedsForm,
-        RISK_TYPE.slug: RiskTypeForm,
-        AREAS.slug: AreasForm,
-        RISK_ASSESSOR.slug: RiskAssessorForm,
-        SUPPORT.slug: SupportForm,
-    }
-    return forms[section.slug].of(draft.answers)
+    form: Any = dict(QUESTIONS)[section]
+    return form.of(draft.answers)
 
 
 def _question_page(
@@ -280,20 +264,21 @@ async def _save_question(
     if parsed.errors:
         messages = {name: [message] for name, message in parsed.errors.items()}
         return _question_page(scheme, draft, section, form, messages=messages, status_code=400)
-    try:
-        await save_draft(
+    saved = await attempt(
+        db,
+        lambda: save_draft(
             db,
             actor,
             referral_id,
             replace(draft.answers, **parsed.changes),
-            version=version_of(form),
+            version=version_field(form.version),
             case_reference=parsed.case_reference,
             monitoring=parsed.monitoring,
-        )
-    except StaleReferral:
+        ),
+    )
+    if isinstance(saved, StaleReferral):
         return _question_page(scheme, draft, section, _initial(section, draft), stale=True, status_code=409)
-    except TransitionRefused:
-        return Redirect(base, status_code=303)
+    # Saved, or no longer the officer's to change (submitted from another tab): the referral's page says which.
     return Redirect(base, status_code=303)
 
 
@@ -415,20 +400,14 @@ async def submit_referral(
     base = _base(scheme, referral_id)
     if not draft.editable:
         return Redirect(base, status_code=303)
-    try:
-        await submit(db, actor, scheme, referral_id, version=version_of(data))
-    except InvalidReferral as invalid:
+    submitted = await attempt(db, lambda: submit(db, actor, scheme, referral_id, version=version_field(data.version)))
+    if isinstance(submitted, InvalidReferral):
         return _answers_page(
-            "officer/check.html.j2",
-            scheme,
-            draft,
-            editable=True,
-            problems=invalid.problems,
-            status_code=400,
+            "officer/check.html.j2", scheme, draft, editable=True, problems=submitted.problems, status_code=400
         )
-    except StaleReferral:
+    if isinstance(submitted, StaleReferral):
         return _answers_page("officer/check.html.j2", scheme, draft, editable=True, stale=True, status_code=409)
-    except TransitionRefused:
+    if isinstance(submitted, Refused):
         return Redirect(base, status_code=303)
     return Redirect(f"{base}/submitted", status_code=303)
 
@@ -440,10 +419,7 @@ async def submitted_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    try:
-        referral = await get_referral(db, actor, referral_id, for_update=False)
-    except ReferralNotFound:
-        raise NotFoundException from None
+    referral = await get_referral(db, actor, referral_id, for_update=False)
     if referral.reference is None or referral.state in EDITABLE:
         return Redirect(_base(scheme, referral_id), status_code=303)
     return Template(

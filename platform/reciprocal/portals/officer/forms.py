@@ -364,11 +364,3 @@ class CaseReferenceForm(msgspec.Struct):
                 errors={"case_reference": f"Your case reference must be {CASE_REFERENCE_LIMIT} characters or fewer"}
             )
         return Parsed(case_reference=reference)
-
-
-def version_of(form: Any) -> int:
-    """The version the page was rendered from; a missing or mangled one never matches (a stale form)."""
-    try:
-        return int(form.version)
-    except (TypeError, ValueError):
-        return -1

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.risk_assessor import queries
 from reciprocal.referrals.offers import record_risk_assessment
 from reciprocal.referrals.services import record_view
-from reciprocal.referrals.workflow import TransitionRefused
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 
 
 @get("/risk-assessor/", opt=allow(Role.risk_assessor))
@@ -99,13 +100,14 @@ async def assess(
     request = await queries.assessment_request(db, actor, referral_id)
     errors = _assessment_errors(data)
     if not errors:
-        try:
-            async with db.begin_nested():
-                await record_risk_assessment(
-                    db, actor, request.referral_id, risk_identified=data.outcome == "risk", notes=data.notes
-                )
-        except TransitionRefused as refused:
-            errors["outcome"] = refused.message
+        assessed = await attempt(
+            db,
+            lambda: record_risk_assessment(
+                db, actor, request.referral_id, risk_identified=data.outcome == "risk", notes=data.notes
+            ),
+        )
+        if isinstance(assessed, Refused):
+            errors["outcome"] = assessed.message
         else:
             return Redirect(f"/s/{scheme.slug}/risk-assessor/assessments/{request.referral_id}", status_code=303)
     return _assessment_page(scheme, actor, request, form=data, errors=errors, status_code=400)

@@ -16,6 +16,7 @@ from reciprocal.criteria.schemas import (
     RiskType,
     TenancyType,
 )
+from reciprocal.kernel.fields import version_field
 
 FormData = dict[str, str | list[str]]
 """An urlencoded body as Litestar parses it: a repeated name (ticked boxes of one group) arrives as a list."""
@@ -89,7 +90,7 @@ class CriteriaForm:
         return cls(
             {name: first(value) for name, value in data.items() if name not in IGNORED},
             (reasons,) if isinstance(reasons, str) else tuple(reasons),
-            int(base) if base.isdigit() and len(base) < 10 else None,
+            version_field(base),
         )
 
     def value(self, name: str) -> str:
