@@ -51,7 +51,8 @@ async def test_a_body_sent_without_its_length_is_counted_as_it_arrives() -> None
         raise AssertionError("the middleware itself sends nothing")
 
     limits = BodyLimits(app, signed_in=ANONYMOUS, session_cookies=())
-    scope = cast("Scope", {"type": ScopeType.HTTP, "method": "POST", "headers": []})  # chunked: no length
+    # No content-length header: the body arrives in chunks and is counted as it comes.
+    scope = cast("Scope", {"type": ScopeType.HTTP, "method": "POST", "path": "/", "query_string": b"", "headers": []})
     with pytest.raises(HTTPException) as refused:
         await limits(scope, receiving([b"a" * 1000] * 10), send)
     assert refused.value.status_code == 413
@@ -80,3 +81,17 @@ async def test_a_signed_in_form_may_be_longer(client: Client, db: Database, sett
     # Past the limits, on to the CSRF check (no token sent), which refuses it in its own words.
     answered = await client.post(f"/s/{slug}/coordinator/batch", content=long, headers=FORM)
     assert answered.status_code == 403
+
+
+@pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
+async def test_a_nul_byte_anywhere_is_the_400_page(client: Client, slug: str) -> None:
+    # PostgreSQL cannot store a NUL: each of these reached the database and answered 500.
+    for path in (f"/s/{slug}%00/", f"/s/{slug}/criteria?x=%00", f"/s/{slug}/sign-in?email=a%00b"):
+        refused = await client.get(path, headers={"accept": "text/html"})
+        assert refused.status_code == 400, path
+        assert "There is a problem with your request" in visible_text(refused.text)
+    token = await csrf_token(client, f"/s/{slug}/")
+    email = await client.post(
+        f"/s/{slug}/sign-in", content=b"email=a%00%40example.org&_csrf_token=" + token.encode(), headers=FORM
+    )
+    assert email.status_code == 400

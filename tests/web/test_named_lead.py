@@ -347,6 +347,15 @@ async def test_an_offer_that_does_not_fit_says_why_next_to_each_field(
     assert "Choose an area where your organisation has properties" in visible_text(elsewhere.text)
     bad_date = await post(client, path, the_offer(desk, version=version, **{"available_from-month": "13"}))
     assert "must be a real date" in visible_text(bad_date.text)
+    # Malformed numbers are form errors like any other, never a 500.
+    for year in ("9" * 20, "\u00b2\u2070\u00b2\u2076", "\uff12\uff10\uff12\uff16"):
+        odd = await post(client, path, the_offer(desk, version=version, **{"available_from-year": year}))
+        assert odd.status_code == 400, year
+        assert "must be a real date" in visible_text(odd.text)
+    for bedrooms in ("\u00b2", "9" * 20):
+        odd = await post(client, path, the_offer(desk, version=version, bedrooms=bedrooms))
+        assert odd.status_code == 400, bedrooms
+        assert "Enter the number of bedrooms" in visible_text(odd.text)
 
     async with db.tenant_session(desk.scheme.id) as session:
         assert await session.scalar(select(Offer).where(Offer.referral_id == referral.id)) is None

@@ -540,3 +540,25 @@ async def test_a_body_larger_than_any_form_is_refused_unread(client: Client, db:
     assert "What you sent is too long" in visible_text(response.text)
     assert "Traceback" not in response.text
     assert (await client.get("/healthz")).status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
+async def test_numbers_in_other_forms_are_form_errors_and_a_nul_byte_is_refused(
+    client: Client, db: Database, settings: Settings, slug: str
+) -> None:
+    agency = {"pan-london": "safe-steps-london", "cambridgeshire": "county-refuge-support"}[slug]
+    await _sign_in(client, db, settings, slug, agency, Role.nominating_officer)
+    officer = Officer(client, slug)
+    base = await officer.start()
+    # Superscript, Arabic-Indic and fullwidth digits, and a number no column could hold.
+    for adults in ("\u00b2", "\u0663", "\uff12", "9" * 20):
+        answer = await officer.answer(base, "household", {"adults": adults, "bedrooms_needed": "9" * 20})
+        assert answer.status_code == 400, adults
+        assert error_for(answer.text, "adults") == "Error: Enter the number of adults as a whole number, like 2"
+        assert error_for(answer.text, "bedrooms_needed") == (
+            "Error: Enter the number of bedrooms as a whole number, like 2"
+        )
+    nul = await officer.answer(base, "household", {"adults": "1", "pets": "A cat\x00"})
+    assert nul.status_code == 400
+    assert "There is a problem with your request" in visible_text(nul.text)
+    assert "A cat" not in (await client.get(f"{base}/household")).text  # nothing was saved

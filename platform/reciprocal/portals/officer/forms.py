@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from reciprocal.criteria.schemas import Criteria
+from reciprocal.kernel.fields import whole_number
 from reciprocal.kernel.text import text_problem
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralChoices
@@ -72,7 +73,13 @@ MONITORING: list[tuple[str, str, list[tuple[str, str]]]] = [
 ]
 """Equality and monitoring questions: (key, question, [(value, label)]). All optional; reporting only."""
 
-_WHOLE = re.compile(r"^\d{1,2}$")
+
+def _small(value: str) -> bool:
+    """A whole number of one or two ASCII digits: adults, children's ages, bedrooms."""
+    number = whole_number(value)
+    return number is not None and number < 100
+
+
 _AGES_SPLIT = re.compile(r"[,\s]+")
 
 
@@ -195,21 +202,21 @@ class HouseholdForm(msgspec.Struct):
         adults = self.adults.strip()
         if not adults:
             errors["adults"] = "Enter the number of adults in the household"
-        elif not _WHOLE.match(adults):
+        elif not _small(adults):
             errors["adults"] = "Enter the number of adults as a whole number, like 2"
         else:
             changes["adults"] = int(adults)
         ages = [part for part in _AGES_SPLIT.split(self.children_ages.strip()[: AGES_LIMIT + 1]) if part]
         if len(self.children_ages.strip()) > AGES_LIMIT:
             errors["children_ages"] = f"Children's ages must be {AGES_LIMIT} characters or fewer"
-        elif all(_WHOLE.match(age) for age in ages):
+        elif all(_small(age) for age in ages):
             changes["children_ages"] = tuple(int(age) for age in ages)
         else:
             errors["children_ages"] = "Enter ages as whole numbers, separated by commas, like 3, 7"
         bedrooms = self.bedrooms_needed.strip()
         if not bedrooms:
             changes["bedrooms_needed"] = None
-        elif _WHOLE.match(bedrooms):
+        elif _small(bedrooms):
             changes["bedrooms_needed"] = int(bedrooms)
         else:
             errors["bedrooms_needed"] = "Enter the number of bedrooms as a whole number, like 2"

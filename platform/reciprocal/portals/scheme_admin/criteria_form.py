@@ -21,7 +21,8 @@ from reciprocal.kernel.fields import version_field
 FormData = dict[str, str | list[str]]
 """An urlencoded body as Litestar parses it: a repeated name (ticked boxes of one group) arrives as a list."""
 
-WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
+WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,9}$")
+"""A whole number the criteria may hold: nine digits at most, well inside what every later sum can take."""
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 LABEL_MAX = 200
 DAYS_MAX = 3650
