@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
@@ -15,12 +15,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
-from reciprocal.identity.models import Membership, Role, User, UserStatus
+from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
-from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.referrals.circulation import CIRCULATED, places, reaches
 from reciprocal.referrals.models import (
     LIVE_OFFER_STATES,
@@ -33,7 +32,7 @@ from reciprocal.referrals.models import (
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
-from reciprocal.tenancy.models import Area, Scheme
+from reciprocal.tenancy.models import Scheme
 
 
 class ReferralNotFound(NotFound):
@@ -58,7 +57,7 @@ class InvalidReferral(Refused):
         super().__init__(problems=problems)
 
 
-def _visible_to(actor: Actor):  # type: ignore[no-untyped-def]
+def visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     """The referrals an actor may see at all; narrower views (anonymised) are the pages' business."""
     if actor.role == Role.coordinator:
         return Referral.tenant_id == actor.tenant_id
@@ -83,9 +82,7 @@ async def criteria_of(db: AsyncSession, referral: Referral) -> Criteria | None:
 
 async def get_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, for_update: bool) -> Referral:
     """The referral if this actor may see it; ReferralNotFound otherwise, whether absent or not theirs."""
-    query = select(Referral).where(
-        Referral.tenant_id == actor.tenant_id, Referral.id == referral_id, _visible_to(actor)
-    )
+    query = select(Referral).where(Referral.tenant_id == actor.tenant_id, Referral.id == referral_id, visible_to(actor))
     if for_update:
         # NOTE: populate_existing: if this transaction read the referral before, the locked row must
         # replace what it read then. Otherwise the checks after the lock see the state and version from
@@ -116,6 +113,15 @@ async def load_for_change(
     if referral.version != version:
         raise StaleReferral
     return referral
+
+
+HOME_VIEWED = "named_lead.home_viewed"
+"""Audit event of a named lead opening their home: the latest one is their last visit."""
+
+
+def record_home_visit(db: AsyncSession, actor: Actor) -> None:
+    """A named lead opened their home: their next visit shows what arrived after this one."""
+    record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
 
 
 def record_view(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
@@ -332,80 +338,3 @@ async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
         apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return approved
-
-
-# What the nominating officer's pages read: their agency's referrals, and what a referral's questions offer.
-
-
-async def agency_referrals(db: AsyncSession, actor: Actor) -> list[Referral]:
-    """Every referral of the officer's agency, most recently changed first."""
-    if actor.role != Role.nominating_officer:
-        return []
-    return list(
-        await db.scalars(
-            select(Referral)
-            .where(Referral.tenant_id == actor.tenant_id, _visible_to(actor))
-            .order_by(Referral.updated_at.desc())
-        )
-    )
-
-
-async def monitoring_of(db: AsyncSession, referral: Referral) -> dict[str, str]:
-    """The referral's equality and monitoring answers: for its nominating officer and reporting only."""
-    answers = await db.scalar(
-        select(MonitoringAnswers.answers).where(
-            MonitoringAnswers.tenant_id == referral.tenant_id, MonitoringAnswers.referral_id == referral.id
-        )
-    )
-    return {str(k): str(v) for k, v in (answers or {}).items()}
-
-
-@dataclass(frozen=True)
-class Choice:
-    id: uuid.UUID
-    label: str
-
-
-@dataclass(frozen=True)
-class ReferralChoices:
-    """What a referral's questions offer to choose from, all of this scheme's own."""
-
-    areas: list[Choice]
-    landlords: list[Choice]
-    """Housing partners (councils and housing associations): a current landlord is one of them."""
-    risk_assessors: list[Choice]
-    """Users holding the risk assessor role, labelled with their organisation."""
-
-
-async def referral_choices(db: AsyncSession, tenant_id: uuid.UUID) -> ReferralChoices:
-    areas = await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id).order_by(Area.name))
-    landlords = await db.execute(
-        select(Organisation.id, Organisation.name)
-        .where(
-            Organisation.tenant_id == tenant_id,
-            Organisation.kind.in_([OrganisationKind.council, OrganisationKind.housing_association]),
-        )
-        .order_by(Organisation.name)
-    )
-    assessors = await db.execute(
-        select(User.id, User.display_name, Organisation.name)
-        .join(Membership, (Membership.tenant_id == User.tenant_id) & (Membership.user_id == User.id))
-        .join(
-            Organisation,
-            (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
-        )
-        .where(
-            User.tenant_id == tenant_id,
-            Membership.role == Role.risk_assessor,
-            User.status != UserStatus.suspended,
-        )
-        .order_by(User.display_name, Organisation.name)
-    )
-    seen: dict[uuid.UUID, Choice] = {}
-    for user_id, name, organisation in assessors:
-        seen.setdefault(user_id, Choice(user_id, f"{name}, {organisation}"))
-    return ReferralChoices(
-        areas=[Choice(i, name) for i, name in areas],
-        landlords=[Choice(i, name) for i, name in landlords],
-        risk_assessors=list(seen.values()),
-    )

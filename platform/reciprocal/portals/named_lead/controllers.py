@@ -23,7 +23,7 @@ from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import queries
 from reciprocal.referrals.offers import Property, make_offer
-from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_view
+from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_home_visit, record_view
 from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
@@ -59,6 +59,7 @@ async def named_lead_home(
     db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
 ) -> Template:
     home = await queries.named_lead_home(db, actor)
+    record_home_visit(db, actor)
     return Template("named_lead/home.html.j2", context={"scheme": scheme, "actor": actor, "home": home})
 
 

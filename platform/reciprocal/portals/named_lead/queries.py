@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
-from reciprocal.audit.services import record
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
@@ -34,12 +33,9 @@ from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, 
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import Contact, officer_contact
 from reciprocal.referrals.rules import Problem, check
-from reciprocal.referrals.services import ReferralNotFound, answers_of, criteria_of, get_referral
+from reciprocal.referrals.services import HOME_VIEWED, ReferralNotFound, answers_of, criteria_of, get_referral
 from reciprocal.referrals.workflow import State, describe
 from reciprocal.tenancy.models import Area
-
-HOME_VIEWED = "named_lead.home_viewed"
-"""Audit event of a named lead opening their home: the latest one is their last visit."""
 
 REQUEST_APPROVAL = "referral.request_approval"
 """Audit event of the coordinator sending a referral for its landlord's approval: days waiting count from it."""
@@ -359,10 +355,6 @@ async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
     )
 
 
-def record_home_visit(db: AsyncSession, actor: Actor) -> None:
-    record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
-
-
 # --- the named lead's home --------------------------------------------------------------------------------
 
 
@@ -386,11 +378,11 @@ class NamedLeadHome:
 
 
 async def named_lead_home(db: AsyncSession, actor: Actor) -> NamedLeadHome:
-    """The named lead's home, and this visit recorded: the next one shows what arrived after it."""
+    """The named lead's home: what arrived since their last visit (the page records this one)."""
     last_visit = await last_home_visit(db, actor)
     everything = await open_for_offers(db, actor)
     published = await current_criteria(db, actor.tenant_id)
-    home = NamedLeadHome(
+    return NamedLeadHome(
         approvals=await approvals_waiting(db, actor),
         new_referrals=[r for r in everything if last_visit is None or (r.circulated_at or last_visit) > last_visit],
         open_count=len(everything),
@@ -399,5 +391,3 @@ async def named_lead_home(db: AsyncSession, actor: Actor) -> NamedLeadHome:
         balances=await balances(db, actor.tenant_id, partner_id=actor.organisation_id),
         debt_cap=published.criteria.partner_debt_cap if published else None,
     )
-    record_home_visit(db, actor)
-    return home

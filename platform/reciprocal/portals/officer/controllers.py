@@ -53,20 +53,17 @@ from reciprocal.portals.officer.presenters import (
     SUPPORT,
     Section,
 )
+from reciprocal.portals.officer.queries import ReferralChoices, agency_referrals, monitoring_of, referral_choices
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
 from reciprocal.referrals.services import (
     STALE,
     InvalidReferral,
-    ReferralChoices,
     StaleReferral,
-    agency_referrals,
     answers_of,
     get_referral,
-    monitoring_of,
     record_view,
-    referral_choices,
     save_draft,
     start_referral,
     submit,

@@ -17,8 +17,8 @@ import msgspec
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.kernel.fields import whole_number
 from reciprocal.kernel.text import text_problem
+from reciprocal.portals.officer.queries import ReferralChoices
 from reciprocal.referrals.rules import ReferralAnswers
-from reciprocal.referrals.services import ReferralChoices
 
 YES = "yes"
 DUTY_TO_HOUSE = "duty_to_house"

@@ -14,9 +14,9 @@ from reciprocal.criteria.schemas import Criteria, RiskType
 from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.words import plural
 from reciprocal.portals.officer.forms import ANOTHER_TENANCY, MONITORING
+from reciprocal.portals.officer.queries import ReferralChoices
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import Problem, ReferralAnswers
-from reciprocal.referrals.services import ReferralChoices
 from reciprocal.referrals.workflow import WORDS, State
 
 EDITABLE = (State.draft, State.returned)
