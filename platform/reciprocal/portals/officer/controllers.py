@@ -12,7 +12,6 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria
@@ -217,7 +216,7 @@ def _question_page(
             title=section.title_for(scheme.area_term),
             form=form,
             version=draft.referral.version,
-            errors=show.field_errors(messages),
+            errors=messages,
             error_list=show.summary_on_page(messages),
             stale=STALE if stale else "",
             criteria=draft.criteria,
@@ -347,7 +346,7 @@ def _answers_page(
     offer: OfferForOfficer | None = None,
 ) -> Template:
     base = _base(scheme, draft.referral.id)
-    errors: dict[str, Markup] = show.field_errors(show.messages_by_field(problems or []))
+    errors = show.messages_by_field(problems or [])
     blocks = show.answer_blocks(
         draft.criteria,
         draft.answers,
@@ -361,7 +360,10 @@ def _answers_page(
         context=_context(
             scheme,
             draft,
-            blocks=[(block.title, show.summary_rows(block, base, errors, editable=editable)) for block in blocks],
+            blocks=blocks,
+            errors=errors,
+            base=base,
+            editable=editable,
             error_list=show.summary_to_pages(problems or [], base),
             stale=STALE if stale else "",
             version=draft.referral.version,

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from markupsafe import Markup, escape
-
 from reciprocal.criteria.schemas import Criteria, RiskType
 from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.words import plural
@@ -111,11 +109,6 @@ def messages_by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
     return found
 
 
-def field_errors(messages: dict[str, list[str]]) -> dict[str, Markup]:
-    """Each field's messages as one inline error message (several on separate lines)."""
-    return {name: Markup("<br>").join(escape(m) for m in found) for name, found in messages.items()}
-
-
 def summary_on_page(messages: dict[str, list[str]]) -> list[dict[str, str]]:
     """The error summary of a question page: each message links to its field on the page."""
     return [{"text": m, "href": f"#{name}"} for name, found in messages.items() for m in found]
@@ -208,7 +201,8 @@ def task_items(sections: list[Section], statuses: dict[str, str], base: str, are
 @dataclass(frozen=True)
 class Row:
     key: str
-    value: Markup
+    lines: tuple[str, ...]
+    """The answer, a line at a time (free text keeps its line breaks); the template escapes and joins them."""
     field: str
     """The field the row answers: its Change link goes there, and its problems show beside it."""
 
@@ -220,22 +214,20 @@ class Block:
     rows: list[Row] = field(default_factory=list)
 
 
-def _text(value: str, empty: str = "None given") -> Markup:
+Lines = tuple[str, ...]
+
+
+def _text(value: str, empty: str = "None given") -> Lines:
     """Free text as typed, its line breaks kept."""
-    if not value.strip():
-        return escape(empty)
-    return Markup("<br>").join(escape(line) for line in value.strip().splitlines())
+    return tuple(value.strip().splitlines()) if value.strip() else (empty,)
 
 
-def _names(ids: Iterable[uuid.UUID], labels: dict[uuid.UUID, str], empty: str) -> Markup:
-    names = sorted(labels.get(i, "Unknown") for i in ids)
-    if not names:
-        return escape(empty)
-    return Markup("<br>").join(escape(name) for name in names)
+def _names(ids: Iterable[uuid.UUID], labels: dict[uuid.UUID, str], empty: str) -> Lines:
+    return tuple(sorted(labels.get(i, "Unknown") for i in ids)) or (empty,)
 
 
-def _yes_no(value: bool) -> Markup:
-    return escape("Yes" if value else "No")
+def _yes_no(value: bool) -> Lines:
+    return ("Yes" if value else "No",)
 
 
 def answer_blocks(
@@ -253,26 +245,26 @@ def answer_blocks(
     assessors = {c.id: c.label for c in choices.risk_assessors}
     tenancies = {t.key: t.label for t in criteria.eligibility.tenancy_types}
     risk = risk_of(criteria, answers)
-    unanswered = escape("Not answered")
+    unanswered: Lines = ("Not answered",)
 
     if answers.duty_to_house:
-        tenancy = escape("A duty to house is owed")
+        tenancy: Lines = ("A duty to house is owed",)
     elif answers.tenancy_type is None:
         tenancy = unanswered
     elif answers.tenancy_type == ANOTHER_TENANCY and ANOTHER_TENANCY not in tenancies:
-        tenancy = escape("Another kind of tenancy")
+        tenancy = ("Another kind of tenancy",)
     else:
-        tenancy = escape(tenancies.get(answers.tenancy_type, answers.tenancy_type))
+        tenancy = (tenancies.get(answers.tenancy_type, answers.tenancy_type),)
 
-    def chosen(value: uuid.UUID | None, labels: dict[uuid.UUID, str]) -> Markup:
-        return unanswered if value is None else escape(labels.get(value, "Unknown"))
+    def chosen(value: uuid.UUID | None, labels: dict[uuid.UUID, str]) -> Lines:
+        return unanswered if value is None else (labels.get(value, "Unknown"),)
 
     bedrooms = answers.bedrooms_needed
     rows: dict[str, list[Row]] = {
         "consent": [
             Row(
                 "Consent",
-                escape("The applicant has consented" if answers.consent else "Not confirmed"),
+                ("The applicant has consented" if answers.consent else "Not confirmed",),
                 "consent",
             )
         ],
@@ -284,15 +276,15 @@ def answer_blocks(
             ),
         ],
         "household": [
-            Row("Adults", escape(str(answers.adults)), "adults"),
+            Row("Adults", (str(answers.adults),), "adults"),
             Row(
                 "Children's ages",
-                escape(", ".join(str(a) for a in answers.children_ages) or "No children"),
+                (", ".join(str(a) for a in answers.children_ages) or "No children",),
                 "children_ages",
             ),
             Row(
                 "Bedrooms needed",
-                unanswered if bedrooms is None else escape("0 (studio)" if bedrooms == 0 else str(bedrooms)),
+                unanswered if bedrooms is None else ("0 (studio)" if bedrooms == 0 else str(bedrooms),),
                 "bedrooms_needed",
             ),
             Row("Pets", _text(answers.pets, "No pets"), "pets"),
@@ -302,7 +294,7 @@ def answer_blocks(
             Row("Needs a ground floor or a lift", _yes_no(answers.floor_level_need), "floor_level_need"),
             Row("Evidenced medical need", _yes_no(answers.medical_evidence), "medical_evidence"),
         ],
-        "risk-type": [Row("Type of risk", unanswered if risk is None else escape(risk.label), "risk_type")],
+        "risk-type": [Row("Type of risk", unanswered if risk is None else (risk.label,), "risk_type")],
         "areas": [
             Row(f"Risk {area_term}s", _names(answers.risk_area_ids, areas, "None selected"), "risk_area_ids"),
             Row(f"Safe {area_term}s", _names(answers.safe_area_ids, areas, "None selected"), "safe_area_ids"),
@@ -317,44 +309,18 @@ def answer_blocks(
         "monitoring": [
             Row(
                 question,
-                escape(dict(options).get(monitoring.get(key, ""), "Not answered")),
+                (dict(options).get(monitoring.get(key, ""), "Not answered"),),
                 key,
             )
             for key, question, options in MONITORING
         ],
-        "case-reference": [Row("Your case reference", escape(case_reference or "None given"), "case_reference")],
+        "case-reference": [Row("Your case reference", (case_reference or "None given",), "case_reference")],
     }
     return [
         Block(section, section.title_for(area_term), rows[section.slug])
         for _, sections in shown_sections(criteria, answers)
         for section in sections
     ]
-
-
-_ERROR = Markup('<p class="govuk-error-message" id="{}-error"><span class="govuk-visually-hidden">Error:</span> {}</p>')
-"""A problem shown beside its answer, as GOV.UK Frontend's error message shows one beside a field."""
-
-
-def summary_rows(block: Block, base: str, errors: dict[str, Markup], *, editable: bool) -> list[dict[str, Any]]:
-    """Rows for GOV.UK Frontend's summary list macro: each answer, its problems beside it, a Change link."""
-    rows = []
-    for row in block.rows:
-        value = row.value
-        if row.field in errors:
-            value = _ERROR.format(row.field, errors[row.field]) + value
-        item: dict[str, Any] = {"key": {"text": row.key}, "value": {"html": value}}
-        if editable:
-            item["actions"] = {
-                "items": [
-                    {
-                        "href": f"{base}/{block.section.slug}#{row.field}",
-                        "text": "Change",
-                        "visuallyHiddenText": row.key.lower(),
-                    }
-                ]
-            }
-        rows.append(item)
-    return rows
 
 
 # The officer's home: their agency's referrals by what happens next.
