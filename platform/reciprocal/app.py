@@ -16,6 +16,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.mail.services import mailer_from_settings, wait_for_sending
 from reciprocal.observability import RequestLogMiddleware, configure_logging
+from reciprocal.portals.coordinator import presenters as coordinator_words
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
                 include_in_schema=False,
             ),
         ],
-        template_config=template_config(settings.templates_dir),
+        template_config=template_config(settings.templates_dir, filters=coordinator_words.FILTERS),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[allowed_hosts(hosts), body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES)],

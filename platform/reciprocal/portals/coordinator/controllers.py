@@ -47,7 +47,13 @@ async def coordinator_home(
     queue = await coordination.work_queue(db, scheme.id)
     return Template(
         "coordinator/home.html.j2",
-        context={"scheme": scheme, "actor": actor, "queue": queue, "words": words, "today": _today()},
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "queue": queue,
+            "stage_by_state": words.STAGE_BY_STATE,
+            "today": _today(),
+        },
     )
 
 
@@ -68,7 +74,8 @@ async def referrals_page(
             "state": stage,
             "rows": rows,
             "risk_labels": await coordination.risk_labels(db, scheme.id),
-            "words": words,
+            "stages": words.STAGES,
+            "stage_by_state": words.STAGE_BY_STATE,
             "today": _today(),
         },
     )
@@ -266,12 +273,13 @@ async def _referral_page(
             "risk": view.criteria.risk_type(view.referral.risk_type),
             "steps": steps_for(view.referral.state),
             "refusal_reasons": offers.REFUSAL_REASONS,
-            "done": done,
+            "done": words.DONE.get(done or ""),
             "step": step,
             "form": form or StepForm(),
             "errors": errors or {},
             "problem": problem,
-            "words": words,
+            "stages": words.STAGES,
+            "stage_by_state": words.STAGE_BY_STATE,
             "today": _today(),
         },
         status_code=status_code,
@@ -313,7 +321,8 @@ async def _batch_page(
             "risk_labels": await coordination.risk_labels(db, scheme.id),
             "released": released,
             "problem": problem,
-            "words": words,
+            "stages": words.STAGES,
+            "stage_by_state": words.STAGE_BY_STATE,
         },
         status_code=status_code,
     )

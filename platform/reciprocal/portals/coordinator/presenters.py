@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -299,3 +299,22 @@ DONE = {
     "move": "Move recorded: the ledger is updated",
 }
 """What a referral page announces after each action succeeds; the query names one, never free text."""
+
+
+def state_tag(state: State) -> str:
+    """The GOV.UK tag colour of a state."""
+    return STATE_TAGS[state]
+
+
+FILTERS: dict[str, Callable[..., str | list[str]]] = {
+    "state_words": state_words,
+    "state_tag": state_tag,
+    "age": age,
+    "household": household,
+    "bedrooms": bedrooms,
+    "listing": listing,
+    "event_title": event_title,
+    "event_byline": event_byline,
+    "event_description": event_description,
+}
+"""The coordinator's words as template filters (`{{ referral.state | state_words }}`), registered once."""
