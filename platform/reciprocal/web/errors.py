@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
@@ -25,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from reciprocal.kernel.errors import NotFound
 from reciprocal.web.guard import identify
+from reciprocal.web.htmx import to_sign_in
 
 log = structlog.get_logger(__name__)
 
@@ -88,9 +89,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     slug = request.path_params.get("scheme_slug")
     if exc.status_code == HTTP_401_UNAUTHORIZED and slug:
         # Not signed in (or the session ended): to the scheme's sign-in page, whatever was asked for.
-        if request.headers.get("hx-request"):
-            return Response(None, status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": f"/s/{slug}/sign-in"})
-        return Redirect(f"/s/{slug}/sign-in", status_code=303)
+        return to_sign_in(request, f"/s/{slug}/sign-in")
     # The page words come from the status alone (an exception's detail can echo what was sent), with
     # one exception we raise ourselves in words: a form whose CSRF token did not match.
     if exc.status_code == HTTP_403_FORBIDDEN and exc.detail == CSRF_FAILED:

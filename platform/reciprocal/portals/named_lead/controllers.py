@@ -27,6 +27,7 @@ from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, r
 from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.htmx import is_htmx
 
 Errors = dict[str, str]
 """Field name -> the message shown next to it (and linked from the error summary)."""
@@ -209,7 +210,7 @@ def _offer_page(
     status_code: int = 200,
 ) -> Template:
     """The offer form: a page of its own, or (for htmx) just the form, swapped into the referral's page."""
-    fragment = request.headers.get("hx-request") == "true"
+    fragment = is_htmx(request)
     context = {
         "scheme": scheme,
         "actor": actor,

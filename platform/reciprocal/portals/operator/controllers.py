@@ -14,7 +14,6 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_401_UNAUTHORIZED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
@@ -29,6 +28,7 @@ from reciprocal.operations.services import SignedInOperator
 from reciprocal.referrals import workflow
 from reciprocal.settings import Settings
 from reciprocal.web.guard import provide_directory
+from reciprocal.web.htmx import to_sign_in
 
 log = structlog.get_logger(__name__)
 
@@ -84,11 +84,9 @@ def provide_signed_in(request: Request[Any, Any, Any]) -> SignedInOperator | Non
     return operator
 
 
-def to_sign_in(request: Request[Any, Any, Any], _exc: NotAuthorizedException) -> Response[Any]:
+def to_operator_sign_in(request: Request[Any, Any, Any], _exc: NotAuthorizedException) -> Response[Any]:
     """Not signed in as an operator (or the session ended): to the operators' sign-in page."""
-    if request.headers.get("hx-request"):
-        return Response(None, status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": SIGN_IN})
-    return Redirect(SIGN_IN, status_code=303)
+    return to_sign_in(request, SIGN_IN)
 
 
 class SignInForm(msgspec.Struct):
@@ -216,7 +214,7 @@ router = Router(
         "operator": Provide(provide_operator, sync_to_thread=False),
         "signed_in": Provide(provide_signed_in, sync_to_thread=False),
     },
-    exception_handlers={NotAuthorizedException: to_sign_in},
+    exception_handlers={NotAuthorizedException: to_operator_sign_in},
     # Operators' pages show no case data, but who runs the service and its health are nobody else's to keep.
     cache_control=CacheControlHeader(no_store=True),
     route_handlers=[overview, sign_in_page, sign_in, link_page, use_link, sign_out],
