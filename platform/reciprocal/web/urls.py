@@ -1,8 +1,16 @@
-"""Addresses that leave the service (emails, identity provider callbacks), built from the configured base URL."""
+"""Addresses: a scheme's pages by their route handler, and those that leave the service (emails, identity
+provider callbacks), built from the configured base URL."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect
 
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
@@ -19,3 +27,20 @@ def scheme_url(settings: Settings, scheme: Scheme) -> str:
 
 def callback_url(settings: Settings, scheme: Scheme, provider_id: uuid.UUID) -> str:
     return f"{scheme_url(settings, scheme)}sign-in/oidc/{provider_id}/callback"
+
+
+Query = Mapping[str, object] | None
+"""What follows the path's ?, if anything: the page's own words to announce, never free text."""
+
+
+def page(request: Request[Any, Any, Any], route: BaseRouteHandler, /, query: Query = None, **params: Any) -> str:
+    """The path of the request's scheme's page served by `route`: written once, in its decorator."""
+    path = request.app.route_reverse(route, scheme_slug=request.path_params["scheme_slug"], **params)
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def see_other(
+    request: Request[Any, Any, Any], route: BaseRouteHandler, /, query: Query = None, **params: Any
+) -> Redirect:
+    """After a form post: to the page served by `route` (303, so the browser asks for it with GET)."""
+    return Redirect(page(request, route, query, **params), status_code=303)

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
@@ -29,6 +29,7 @@ from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.urls import see_other
 
 COORDINATOR = allow(Role.coordinator)
 
@@ -219,6 +220,7 @@ async def referral_page(
 
 @post("/coordinator/referrals/{referral_id:uuid}/{step:str}", opt=COORDINATOR, status_code=200)
 async def referral_step(
+    request: Request[Any, Any, Any],
     referral_id: FromPath[uuid.UUID],
     step: FromPath[str],
     data: URLEncodedBody[StepForm],
@@ -243,7 +245,7 @@ async def referral_step(
     if isinstance(refused, Refused):
         # A stale form, or a step the referral's state no longer allows.
         return await again(409, problem=refused.message)
-    return Redirect(f"/s/{scheme.slug}/coordinator/referrals/{referral_id}?done={step}", status_code=303)
+    return see_other(request, referral_page, {"done": step}, referral_id=referral_id)
 
 
 async def _referral_page(
@@ -301,13 +303,16 @@ async def batch_page(
 
 @post("/coordinator/batch", opt=COORDINATOR, status_code=200)
 async def release_batch(
-    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
 ) -> Response[Any]:
     """Circulate every approved referral to the partners covering its safe areas."""
     released = await referrals.circulate_batch(db, actor)
     if not released:
         return await _batch_page(db, scheme, problem="There are no approved referrals to release", status_code=400)
-    return Redirect(f"/s/{scheme.slug}/coordinator/batch?released={len(released)}", status_code=303)
+    return see_other(request, batch_page, {"released": len(released)})
 
 
 async def _batch_page(

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
@@ -16,6 +16,7 @@ from reciprocal.identity.access import ANY_ROLE
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor, switch_acting
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import see_other
 
 HOMES = {  # each role's home, under /s/{scheme}/
     Role.nominating_officer: "officer",
@@ -44,6 +45,7 @@ async def acting_as_page(scheme: NamedDependency[Scheme], actor: NamedDependency
 
 @post("/acting-as", opt=ANY_ROLE, status_code=200)
 async def acting_as(
+    request: Request[Any, Any, Any],
     data: URLEncodedBody[ActingForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
@@ -60,7 +62,7 @@ async def acting_as(
             context={"scheme": scheme, "actor": actor, "error": "Choose one of your roles"},
             status_code=400,
         )
-    return Redirect(f"/s/{scheme.slug}/home", status_code=303)
+    return see_other(request, home)
 
 
 HANDLERS = [home, acting_as_page, acting_as]

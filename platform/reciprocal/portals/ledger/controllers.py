@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.services import current_criteria
@@ -30,6 +30,7 @@ from reciprocal.ledger.services import (
 from reciprocal.portals.ledger.queries import statement
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.urls import see_other
 
 LEDGER = allow(Role.coordinator, Role.named_lead)
 COORDINATOR = allow(Role.coordinator)
@@ -126,6 +127,7 @@ async def correction_page(
 
 @post("/ledger/entries/{ledger_entry_id:uuid}/correct", opt=COORDINATOR, status_code=200)
 async def correct_entry(
+    request: Request[Any, Any, Any],
     ledger_entry_id: FromPath[uuid.UUID],
     data: URLEncodedBody[CorrectionForm],
     db: NamedDependency[AsyncSession],
@@ -150,7 +152,7 @@ async def correct_entry(
     if isinstance(reversing, Refused):
         return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=reversing.message)
     corrected = next(row for row in reversing if row.reverses_id == ledger_entry_id)
-    return Redirect(f"/s/{scheme.slug}/ledger/partners/{corrected.partner_id}?done=corrected", status_code=303)
+    return see_other(request, statement_page, {"done": "corrected"}, organisation_id=corrected.partner_id)
 
 
 async def _correction_page(

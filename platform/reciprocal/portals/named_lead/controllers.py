@@ -11,7 +11,7 @@ from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
@@ -28,6 +28,7 @@ from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 from reciprocal.web.htmx import is_htmx
+from reciprocal.web.urls import see_other
 
 Errors = dict[str, str]
 """Field name -> the message shown next to it (and linked from the error summary)."""
@@ -141,6 +142,7 @@ def _decision_errors(data: DecisionForm) -> Errors:
 
 @post("/named-lead/approvals/{referral_id:uuid}", opt=allow(Role.named_lead), status_code=200)
 async def decide(
+    request: Request[Any, Any, Any],
     referral_id: FromPath[uuid.UUID],
     data: URLEncodedBody[DecisionForm],
     db: NamedDependency[AsyncSession],
@@ -158,7 +160,7 @@ async def decide(
             db, lambda: act(db, actor, referral.id, action, version=version_field(data.version), note=note)
         )
         if not isinstance(decided, Refused):
-            return Redirect(f"/s/{scheme.slug}/named-lead/approvals/{referral.id}", status_code=303)
+            return see_other(request, approval_page, referral_id=referral.id)
         if isinstance(decided, InvalidReferral):
             errors.update({"details" if field == "note" else field: message for field, message in decided.problems})
         else:
@@ -301,7 +303,7 @@ async def offer(
             db, lambda: make_offer(db, actor, keys, referral.id, offered, version=version_field(data.version))
         )
         if not isinstance(made, Refused):
-            return Redirect(f"/s/{scheme.slug}/named-lead/referrals/{referral.id}", status_code=303)
+            return see_other(request, circulated_page, referral_id=referral.id)
         if isinstance(made, InvalidReferral):
             errors = dict(made.problems)
         else:

@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
@@ -22,6 +22,7 @@ from reciprocal.referrals.offers import record_risk_assessment
 from reciprocal.referrals.services import record_view
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.urls import see_other
 
 
 @get("/risk-assessor/", opt=allow(Role.risk_assessor))
@@ -91,26 +92,27 @@ def _assessment_errors(data: AssessmentForm) -> dict[str, str]:
 
 @post("/risk-assessor/assessments/{referral_id:uuid}", opt=allow(Role.risk_assessor), status_code=200)
 async def assess(
+    request: Request[Any, Any, Any],
     referral_id: FromPath[uuid.UUID],
     data: URLEncodedBody[AssessmentForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    request = await queries.assessment_request(db, actor, referral_id)
+    asked = await queries.assessment_request(db, actor, referral_id)
     errors = _assessment_errors(data)
     if not errors:
         assessed = await attempt(
             db,
             lambda: record_risk_assessment(
-                db, actor, request.referral_id, risk_identified=data.outcome == "risk", notes=data.notes
+                db, actor, asked.referral_id, risk_identified=data.outcome == "risk", notes=data.notes
             ),
         )
         if isinstance(assessed, Refused):
             errors["outcome"] = assessed.message
         else:
-            return Redirect(f"/s/{scheme.slug}/risk-assessor/assessments/{request.referral_id}", status_code=303)
-    return _assessment_page(scheme, actor, request, form=data, errors=errors, status_code=400)
+            return see_other(request, assessment_page, referral_id=asked.referral_id)
+    return _assessment_page(scheme, actor, asked, form=data, errors=errors, status_code=400)
 
 
 HANDLERS = [risk_assessor_home, assessment_page, assess]

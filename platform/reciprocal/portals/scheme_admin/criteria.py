@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.presenters import rules_table
@@ -26,6 +26,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.portals.scheme_admin.criteria_form import CriteriaForm, FormData, Invalid, read_criteria
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import see_other
 
 ADMIN = allow(Role.scheme_admin)
 
@@ -84,6 +85,7 @@ async def preview_changes(
 
 @post("/admin/criteria/publish", opt=ADMIN, status_code=200)
 async def publish(
+    request: Request[Any, Any, Any],
     data: URLEncodedBody[FormData],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
@@ -103,7 +105,7 @@ async def publish(
     except StaleVersion:
         return await _stale(db, scheme, form, areas)
     done = "unchanged" if version is None else "published"
-    return Redirect(f"/s/{scheme.slug}/admin/criteria?done={done}", status_code=303)
+    return see_other(request, versions_page, {"done": done})
 
 
 async def _stale(db: AsyncSession, scheme: Scheme, form: CriteriaForm, areas: int) -> Template:

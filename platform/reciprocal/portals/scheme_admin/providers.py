@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -18,7 +18,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.urls import callback_url, scheme_url
+from reciprocal.web.urls import callback_url, scheme_url, see_other
 
 ADMIN = allow(Role.scheme_admin)
 
@@ -52,6 +52,7 @@ async def provider_page(
 
 @post("/admin/organisations/{organisation_id:uuid}/sign-in", opt=ADMIN, status_code=200)
 async def configure_provider(
+    request: Request[Any, Any, Any],
     organisation_id: FromPath[uuid.UUID],
     data: URLEncodedBody[providers.ProviderForm],
     db: NamedDependency[AsyncSession],
@@ -65,7 +66,7 @@ async def configure_provider(
     except common.Invalid as invalid:
         current = await providers.provider_settings(db, actor, organisation_id)
         return _provider_form(scheme, settings, current, data, invalid.errors, status_code=400)
-    return Redirect(f"/s/{scheme.slug}/admin/organisations/{organisation_id}/sign-in?done=saved", status_code=303)
+    return see_other(request, provider_page, {"done": "saved"}, organisation_id=organisation_id)
 
 
 def _provider_form(
@@ -98,13 +99,14 @@ def _provider_form(
 
 @post("/admin/organisations/{organisation_id:uuid}/sign-in/remove", opt=ADMIN, status_code=200)
 async def remove_provider(
+    request: Request[Any, Any, Any],
     organisation_id: FromPath[uuid.UUID],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Redirect:
     await providers.remove_provider(db, actor, organisation_id)
-    return Redirect(f"/s/{scheme.slug}/admin/organisations/{organisation_id}/sign-in?done=removed", status_code=303)
+    return see_other(request, provider_page, {"done": "removed"}, organisation_id=organisation_id)
 
 
 HANDLERS = [

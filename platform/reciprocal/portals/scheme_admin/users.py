@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -17,7 +17,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES, ROLE_ORDER, Actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.urls import scheme_url
+from reciprocal.web.urls import scheme_url, see_other
 
 ADMIN = allow(Role.scheme_admin)
 
@@ -59,6 +59,7 @@ async def invite_page(
 
 @post("/admin/users/invite", opt=ADMIN, status_code=200)
 async def invite_user(
+    request: Request[Any, Any, Any],
     data: URLEncodedBody[users.InviteForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
@@ -70,7 +71,7 @@ async def invite_user(
     except common.Invalid as invalid:
         return await _invite_form(db, scheme, actor, settings, data, invalid.errors, status_code=400)
     done = "invited" if invited.created else "added"
-    return Redirect(f"/s/{scheme.slug}/admin/users/{invited.user_id}?done={done}", status_code=303)
+    return see_other(request, user_page, {"done": done}, user_id=invited.user_id)
 
 
 async def _invite_form(
@@ -136,6 +137,7 @@ async def _user_page(
 
 @post("/admin/users/{user_id:uuid}/memberships/remove", opt=ADMIN, status_code=200)
 async def remove_membership(
+    request: Request[Any, Any, Any],
     user_id: FromPath[uuid.UUID],
     data: URLEncodedBody[users.MembershipForm],
     db: NamedDependency[AsyncSession],
@@ -147,11 +149,12 @@ async def remove_membership(
         await users.remove_membership(db, actor, user_id, data)
     except common.Invalid as invalid:
         return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
-    return Redirect(f"/s/{scheme.slug}/admin/users/{user_id}?done=removed", status_code=303)
+    return see_other(request, user_page, {"done": "removed"}, user_id=user_id)
 
 
 @post("/admin/users/{user_id:uuid}/suspend", opt=ADMIN, status_code=200)
 async def suspend_user(
+    request: Request[Any, Any, Any],
     user_id: FromPath[uuid.UUID],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
@@ -162,18 +165,19 @@ async def suspend_user(
         await users.suspend(db, actor, user_id)
     except common.Invalid as invalid:
         return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
-    return Redirect(f"/s/{scheme.slug}/admin/users/{user_id}?done=suspended", status_code=303)
+    return see_other(request, user_page, {"done": "suspended"}, user_id=user_id)
 
 
 @post("/admin/users/{user_id:uuid}/reinstate", opt=ADMIN, status_code=200)
 async def reinstate_user(
+    request: Request[Any, Any, Any],
     user_id: FromPath[uuid.UUID],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Redirect:
     await users.reinstate(db, actor, user_id)
-    return Redirect(f"/s/{scheme.slug}/admin/users/{user_id}?done=reinstated", status_code=303)
+    return see_other(request, user_page, {"done": "reinstated"}, user_id=user_id)
 
 
 HANDLERS = [
