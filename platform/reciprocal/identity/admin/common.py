@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.services import record
 from reciprocal.identity.models import IdentityProvider
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.partners.models import Organisation, OrganisationKind
 
 KIND_NAMES = {
@@ -22,11 +23,11 @@ KIND_NAMES = {
 }
 
 
-class Invalid(Exception):
+class Invalid(Refused):
     """Input that must change nothing: one message per field, in the order the page shows the fields."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors))
+        super().__init__(problems=list(errors.items()))
         self.errors = errors
 
 

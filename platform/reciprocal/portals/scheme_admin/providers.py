@@ -16,8 +16,10 @@ from reciprocal.identity.admin import common, providers
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 from reciprocal.web.urls import callback_url, scheme_url, see_other
 
 ADMIN = allow(Role.scheme_admin)
@@ -61,11 +63,10 @@ async def configure_provider(
     settings: NamedDependency[Settings],
     keys: NamedDependency[Keys],
 ) -> Response[Any]:
-    try:
-        await providers.configure_provider(db, actor, organisation_id, data, keys)
-    except common.Invalid as invalid:
+    refused = await attempt(db, lambda: providers.configure_provider(db, actor, organisation_id, data, keys))
+    if isinstance(refused, Refused):
         current = await providers.provider_settings(db, actor, organisation_id)
-        return _provider_form(scheme, settings, current, data, invalid.errors, status_code=400)
+        return _provider_form(scheme, settings, current, data, dict(refused.problems), status_code=400)
     return see_other(request, provider_page, {"done": "saved"}, organisation_id=organisation_id)
 
 

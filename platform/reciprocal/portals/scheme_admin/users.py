@@ -15,8 +15,10 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.admin import common, users
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES, ROLE_ORDER, Actor
+from reciprocal.kernel.errors import Refused
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 from reciprocal.web.urls import scheme_url, see_other
 
 ADMIN = allow(Role.scheme_admin)
@@ -66,10 +68,9 @@ async def invite_user(
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    try:
-        invited = await users.invite(db, actor, data)
-    except common.Invalid as invalid:
-        return await _invite_form(db, scheme, actor, settings, data, invalid.errors, status_code=400)
+    invited = await attempt(db, lambda: users.invite(db, actor, data))
+    if isinstance(invited, Refused):
+        return await _invite_form(db, scheme, actor, settings, data, dict(invited.problems), status_code=400)
     done = "invited" if invited.created else "added"
     return see_other(request, user_page, {"done": done}, user_id=invited.user_id)
 
@@ -145,10 +146,9 @@ async def remove_membership(
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    try:
-        await users.remove_membership(db, actor, user_id, data)
-    except common.Invalid as invalid:
-        return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
+    refused = await attempt(db, lambda: users.remove_membership(db, actor, user_id, data))
+    if isinstance(refused, Refused):
+        return await _user_page(db, scheme, actor, settings, user_id, errors=dict(refused.problems))
     return see_other(request, user_page, {"done": "removed"}, user_id=user_id)
 
 
@@ -161,10 +161,9 @@ async def suspend_user(
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    try:
-        await users.suspend(db, actor, user_id)
-    except common.Invalid as invalid:
-        return await _user_page(db, scheme, actor, settings, user_id, errors=invalid.errors)
+    refused = await attempt(db, lambda: users.suspend(db, actor, user_id))
+    if isinstance(refused, Refused):
+        return await _user_page(db, scheme, actor, settings, user_id, errors=dict(refused.problems))
     return see_other(request, user_page, {"done": "suspended"}, user_id=user_id)
 
 
