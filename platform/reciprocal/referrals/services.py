@@ -32,7 +32,7 @@ from reciprocal.referrals.models import (
     ReferralArea,
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
-from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Area, Scheme
 
 
@@ -299,8 +299,9 @@ async def act(
         referral.note = note.strip()
     if step.target == State.circulating:
         referral.circulated_at = clock.now()
-    if step.target == State.withdrawn:
-        # A withdrawn referral takes no property: any live offer ends with it, and its address is forgotten.
+    if referral.state in OFFER_HELD and step.target not in OFFER_HELD:
+        # Withdrawn, or its offer withdrawn: the referral holds no property now, so the live offer ends
+        # and its address is forgotten in the same transaction (the database refuses an ended offer's address).
         await db.execute(
             update(Offer)
             .where(
