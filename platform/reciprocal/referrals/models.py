@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
@@ -145,6 +146,10 @@ class Offer(TenantOwned, Base):
             unique=True,
             postgresql_where=text("state in ('open', 'viewing', 'accepted')"),
         ),
+        # An offer that has ended keeps no address, whichever path ended it.
+        CheckConstraint(
+            "address_encrypted is null or state in ('open', 'viewing', 'accepted')", name="address_only_while_live"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -159,7 +164,7 @@ class Offer(TenantOwned, Base):
     accessibility: Mapped[str] = mapped_column(Text, default="")
     available_from: Mapped[date] = mapped_column(Date)
     address_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
-    """Revealed only to the linked nominating officer once a viewing is arranged; cleared at the move."""
+    """Revealed only to the linked nominating officer once a viewing is arranged; cleared when the offer ends."""
     state: Mapped[OfferState] = mapped_column(
         Enum(OfferState, name="offer_state", native_enum=False, length=20), default=OfferState.open
     )

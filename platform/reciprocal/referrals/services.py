@@ -31,7 +31,7 @@ from reciprocal.referrals.models import (
     ReferralArea,
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
-from reciprocal.referrals.workflow import SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Scheme
 
 
@@ -64,6 +64,8 @@ def visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     if actor.role == Role.nominating_officer:
         return Referral.agency_id == actor.organisation_id
     if actor.role == Role.named_lead:
+        # What a partner may act on. What its pages show is narrower: a circulated referral only while it
+        # circulates to them or holds their live offer, then only the outcome (portals/named_lead).
         return or_(
             Referral.current_landlord_id == actor.organisation_id,
             Referral.state.in_(CIRCULATED) & reaches(actor.tenant_id, actor.organisation_id),
@@ -305,8 +307,9 @@ async def act(
         referral.note = note.strip()
     if step.target == State.circulating:
         referral.circulated_at = clock.now()
-    if step.target == State.withdrawn:
-        # A withdrawn referral takes no property: any live offer ends with it, and its address is forgotten.
+    if referral.state in OFFER_HELD and step.target not in OFFER_HELD:
+        # Withdrawn, or its offer withdrawn: the referral holds no property now, so the live offer ends
+        # and its address is forgotten in the same transaction (the database refuses an ended offer's address).
         await db.execute(
             update(Offer)
             .where(

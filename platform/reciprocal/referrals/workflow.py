@@ -86,6 +86,9 @@ ACTIVE = frozenset(
 )
 """States a referral can still be withdrawn from."""
 
+OFFER_HELD = frozenset({State.offer_made, State.viewing, State.accepted})
+"""States in which a live offer holds a property (and its address) for the referral."""
+
 
 @dataclass(frozen=True)
 class Rule:
