@@ -21,9 +21,16 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.text import text_problem
-from reciprocal.portals.named_lead import queries
-from reciprocal.referrals.offers import Property, make_offer
-from reciprocal.referrals.services import InvalidReferral, StaleReferral, act, record_home_visit, record_view
+from reciprocal.portals.named_lead import approvals, queries
+from reciprocal.portals.named_lead.views import Outcome
+from reciprocal.referrals.offers import ALREADY_OFFERED, Property, make_offer
+from reciprocal.referrals.services import (
+    InvalidReferral,
+    StaleReferral,
+    act,
+    record_home_visit,
+    record_view,
+)
 from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
@@ -88,7 +95,7 @@ class DecisionForm(msgspec.Struct):
 def _approval_page(
     scheme: Scheme,
     actor: Actor,
-    referral: queries.ApprovalReferral,
+    referral: approvals.ApprovalReferral,
     *,
     form: DecisionForm | None = None,
     errors: Errors | None = None,
@@ -115,7 +122,9 @@ async def approval_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    referral = await queries.approval_referral(db, actor, referral_id, scheme.area_term)
+    referral = await approvals.approval_referral(db, actor, referral_id, scheme.area_term)
+    if isinstance(referral, Outcome):
+        return _outcome_page(scheme, actor, referral)
     record_view(db, actor, referral.id)
     return _approval_page(scheme, actor, referral)
 
@@ -149,7 +158,9 @@ async def decide(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    referral = await queries.approval_referral(db, actor, referral_id, scheme.area_term)
+    referral = await approvals.approval_referral(db, actor, referral_id, scheme.area_term)
+    if isinstance(referral, Outcome):  # decided already, by someone else of theirs
+        return _outcome_page(scheme, actor, referral, status_code=409)
     errors = _decision_errors(data)
     if not errors:
         note = ""
@@ -157,7 +168,7 @@ async def decide(
             note = " ".join(filter(None, [f"{DECLINE_REASONS[data.reason]}.", data.details.strip()]))
         action = Action.approve if data.decision == "approve" else Action.decline
         decided = await attempt(
-            db, lambda: act(db, actor, referral.id, action, version=version_field(data.version), note=note)
+            db, lambda: act(db, actor, referral_id, action, version=version_field(data.version), note=note)
         )
         if not isinstance(decided, Refused):
             return see_other(request, approval_page, referral_id=referral.id)
@@ -165,7 +176,10 @@ async def decide(
             errors.update({"details" if field == "note" else field: message for field, message in decided.problems})
         else:
             errors["decision"] = decided.message
-        referral = await queries.approval_referral(db, actor, referral.id, scheme.area_term)
+        now = await approvals.approval_referral(db, actor, referral.id, scheme.area_term)
+        if isinstance(now, Outcome):  # decided meanwhile: say so, beside what became of it
+            return _outcome_page(scheme, actor, now, status_code=400, problem=errors.get("decision", ""))
+        referral = now
         if isinstance(decided, StaleReferral):
             # They have been told it changed: the form they resubmit is for the referral as it is now.
             data = msgspec.structs.replace(data, version=str(referral.version))
@@ -183,6 +197,8 @@ async def circulated_page(
     actor: NamedDependency[Actor],
 ) -> Template:
     referral = await queries.circulated_referral(db, actor, referral_id)
+    if isinstance(referral, Outcome):
+        return _outcome_page(scheme, actor, referral)
     record_view(db, actor, referral.id)
     return Template("named_lead/referral.html.j2", context={"scheme": scheme, "actor": actor, "referral": referral})
 
@@ -233,6 +249,33 @@ def _offer_page(
     return Template("named_lead/offer.html.j2", context=context, status_code=status_code, headers=VARY)
 
 
+NOT_OFFERED = "The property was not offered"
+"""The offer form's refusal title, on its own page and on the outcome page alike."""
+
+
+def _outcome_page(
+    scheme: Scheme,
+    actor: Actor,
+    outcome: Outcome,
+    *,
+    status_code: int = 200,
+    problem: str = "",
+    problem_title: str = "There is a problem",
+) -> Template:
+    """A referral whose part for this partner is over: what became of it, and why a form was refused."""
+    return Template(
+        "named_lead/outcome.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "outcome": outcome,
+            "problem": problem,
+            "problem_title": problem_title,
+        },
+        status_code=status_code,
+    )
+
+
 @get("/named-lead/referrals/{referral_id:uuid}/offer", opt=allow(Role.named_lead))
 async def offer_form(
     referral_id: FromPath[uuid.UUID],
@@ -242,6 +285,8 @@ async def offer_form(
     actor: NamedDependency[Actor],
 ) -> Template:
     referral = await queries.circulated_referral(db, actor, referral_id)
+    if isinstance(referral, Outcome):
+        return _outcome_page(scheme, actor, referral)
     page = _offer_page(request, scheme, actor, referral)
     if not isinstance(page, HTMXBlockTemplate):
         # The fragment is drawn into the referral's page, whose reading is recorded already.
@@ -296,11 +341,15 @@ async def offer(
     keys: NamedDependency[Keys],
 ) -> Response[Any]:
     referral = await queries.circulated_referral(db, actor, referral_id)
+    if isinstance(referral, Outcome):  # another partner's offer got there first, or it is over
+        return _outcome_page(
+            scheme, actor, referral, status_code=409, problem=ALREADY_OFFERED, problem_title=NOT_OFFERED
+        )
     offered, errors = _parse_offer(data)
     refused = ""
     if offered is not None:
         made = await attempt(
-            db, lambda: make_offer(db, actor, keys, referral.id, offered, version=version_field(data.version))
+            db, lambda: make_offer(db, actor, keys, referral_id, offered, version=version_field(data.version))
         )
         if not isinstance(made, Refused):
             return see_other(request, circulated_page, referral_id=referral.id)
@@ -308,8 +357,12 @@ async def offer(
             errors = dict(made.problems)
         else:
             refused = made.message
-        referral = await queries.circulated_referral(db, actor, referral.id)
         if isinstance(made, StaleReferral):
+            # Drawn again as it is now, so the form they resubmit is for that (gone, if it is no longer theirs).
+            now = await queries.circulated_referral(db, actor, referral.id)
+            if isinstance(now, Outcome):
+                return _outcome_page(scheme, actor, now, status_code=409)
+            referral = now
             data = msgspec.structs.replace(data, version=str(referral.version))
     status_code = 409 if refused else 400
     return _offer_page(

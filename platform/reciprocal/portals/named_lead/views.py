@@ -65,3 +65,12 @@ async def risk_label(db: AsyncSession, referral: Referral, *, only_if_assessment
     if risk is None or (only_if_assessment_needed and not risk.risk_assessor_required):
         return None
     return risk.label
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a partner sees of a referral once its part is over: the reference and what became of its part."""
+
+    reference: str
+    heading: str
+    message: str
