@@ -19,6 +19,7 @@ from reciprocal.observability import RequestLogMiddleware, configure_logging
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
+from reciprocal.web.csrf import session_bound_csrf
 from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.hosts import allowed_hosts
 from reciprocal.web.limits import Limit, body_limits
@@ -60,7 +61,20 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         template_config=template_config(settings.templates_dir),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[allowed_hosts(hosts), body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES)],
+        middleware=[
+            allowed_hosts(hosts),
+            body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES),
+            # Ours, not Litestar's `csrf_config`: a signed-in person's token is bound to their session.
+            session_bound_csrf(
+                CSRFConfig(
+                    secret=keys.csrf,
+                    cookie_secure=settings.secure_cookies,
+                    cookie_samesite="lax",
+                    header_name="x-csrftoken",
+                ),
+                session_cookies=SESSION_COOKIES,
+            ),
+        ],
         # What handlers need from the service itself, as named dependencies rather than state lookups.
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -69,12 +83,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         },
         state=State(
             {"db": db, "migration_head": head_revision(), "settings": settings, "secret_keys": keys, "mailer": mailer}
-        ),
-        csrf_config=CSRFConfig(
-            secret=keys.csrf,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
         ),
         # Sign-in emails queued by requests that have committed are sent before the process ends.
         on_shutdown=[wait_for_sending, db.dispose],

@@ -27,7 +27,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
 from support import add_member, scheme_id, visible_text
-from support.web import Client, post_from
+from support.web import Client, post, post_from
 
 LEAD = "lead@camden.example"
 
@@ -219,11 +219,7 @@ async def test_sign_out_ends_the_session_and_the_providers(
 ) -> None:
     assert (await sign_in(client, LEAD, "sub-lead")).status_code == 303
     assert (await client.get("/s/pan-london/named-lead/")).status_code == 200
-    response = await client.post(
-        "/s/pan-london/sign-out",
-        headers={"x-csrftoken": client.cookies.get("csrftoken", path="/") or ""},
-        follow_redirects=False,
-    )
+    response = await post(client, "/s/pan-london/sign-out")
     assert response.status_code == 303
     location = response.headers["location"]
     assert location.startswith(f"{provider.issuer}/oauth2/end_session?")
