@@ -95,7 +95,5 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
     )
     # NOTE: wrapped around Litestar's own handler, outside routing and exception handling, so unknown
     # paths and error responses are logged and get the headers too.
-    app.asgi_handler = RequestLogMiddleware(
-        SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo, demo=settings.demo)
-    )
+    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo))
     return app
