@@ -17,6 +17,7 @@ import hmac
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
@@ -30,6 +31,8 @@ from reciprocal.web.errors import CSRF_FAILED
 if TYPE_CHECKING:
     from litestar import Request
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger(__name__)
 
 FORM_FIELD = "_csrf_token"
 
@@ -71,6 +74,7 @@ class SessionBoundCSRF:
             sent = value if isinstance(value, str) else None
         expected = bound or (cookie if cookie and self._signed(cookie) else None)
         if not sent or not expected or not hmac.compare_digest(sent, expected):
+            log.warning("request.csrf_refused", signed_in=bound is not None, token_sent=bool(sent))
             raise PermissionDeniedException(CSRF_FAILED)
         state.csrf_token = sent
         await self.app(scope, receive, send)

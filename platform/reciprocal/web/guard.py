@@ -34,6 +34,7 @@ async def identify(connection: ASGIConnection[Any, Any, Any, Any], slug: str) ->
     async with database.session() as session, session.begin():
         scheme = await find_scheme(session, slug)
         if scheme is None:
+            structlog.contextvars.bind_contextvars(scheme_found=False)
             return None, None
         await scope_to_tenant(session, scheme.id)
         actor = await find_actor(session, scheme.id, token, settings) if token else None
