@@ -20,6 +20,7 @@ from reciprocal.portals.coordinator import presenters as coordinator_words
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
+from reciprocal.web.csrf import session_bound_csrf
 from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.hosts import allowed_hosts
 from reciprocal.web.limits import Limit, body_limits
@@ -61,7 +62,20 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         template_config=template_config(settings.templates_dir, filters=coordinator_words.FILTERS),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[allowed_hosts(hosts), body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES)],
+        middleware=[
+            allowed_hosts(hosts),
+            body_limits(signed_in=SIGNED_IN, session_cookies=SESSION_COOKIES),
+            # Ours, not Litestar's `csrf_config`: a signed-in person's token is bound to their session.
+            session_bound_csrf(
+                CSRFConfig(
+                    secret=keys.csrf,
+                    cookie_secure=settings.secure_cookies,
+                    cookie_samesite="lax",
+                    header_name="x-csrftoken",
+                ),
+                session_cookies=SESSION_COOKIES,
+            ),
+        ],
         # What handlers need from the service itself, as named dependencies rather than state lookups.
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -70,12 +84,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
         },
         state=State(
             {"db": db, "migration_head": head_revision(), "settings": settings, "secret_keys": keys, "mailer": mailer}
-        ),
-        csrf_config=CSRFConfig(
-            secret=keys.csrf,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
         ),
         # Sign-in emails queued by requests that have committed are sent before the process ends.
         on_shutdown=[wait_for_sending, db.dispose],
@@ -88,7 +96,5 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
     )
     # NOTE: wrapped around Litestar's own handler, outside routing and exception handling, so unknown
     # paths and error responses are logged and get the headers too.
-    app.asgi_handler = RequestLogMiddleware(
-        SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo, demo=settings.demo)
-    )
+    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo))
     return app

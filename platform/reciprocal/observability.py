@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from reciprocal.settings import Settings
 
 log = structlog.get_logger("reciprocal.request")
+
+SCHEME_PATH = re.compile(r"/s/([a-z0-9][a-z0-9-]{0,62})(?:/|$)")
+"""A path under a scheme, and its slug when it has a slug's shape (anything else names no scheme)."""
 
 
 def configure_logging(settings: Settings) -> None:
@@ -64,6 +68,16 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).propagate = True
 
 
+def _scheme_fields(path: str) -> dict[str, object]:
+    """`scheme` for every line of a request under /s/{slug}/, bound before anything can refuse it; the guard
+    adds `scheme_found=false` when no scheme has that slug. A segment not shaped like a slug is not repeated:
+    it could be anything a person typed."""
+    if not path.startswith("/s/"):
+        return {}
+    found = SCHEME_PATH.match(path)
+    return {"scheme": found[1]} if found else {"scheme_found": False}
+
+
 class RequestLogMiddleware:
     """Outermost wrapper: a request id for every request, and one log line when it is answered.
 
@@ -80,7 +94,7 @@ class RequestLogMiddleware:
             return
         request_id = uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, **_scheme_fields(scope["path"]))
         started = time.perf_counter()
         status = 500
 

@@ -81,13 +81,26 @@ async def act_as_new_member(
     return user, token
 
 
+_PAGE_TOKEN = re.compile(r'X-CSRFToken\W+([0-9a-f]+)|name="_csrf_token" value="([0-9a-f]+)"')
+
+
+def token_in(page: httpx.Response) -> str:
+    """The CSRF token a page gives its forms and htmx (for a signed-in client, bound to their session)."""
+    found = _PAGE_TOKEN.search(page.text)
+    assert found, f"no CSRF token on {page.url}"
+    return found[1] or found[2]
+
+
+def page_of(url: str) -> str:
+    """A page a form posting to `url` could have come from: the root of its scheme or portal."""
+    found = re.match(r"(/s/[^/]+/|/operator/)", url)
+    return found[1] if found else f"/s/{LONDON}/"
+
+
 async def csrf_token(client: httpx.AsyncClient, opening: str = f"/s/{LONDON}/") -> str:
-    """The client's CSRF token, opening the page `opening` first to be given one if it has none yet."""
-    if client.cookies.get("csrftoken") is None:
-        await client.get(opening)
-    token = client.cookies.get("csrftoken")
-    assert token
-    return token
+    """The CSRF token the page `opening` carries, as a browser reads it before sending a form from there (the
+    client is given the CSRF cookie then too, if it has none)."""
+    return token_in(await client.get(opening, follow_redirects=True))
 
 
 async def post(
@@ -95,12 +108,12 @@ async def post(
     url: str,
     data: Mapping[str, Any] | Fields | None = None,
     *,
-    csrf_from: str = f"/s/{LONDON}/",
+    csrf_from: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    """Send a form with the client's CSRF token (fetched from the page `csrf_from` if it has none), not following
-    the redirect. `data` as a list of pairs is sent in that order, as a browser sends a form's fields."""
-    sent = {"x-csrftoken": await csrf_token(client, csrf_from), **(headers or {})}
+    """Send a form with the CSRF token of the page `csrf_from` (by default the root of `url`'s scheme), not
+    following the redirect. `data` as a list of pairs is sent in that order, as a browser sends a form's fields."""
+    sent = {"x-csrftoken": await csrf_token(client, csrf_from or page_of(url)), **(headers or {})}
     if isinstance(data, list):
         sent["content-type"] = "application/x-www-form-urlencoded"
         return await client.post(url, content=urlencode(data), headers=sent, follow_redirects=False)
@@ -110,14 +123,9 @@ async def post(
 async def post_from(
     client: httpx.AsyncClient, page: str, url: str, data: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
 ) -> httpx.Response:
-    """Open `page`, as a browser does before sending a form from it, then post `data` to `url` with its CSRF cookie."""
-    await client.get(page)
-    return await client.post(
-        url,
-        data=data,
-        headers={**(headers or {}), "x-csrftoken": client.cookies.get("csrftoken", path="/") or ""},
-        follow_redirects=False,
-    )
+    """Open `page`, as a browser does before sending a form from it, then post `data` to `url` with its CSRF token."""
+    token = await csrf_token(client, page)
+    return await client.post(url, data=data, headers={**(headers or {}), "x-csrftoken": token}, follow_redirects=False)
 
 
 def version_in(html: str, step: str | None = None) -> str:

@@ -39,7 +39,7 @@ from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.guard import admit
 from support import add_member, session_token
-from support.web import Client, new_member_session
+from support.web import Client, csrf_token, new_member_session, page_of
 
 SCHEME = "pan-london"
 OTHER_SCHEME = "cambridgeshire"
@@ -201,11 +201,9 @@ async def _people(db: Database, settings: Settings) -> dict[Role, str]:
     return tokens
 
 
-async def _csrf(client: Client) -> str:
-    await client.get(f"/s/{SCHEME}/")
-    token = client.cookies.get("csrftoken")
-    assert token
-    return token
+async def _csrf(client: Client, path: str = f"/s/{SCHEME}/") -> str:
+    """The token a page by `path` gives the client as its cookies stand: bound to the session it sends, if any."""
+    return await csrf_token(client, page_of(path))
 
 
 def _act_as(client: Client, token: str | None) -> None:
@@ -214,8 +212,8 @@ def _act_as(client: Client, token: str | None) -> None:
         client.cookies.set(SESSION_COOKIE, token, path=f"/s/{SCHEME}/")
 
 
-async def _request(client: Client, endpoint: Endpoint, path: str, csrf: str) -> Any:
-    headers = {} if endpoint.method in {"GET", "HEAD"} else {"x-csrftoken": csrf}
+async def _request(client: Client, endpoint: Endpoint, path: str) -> Any:
+    headers = {} if endpoint.method in {"GET", "HEAD"} else {"x-csrftoken": await _csrf(client, path)}
     return await client.request(endpoint.method, path, headers=headers, follow_redirects=False)
 
 
@@ -230,7 +228,6 @@ async def test_each_role_not_admitted_is_refused(
     client: Client, app: Litestar, db: Database, settings: Settings
 ) -> None:
     tokens = await _people(db, settings)
-    csrf = await _csrf(client)
     problems: list[str] = []
     tried = 0
     for endpoint in role_endpoints(app):
@@ -238,7 +235,7 @@ async def test_each_role_not_admitted_is_refused(
             if role in endpoint.admitted:
                 continue
             _act_as(client, tokens[role])
-            response = await _request(client, endpoint, url(endpoint), csrf)
+            response = await _request(client, endpoint, url(endpoint))
             tried += 1
             if response.status_code != 403 or "You cannot use this page" not in response.text:
                 problems.append(f"{endpoint} as {role}: {response.status_code}")
@@ -247,11 +244,10 @@ async def test_each_role_not_admitted_is_refused(
 
 
 async def test_strangers_are_sent_to_sign_in(client: Client, app: Litestar) -> None:
-    csrf = await _csrf(client)
     _act_as(client, None)
     problems: list[str] = []
     for endpoint in role_endpoints(app):
-        response = await _request(client, endpoint, url(endpoint), csrf)
+        response = await _request(client, endpoint, url(endpoint))
         to_sign_in = response.status_code == 303 and response.headers["location"] == f"/s/{SCHEME}/sign-in"
         if not (to_sign_in or (endpoint.method != "GET" and response.status_code == 401)):
             problems.append(f"{endpoint}: {response.status_code} {response.headers.get('location')}")
@@ -278,13 +274,12 @@ async def test_scheme_sessions_open_no_operator_page(
     client: Client, app: Litestar, db: Database, settings: Settings
 ) -> None:
     tokens = await _people(db, settings)
-    csrf = await _csrf(client)
     problems: list[str] = []
     guarded = [e for e in operator_endpoints(app) if e.rule == OPERATOR_RULE]
     for endpoint in guarded:
         for role, token in tokens.items():
             _send_everywhere(client, token)
-            response = await _request(client, endpoint, url(endpoint), csrf)
+            response = await _request(client, endpoint, url(endpoint))
             if response.status_code != 303 or response.headers["location"] != f"{OPERATOR_PREFIX}/sign-in":
                 problems.append(f"{endpoint} as {role}: {response.status_code}")
     assert problems == []
@@ -295,11 +290,10 @@ async def test_an_operator_session_opens_no_scheme_page(
     client: Client, app: Litestar, db: Database, settings: Settings
 ) -> None:
     token = await _operator_token(db, settings)
-    csrf = await _csrf(client)
     _send_everywhere(client, token)
     problems: list[str] = []
     for endpoint in role_endpoints(app):
-        response = await _request(client, endpoint, url(endpoint), csrf)
+        response = await _request(client, endpoint, url(endpoint))
         to_sign_in = response.status_code == 303 and response.headers["location"] == f"/s/{SCHEME}/sign-in"
         if not (to_sign_in or (endpoint.method != "GET" and response.status_code == 401)):
             problems.append(f"{endpoint}: {response.status_code} {response.headers.get('location')}")
@@ -355,7 +349,9 @@ async def _other_scheme_objects(client: Client, db: Database, settings: Settings
     client.cookies.delete(SESSION_COOKIE)
     client.cookies.set(SESSION_COOKIE, await session_token(db, OTHER_SCHEME, member, settings), path="/s/")
     started = await client.post(
-        f"/s/{OTHER_SCHEME}/referrals/new", headers={"x-csrftoken": await _csrf(client)}, follow_redirects=False
+        f"/s/{OTHER_SCHEME}/referrals/new",
+        headers={"x-csrftoken": await _csrf(client, f"/s/{OTHER_SCHEME}/")},
+        follow_redirects=False,
     )
     assert started.status_code == 303, started.status_code
     async with db.session() as session:
@@ -411,7 +407,6 @@ async def test_ids_of_nothing_or_of_another_scheme_are_not_found(
     with_ids = [e for e in role_endpoints(app) if e.admitted and uuid.UUID in e.parameters.values()]
     tokens = await _people(db, settings)
     foreign = await _other_scheme_objects(client, db, settings)
-    csrf = await _csrf(client)
     problems: list[str] = []
     for endpoint in with_ids:
         # Acting in an admitted role: the guard lets the request through, so the 404 is the page's own.
@@ -428,7 +423,7 @@ async def test_ids_of_nothing_or_of_another_scheme_are_not_found(
             ids[name] = foreign[model].id
             words.extend(foreign[model].words)
         for label, path in (("random id", url(endpoint)), ("other scheme's id", url(endpoint, ids))):
-            response = await _request(client, endpoint, path, csrf)
+            response = await _request(client, endpoint, path)
             # A POST may fail on its empty form before it looks anything up: that shows nothing either.
             expected = {404} if endpoint.method in {"GET", "HEAD"} else {400, 404}
             if response.status_code not in expected:

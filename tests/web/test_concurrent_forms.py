@@ -24,7 +24,7 @@ from reciprocal.referrals.models import Move, Offer
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import visible_text
-from support.web import LONDON, sign_in
+from support.web import LONDON, csrf_token, page_of, sign_in
 from support.world import KEYS, World
 
 TIMES = 10
@@ -45,8 +45,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 async def at_once(
     client: httpx.AsyncClient, url: str, data: dict[str, str], times: int = TIMES
 ) -> list[httpx.Response]:
-    token = client.cookies.get("csrftoken")
-    assert token
+    token = await csrf_token(client, page_of(url))
     return list(
         await asyncio.gather(
             *(client.post(url, data=data, headers={"x-csrftoken": token}, follow_redirects=False) for _ in range(times))

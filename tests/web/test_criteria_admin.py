@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from html.parser import HTMLParser
 
 import msgspec
@@ -23,8 +22,7 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.settings import REPO_ROOT, Settings
 from support import visible_text
-from support.web import LONDON, Client, Fields, act_as_new_member
-from support.web import post as post_with_csrf
+from support.web import LONDON, Client, Fields, act_as_new_member, post
 
 COUNTY = "cambridgeshire"
 DA = "risk-domestic_abuse-"
@@ -39,10 +37,6 @@ async def sign_in(client: Client, db: Database, settings: Settings, slug: str, r
     email, name = f"{role.value}@{slug}.example", role.value.replace("_", " ").title()
     user, _ = await act_as_new_member(client, db, settings, slug, email, [("coordinator", role)], name=name)
     return user
-
-
-# The platform's home gives the CSRF cookie: no scheme's session cookie goes with the request.
-post = partial(post_with_csrf, csrf_from="/")
 
 
 class _FormReader(HTMLParser):

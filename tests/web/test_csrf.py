@@ -1,4 +1,5 @@
-"""Cross-site request forgery: every unsafe request needs the token, by form field, header or htmx's header."""
+"""Cross-site request forgery: every unsafe request needs the token, by form field, header or htmx's header, and a
+signed-in person's token is bound to their session."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from reciprocal.db.engine import Database
-from reciprocal.identity.models import SignInAttempt
+from reciprocal.identity.models import Role, SignInAttempt
+from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.settings import Settings
 from support import scheme_id, visible_text
-from support.web import Client
+from support.web import LONDON, Client, act_as_new_member, csrf_token, post
 
 SCHEMES = pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
 SENT = "Check your email"
@@ -129,3 +132,75 @@ async def test_using_a_link_and_signing_out_need_the_token_too(client: Client, s
     )
     assert answer.status_code == 403
     assert LINK_REFUSED in visible_text(answer.text)
+
+
+# Bound to the session: a signed-in person's token is theirs alone
+
+
+async def signed_in_as(client: Client, db: Database, settings: Settings, email: str) -> str:
+    """Sign the client in as a new named lead (in place of anyone else) and return their session's cookie."""
+    _, session = await act_as_new_member(
+        client, db, settings, LONDON, email, [("camden-council", Role.named_lead)], replace=True
+    )
+    return session
+
+
+async def still_signed_in(client: Client) -> bool:
+    return (await client.get(f"/s/{LONDON}/named-lead/", follow_redirects=False)).status_code == 200
+
+
+async def test_another_sessions_token_is_refused(client: Client, db: Database, settings: Settings) -> None:
+    await signed_in_as(client, db, settings, "alex@camden.example")
+    alexs = await csrf_token(client)
+    sam = await signed_in_as(client, db, settings, "sam@camden.example")
+    sams = await csrf_token(client)
+    assert alexs != sams
+    # The client keeps one `csrftoken` cookie throughout, as if Alex had planted theirs in Sam's browser.
+    for attempt in ({"headers": {"x-csrftoken": alexs}}, {"data": {"_csrf_token": alexs}}):
+        refused = await client.post(f"/s/{LONDON}/sign-out", follow_redirects=False, **attempt)
+        assert refused.status_code == 403
+        assert "Your form has expired" in visible_text(refused.text)
+        assert await still_signed_in(client)
+    # Nor does the cookie's own token stand in for the session's.
+    assert (
+        await post(client, f"/s/{LONDON}/sign-out", headers={"x-csrftoken": client.cookies["csrftoken"]})
+    ).status_code == 403
+    assert client.cookies.get(SESSION_COOKIE) == sam
+    signed_out = await post(client, f"/s/{LONDON}/sign-out")
+    assert signed_out.status_code == 303
+    assert not await still_signed_in(client)
+
+
+async def test_a_token_from_before_signing_in_is_refused_after(
+    client: Client, db: Database, settings: Settings
+) -> None:
+    before = form_token(await sign_in_page(client, LONDON))
+    await signed_in_as(client, db, settings, "alex@camden.example")
+    page = await client.get(f"/s/{LONDON}/named-lead/")
+    after = form_token(page)
+    assert after != before
+    assert htmx_headers(page) == {"X-CSRFToken": after}
+    refused = await client.post(f"/s/{LONDON}/sign-out", data={"_csrf_token": before}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "Your form has expired" in visible_text(refused.text)
+    assert await still_signed_in(client)
+    # The page's own token works, as htmx's header and as the form's field.
+    htmx = await client.post(
+        f"/s/{LONDON}/sign-out", headers={"HX-Request": "true", **htmx_headers(page)}, follow_redirects=False
+    )
+    assert htmx.status_code == 303
+    assert not await still_signed_in(client)
+    # Signed out, the sign-in form's token works again.
+    answer = await client.post(
+        f"/s/{LONDON}/sign-in", data={"email": "someone@example.org", "_csrf_token": await csrf_token(client)}
+    )
+    assert answer.status_code == 200
+    assert SENT in visible_text(answer.text)
+
+
+async def test_the_same_session_keeps_its_token_across_pages(client: Client, db: Database, settings: Settings) -> None:
+    await signed_in_as(client, db, settings, "alex@camden.example")
+    first = form_token(await client.get(f"/s/{LONDON}/named-lead/"))
+    assert await csrf_token(client) == first
+    answer = await client.post(f"/s/{LONDON}/sign-out", data={"_csrf_token": first}, follow_redirects=False)
+    assert answer.status_code == 303

@@ -27,7 +27,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
 from support import add_member, scheme_id, visible_text
-from support.web import Client, post_from
+from support.web import Client, post, post_from
 
 LEAD = "lead@camden.example"
 
@@ -219,11 +219,7 @@ async def test_sign_out_ends_the_session_and_the_providers(
 ) -> None:
     assert (await sign_in(client, LEAD, "sub-lead")).status_code == 303
     assert (await client.get("/s/pan-london/named-lead/")).status_code == 200
-    response = await client.post(
-        "/s/pan-london/sign-out",
-        headers={"x-csrftoken": client.cookies.get("csrftoken", path="/") or ""},
-        follow_redirects=False,
-    )
+    response = await post(client, "/s/pan-london/sign-out")
     assert response.status_code == 303
     location = response.headers["location"]
     assert location.startswith(f"{provider.issuer}/oauth2/end_session?")
@@ -513,3 +509,38 @@ async def test_an_unreachable_or_misconfigured_provider_is_a_clear_page_not_an_e
     assert response.status_code == 503
     assert "Your organisation's sign-in is not available" in visible_text(response.text)
     assert SESSION_COOKIE not in response.cookies
+
+
+# Where forms may lead: the Content-Security-Policy's form-action
+
+
+def form_action(response: httpx.Response) -> str:
+    policy = response.headers["content-security-policy"]
+    return next(part.strip() for part in policy.split(";") if part.strip().startswith("form-action"))
+
+
+async def test_without_a_provider_forms_lead_nowhere_else(client: Client) -> None:
+    for path in ("/", "/s/pan-london/", "/s/pan-london/sign-in", "/s/pan-london/no-such-page", "/s/nowhere/"):
+        assert form_action(await client.get(path)) == "form-action 'self'", path
+
+
+async def test_a_schemes_pages_let_forms_lead_to_its_own_providers_only(
+    client: Client, db: Database, settings: Settings, provider: Provider, camden: IdentityProvider, lead: User
+) -> None:
+    origin = oidc.origin_of(provider.issuer)
+    assert origin is not None
+    assert origin.startswith("http://127.0.0.1:")
+    for path in ("/s/pan-london/", "/s/pan-london/sign-in", "/s/pan-london/no-such-page"):
+        assert form_action(await client.get(path)) == f"form-action 'self' {origin}", path
+    for path in ("/", "/s/cambridgeshire/sign-in", "/operator/sign-in"):
+        assert form_action(await client.get(path)) == "form-action 'self'", path
+    # Signed in through it, the page with the sign-out form lists it too: signing out goes on to its end-session page.
+    assert (await sign_in(client, LEAD, "sub-lead")).status_code == 303
+    assert form_action(await client.get("/s/pan-london/named-lead/")) == f"form-action 'self' {origin}"
+
+
+def test_only_a_plain_origin_is_ever_listed() -> None:
+    assert oidc.origin_of("https://Login.Example/tenant/v2.0?x=1") == "https://login.example"
+    assert oidc.origin_of("http://127.0.0.1:8443/") == "http://127.0.0.1:8443"
+    for url in ("https://a.example;script-src *", "https://a example", "javascript:alert(1)", "https://:80/", "x"):
+        assert oidc.origin_of(url) is None, url

@@ -121,3 +121,36 @@ async def test_readiness_waits_for_migrations(admin_url: URL) -> None:
             assert (await client.get("/healthz")).status_code == 200
     finally:
         await drop_database(admin_url, str(owner.database))
+
+
+async def test_every_line_of_a_request_under_a_scheme_names_it_and_repeats_nothing_sent(
+    database: DatabaseUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(log_format="json"), database_url=database.app)
+    async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
+        capsys.readouterr()
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        refusals = [
+            await client.post("/s/pan-london/sign-in", content=b"email=secret-csrf%40example.org", headers=form),
+            await client.post("/s/pan-london/sign-in", content=b"email=" + b"x" * 9000, headers=form),
+            await client.get("/s/pan-london/criteria?q=secret-nul%00"),
+            await client.get("/s/no-such-scheme/sign-in"),
+            await client.get("/s/pan-london/", headers={"host": "secret-host.example"}),
+        ]
+        assert [r.status_code for r in refusals] == [403, 413, 400, 404, 400]
+        stranger = await client.get("/s/Secret Slug/sign-in")
+        assert stranger.status_code == 404
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    events = {line["event"] for line in lines}
+    assert {"request.csrf_refused", "request.body_refused", "request.nul_refused", "request.host_refused"} <= events
+    for line in lines:
+        if line["request_id"] == stranger.headers["x-request-id"]:
+            assert "scheme" not in line
+            assert line["scheme_found"] is False
+        elif line["request_id"] == refusals[3].headers["x-request-id"]:
+            assert (line["scheme"], line["scheme_found"]) == ("no-such-scheme", False), line
+        else:
+            assert line["scheme"] == "pan-london", line
+            assert "scheme_found" not in line
+    assert len({line["request_id"] for line in lines}) == len(refusals) + 1
+    assert "secret" not in json.dumps(lines).lower()

@@ -28,7 +28,7 @@ from reciprocal.settings import REPO_ROOT
 from smtp_server import Inbox
 from support import DatabaseUnderTest, add_member, make_settings, session_token, visible_text
 from support.mail import app_client, ask_for_link, link_in, same_page, use_link
-from support.web import Client
+from support.web import Client, post
 
 OPS = "ops@reciprocal.example"
 LINK = re.compile(r"https://127\.0\.0\.1/operator/sign-in/link/\S+")
@@ -104,9 +104,7 @@ async def test_an_operator_signs_in_with_an_emailed_link_and_out_again(
     # Signed in, the sign-in page sends them home.
     assert (await client.get("/operator/sign-in", follow_redirects=False)).headers["location"] == "/operator/"
 
-    signed_out = await client.post(
-        "/operator/sign-out", headers={"x-csrftoken": client.cookies["csrftoken"]}, follow_redirects=False
-    )
+    signed_out = await post(client, "/operator/sign-out")
     assert signed_out.status_code == 303
     assert signed_out.headers["location"] == "/operator/sign-in"
     async with db.session() as session:

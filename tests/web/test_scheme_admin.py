@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import pytest
@@ -20,17 +19,12 @@ from reciprocal.kernel.dates import govuk_datetime
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
 from support import add_member, scheme_id, session_token, visible_text
-from support.web import LONDON, Client, act_as_new_member, use_session
-from support.web import post as post_with_csrf
+from support.web import LONDON, Client, act_as_new_member, post, use_session
 
 COUNTY = "cambridgeshire"
 
 
 # Helpers: signing a test client in as someone, and posting forms as a browser would.
-
-
-# The platform's home gives the CSRF cookie: no scheme's session cookie goes with the request.
-post = partial(post_with_csrf, csrf_from="/")
 
 
 async def admin_of(client: Client, db: Database, settings: Settings, slug: str = LONDON) -> tuple[User, str]:

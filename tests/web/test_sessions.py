@@ -11,7 +11,7 @@ from reciprocal.identity.models import Membership, Role, UserSession
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.settings import Settings
 from support import add_member, scheme_id, session_token, visible_text
-from support.web import Client, act_as_new_member
+from support.web import Client, act_as_new_member, token_in
 
 
 async def test_a_page_for_a_role_sends_strangers_to_sign_in(client: Client) -> None:
@@ -80,7 +80,7 @@ async def test_several_roles_switch_and_act_in_one_at_a_time(client: Client, db:
     )
     form = await client.get("/s/pan-london/acting-as")
     assert "Named lead, Camden Council" in visible_text(form.text)
-    csrf = client.cookies.get("csrftoken")
+    csrf = token_in(form)
     value = next(
         line.split('value="')[1].split('"')[0]
         for line in form.text.splitlines()

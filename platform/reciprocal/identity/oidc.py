@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import structlog
@@ -106,6 +108,35 @@ async def _relying_party(provider: IdentityProvider, keys: Keys) -> _RelyingPart
     # The client's own dict: key sets it fetches later land in the cache too.
     _metadata[provider.issuer] = client.server_metadata
     return client
+
+
+_HOST = re.compile(r"[a-z0-9.-]+")
+
+
+def origin_of(url: str) -> str | None:
+    """`https://host[:port]` of a URL, as a Content-Security-Policy source names it; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not _HOST.fullmatch(host):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+async def form_action_origins(db: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, ...]:
+    """Where a form on this scheme's pages may lead the browser: its providers' sign-in and sign-out pages.
+
+    NOTE: the issuer's origin, plus the authorisation and end-session endpoints' origins once this process has
+    read the discovery document. Providers serve both from the issuer's origin; one that does not has its
+    first sign-in after a restart blocked by the browser until the page is loaded again.
+    """
+    urls: list[object] = []
+    for issuer in await db.scalars(select(IdentityProvider.issuer).where(IdentityProvider.tenant_id == tenant_id)):
+        metadata = _metadata.get(issuer, {})
+        urls += [issuer, metadata.get("authorization_endpoint"), metadata.get("end_session_endpoint")]
+    return tuple(sorted({origin for url in urls if isinstance(url, str) and (origin := origin_of(url))}))
 
 
 async def provider_for_email(db: AsyncSession, tenant_id: uuid.UUID, email: str) -> IdentityProvider | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import structlog
@@ -24,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from reciprocal.kernel.errors import NotFound
+from reciprocal.observability import SCHEME_PATH
 from reciprocal.web.guard import identify
 from reciprocal.web.htmx import to_sign_in
 
@@ -96,13 +96,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         return error_response(request, exc.status_code, reason="form_expired")
     if exc.status_code in (HTTP_404_NOT_FOUND, HTTP_405_METHOD_NOT_ALLOWED) and "scheme" not in request.state:
         # The router found no page (or not for this method), so the guard never ran: find the person now.
-        found = _SCHEME_PAGE.match(request.url.path)
+        found = SCHEME_PATH.match(request.url.path)
         if found:
             return _PersonsErrorPage(found.group(1), exc.status_code)
     return error_response(request, exc.status_code)
-
-
-_SCHEME_PAGE = re.compile(r"/s/([a-z0-9][a-z0-9-]{0,62})(?:/|$)")
 
 
 class _PersonsErrorPage(Response[None]):

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database, scope_to_tenant
 from reciprocal.identity.access import ALLOW, PUBLIC_RULE
+from reciprocal.identity.oidc import form_action_origins
 from reciprocal.identity.services import SESSION_COOKIE, Actor, find_actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.tenancy.services import find_scheme
+from reciprocal.web.security import FORM_ACTION_ORIGINS
 
 log = structlog.get_logger(__name__)
 
@@ -32,9 +34,11 @@ async def identify(connection: ASGIConnection[Any, Any, Any, Any], slug: str) ->
     async with database.session() as session, session.begin():
         scheme = await find_scheme(session, slug)
         if scheme is None:
+            structlog.contextvars.bind_contextvars(scheme_found=False)
             return None, None
         await scope_to_tenant(session, scheme.id)
         actor = await find_actor(session, scheme.id, token, settings) if token else None
+        connection.state[FORM_ACTION_ORIGINS] = await form_action_origins(session, scheme.id)
     structlog.contextvars.bind_contextvars(scheme=scheme.slug)
     connection.state.scheme = scheme
     connection.state.actor = actor
