@@ -342,7 +342,7 @@ async def test_a_domestic_abuse_referral_goes_from_draft_to_move_in_the_browser(
     await when.get_by_label("Month").fill(str(available.month))
     await when.get_by_label("Year").fill(str(available.year))
     await page.get_by_label("Address", exact=True).fill(ADDRESS)
-    async with page.expect_navigation(url=circulated):
+    async with page.expect_navigation(url=f"{circulated}?done=offered"):
         await page.get_by_role("button", name="Offer the property").click()
     on = f"{available.day} {available:%B %Y}"
     await expect(banner(page)).to_contain_text(f"You offered 2 bedrooms in Islington, available from {on}")

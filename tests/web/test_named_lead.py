@@ -54,12 +54,12 @@ async def test_the_landlord_approves_or_declines_its_tenants_referral(
     text = visible_text(home.text)
     assert "Approvals waiting for you" in text
     assert text.index(first.reference or "") < text.index(second.reference or ""), "oldest first"
-    assert "0 days" in text
+    assert f"{first.reference} 2 bedrooms today" in text  # not "0 days"
 
     page = await client.get(f"/s/pan-london/named-lead/approvals/{first.id}")
     assert page.status_code == 200
     text = visible_text(page.text)
-    assert "Waiting for your approval for 0 days" in text
+    assert "Sent for your approval today" in text
     assert "Meets the scheme's criteria (version 1)" in text
     assert "1 adult and 2 children, aged 3 and 7" in text
     assert "IDVA support in place" in text
@@ -286,8 +286,13 @@ async def test_a_named_lead_offers_a_property(client: Client, db: Database, sett
 
     made = await post(client, f"{base}/offer", the_offer(desk, version=version_in(form.text)))
     assert made.status_code == 303
-    assert made.headers["location"] == base
-    after = visible_text((await client.get(base)).text)
+    assert made.headers["location"] == f"{base}?done=offered"
+    landed = await client.get(made.headers["location"])
+    assert "govuk-notification-banner--success" in landed.text
+    # Later visits say what they offered, without announcing it as news each time.
+    again = await client.get(base)
+    assert "govuk-notification-banner--success" not in again.text
+    after = visible_text(again.text)
     assert "You offered 2 bedrooms in Islington, available from 1 December 2026" in after
     assert "Offer a property" not in after
 

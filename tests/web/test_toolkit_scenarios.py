@@ -288,7 +288,7 @@ async def approve(client: Client, referral: str, reference: str, bedrooms: str) 
     """The landlord's named lead finds the referral waiting on their home, opens it and approves it."""
     home = await open_page(client, f"{NAMED_LEAD}/")
     waiting = visible_text(home.text).split("Approvals waiting for you", 1)[1].split("New referrals", 1)[0]
-    assert f"{reference} {bedrooms} 0 days" in waiting
+    assert f"{reference} {bedrooms} today" in waiting
     path = f"{NAMED_LEAD}/approvals/{referral}"
     assert f'href="{path}"' in home.text
     page = await open_page(client, path)
@@ -352,7 +352,7 @@ async def offer(client: Client, referral: str, reference: str, home: Home, *, ho
             "address": home.address,
         },
     )
-    after = visible_text((await followed(client, made, f"{NAMED_LEAD}/referrals/{referral}")).text)
+    after = visible_text((await followed(client, made, f"{NAMED_LEAD}/referrals/{referral}?done=offered")).text)
     rooms = f"{home.bedrooms} bedroom" + ("s" if home.bedrooms != "1" else "")
     assert f"You offered {rooms} in {home.area}, available from {govuk_date(when.date())}" in after
     assert "Offer a property" not in after

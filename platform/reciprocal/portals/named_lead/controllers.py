@@ -10,7 +10,7 @@ import msgspec
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,12 +195,15 @@ async def circulated_page(
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
+    done: FromQuery[str | None] = None,
 ) -> Template:
     referral = await queries.circulated_referral(db, actor, referral_id)
     if isinstance(referral, Outcome):
         return _outcome_page(scheme, actor, referral)
     record_view(db, actor, referral.id)
-    return Template("named_lead/referral.html.j2", context={"scheme": scheme, "actor": actor, "referral": referral})
+    # The success banner only on the page the offer form leads to, not on every later visit.
+    context = {"scheme": scheme, "actor": actor, "referral": referral, "just_offered": done == "offered"}
+    return Template("named_lead/referral.html.j2", context=context)
 
 
 class OfferForm(msgspec.Struct):
@@ -352,7 +355,7 @@ async def offer(
             db, lambda: make_offer(db, actor, keys, referral_id, offered, version=version_field(data.version))
         )
         if not isinstance(made, Refused):
-            return see_other(request, circulated_page, referral_id=referral.id)
+            return see_other(request, circulated_page, {"done": "offered"}, referral_id=referral.id)
         if isinstance(made, InvalidReferral):
             errors = dict(made.problems)
         else:
