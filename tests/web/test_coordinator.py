@@ -190,6 +190,18 @@ async def test_each_view_is_audited_with_who_read_it(client: Client, world: Worl
     assert "Viewed by" not in page
 
 
+async def test_the_officers_own_reads_are_not_counted_as_reads(
+    client: Client, world: World, settings: Settings
+) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    async with world.db.tenant_session(world.scheme.id) as session, session.begin():
+        for _ in range(3):  # the officer checking their own referral
+            referrals.record_view(session, world.officer, referral.id)
+    await coordinator(client, world, settings)
+    page = visible_text((await client.get(f"{BASE}/referrals/{referral.id}")).text)
+    assert "Read 1 time; most recently by Coordinator" in page
+
+
 async def test_returning_for_information_needs_a_message_that_does_not_identify(
     client: Client, world: World, settings: Settings
 ) -> None:

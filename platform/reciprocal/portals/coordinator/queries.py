@@ -239,15 +239,18 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
 
 
 async def _reads(db: AsyncSession, referral: Referral) -> dict[str, Any]:
+    """Reads by anyone outside the referring agency: the officer opening their own referral is not news."""
+    others = AuditEvent.actor_organisation_id.is_distinct_from(referral.agency_id)
     count = await db.scalar(
         select(func.count()).where(
             AuditEvent.tenant_id == referral.tenant_id,
             AuditEvent.subject_type == "referral",
             AuditEvent.subject_id == referral.id,
             AuditEvent.action == VIEWED,
+            others,
         )
     )
-    last = (await db.execute(_events(referral).where(AuditEvent.action == VIEWED).limit(1))).first()
+    last = (await db.execute(_events(referral).where(AuditEvent.action == VIEWED, others).limit(1))).first()
     return {"reads": count or 0, "last_read": TimelineEvent(*last) if last else None}
 
 
