@@ -179,7 +179,7 @@ async def test_a_domestic_abuse_referral_goes_from_draft_to_move_in_the_browser(
     await page.wait_for_url(re.compile(rf"{re.escape(base)}/referrals/[0-9a-f-]{{36}}$"))
     task_list = page.url
     assert await h1(page) == "Make a referral"
-    await expect(page.get_by_text("You have completed 0 of 6 sections.")).to_be_visible()
+    await expect(page.get_by_text("You have completed 0 of 6 required sections.")).to_be_visible()
     await accessible(page)
 
     await answer(page, "Consent", "consent")
@@ -230,7 +230,7 @@ async def test_a_domestic_abuse_referral_goes_from_draft_to_move_in_the_browser(
     await save(page, task_list)
     await expect(row_status(page, "Your case reference")).to_have_text("Completed")
 
-    await expect(page.get_by_text("You have completed 6 of 6 sections.")).to_be_visible()
+    await expect(page.get_by_text("You have completed 6 of 6 required sections")).to_be_visible()
     await expect(page.get_by_text("Everything the scheme's criteria ask for is answered.")).to_be_visible()
     await accessible(page)
 

@@ -428,7 +428,7 @@ async def test_a_domestic_abuse_referral_from_first_question_to_the_move_and_the
     )
     await answer(client, base, "monitoring", {"gender": Choose("Woman"), "lone_parent": Choose("Yes")})
     await answer(client, base, "case-reference", {"case_reference": "SS-2291"})
-    assert "You have completed 6 of 6 sections" in await text_of(client, base)
+    assert "You have completed 6 of 6 required sections" in await text_of(client, base)
     check = await text_of(client, f"{base}/check")
     assert "Safe boroughs Brent Hackney Islington Lewisham Southwark" in check
     reference = await submit(client, base)

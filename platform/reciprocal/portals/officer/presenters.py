@@ -131,7 +131,10 @@ class Progress:
 
     statuses: dict[str, str]
     complete: int
+    """Required sections completed: what submitting waits for."""
     required: int
+    optional_complete: int
+    """Optional sections answered too, so the count beside the tags adds up."""
 
 
 def _touched(section: Section, answers: ReferralAnswers) -> bool:
@@ -170,10 +173,12 @@ def progress(
             else:
                 statuses[section.slug] = "Completed"
     required = [slug for slug in statuses if not SECTIONS[slug].optional]
+    complete = sum(statuses[slug] == "Completed" for slug in required)
     return Progress(
         statuses=statuses,
-        complete=sum(statuses[slug] == "Completed" for slug in required),
+        complete=complete,
         required=len(required),
+        optional_complete=sum(status == "Completed" for status in statuses.values()) - complete,
     )
 
 
