@@ -26,6 +26,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
 from litestar.utils.scope.state import ScopeState
 
+from reciprocal.web.cookies import session_cookie
 from reciprocal.web.errors import CSRF_FAILED
 
 if TYPE_CHECKING:
@@ -54,14 +55,8 @@ class SessionBoundCSRF:
             return
         request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope=scope, receive=receive)
         cookie = request.cookies.get(self.config.cookie_name)
-        bound = next(
-            (
-                session_csrf_token(self.config.secret, name, request.cookies[name])
-                for name in self.session_cookies
-                if request.cookies.get(name)
-            ),
-            None,
-        )
+        signed_in = session_cookie(request.cookies, self.session_cookies)
+        bound = session_csrf_token(self.config.secret, *signed_in) if signed_in else None
         state = ScopeState.from_scope(scope)
         if request.method in self.config.safe_methods:
             anonymous = cookie or generate_csrf_token(secret=self.config.secret)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+from reciprocal.web.cookies import session_cookie
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
@@ -42,12 +45,12 @@ class BodyLimits:
     """Refuses a body over its limit (413) before the CSRF check or a handler parses it."""
 
     def __init__(self, app: ASGIApp, *, signed_in: Limit, session_cookies: Iterable[str]) -> None:
-        self.app, self.signed_in, self.session_cookies = app, signed_in, frozenset(session_cookies)
+        self.app, self.signed_in, self.session_cookies = app, signed_in, tuple(session_cookies)
 
-    def _limit(self, headers: Headers) -> Limit:
+    def _limit(self, scope: Scope) -> Limit:
         # A session cookie, even a forged one, only lifts the limit to the signed-in one, which holds anyway.
-        sent = {c.split("=", 1)[0].strip() for c in headers.get("cookie", "").split(";")}
-        return self.signed_in if sent & self.session_cookies else ANONYMOUS
+        signed_in = session_cookie(ASGIConnection[Any, Any, Any, Any](scope).cookies, self.session_cookies)
+        return self.signed_in if signed_in else ANONYMOUS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -59,7 +62,7 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         headers = Headers.from_scope(scope)
-        limit = self._limit(headers)
+        limit = self._limit(scope)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit.body_bytes:
             self._refuse(limit, "body")
