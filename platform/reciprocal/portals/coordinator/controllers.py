@@ -215,7 +215,7 @@ async def referral_page(
     actor: NamedDependency[Actor],
     done: FromQuery[str | None] = None,
 ) -> Template:
-    return await _referral_page(db, scheme, actor, referral_id, done=done if done in words.DONE else None)
+    return await _referral_page(db, scheme, actor, referral_id, done=done)
 
 
 @post("/coordinator/referrals/{referral_id:uuid}/{step:str}", opt=COORDINATOR, status_code=200)
