@@ -68,6 +68,8 @@ async def test_the_work_queue_counts_each_stage_and_links_to_its_list(
     text = visible_text(home.text)
     assert "New to check Check each against the scheme's criteria. 2 new to check today" in text
     assert "Awaiting landlord approval" in text
+    assert "until it reciprocates. 0 on hold Nothing waiting" in text  # an empty stage's oldest
+    assert "None" not in text
     assert f'href="{BASE}/referrals?state=submitted"' in home.text
     assert f'href="{BASE}/referrals?state=awaiting_approval"' in home.text
 
