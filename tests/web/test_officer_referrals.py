@@ -568,3 +568,52 @@ async def test_numbers_in_other_forms_are_form_errors_and_a_nul_byte_is_refused(
     assert nul.status_code == 400
     assert "There is a problem with your request" in visible_text(nul.text)
     assert "A cat" not in (await client.get(f"{base}/household")).text  # nothing was saved
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html)
+    assert found, f"no hidden {name}"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("slug", "agency", "chelsea_is_an_area"),
+    [("pan-london", "safe-steps-london", True), ("cambridgeshire", "county-refuge-support", False)],
+)
+async def test_an_answer_that_may_name_someone_is_saved_only_once_the_officer_has_looked(
+    client: Client, db: Database, settings: Settings, slug: str, agency: str, chelsea_is_an_area: bool
+) -> None:
+    await _sign_in(client, db, settings, slug, agency, Role.nominating_officer)
+    officer = Officer(client, slug)
+    base = await officer.start()
+    sent = {"adults": "1", "pets": "One dog called Max"}
+    warned = await officer.answer(base, "household", sent)
+    assert warned.status_code == 200
+    text = visible_text(warned.text)
+    assert "Check these answers do not name anyone: nothing is saved yet" in text
+    assert "Pets: \u201cMax\u201d may be a person's name" in text
+    assert 'href="#pets"' in warned.text
+    assert 'value="One dog called Max"' in warned.text  # shown again as typed
+    assert "Max" not in (await client.get(f"{base}/household")).text  # nothing saved yet
+
+    # Sent again with a new name beside the one looked at: warned about the new one only.
+    version = version_in(warned.text)
+    again = await officer.post(
+        f"{base}/household",
+        {**sent, "pets": "One dog called Max, walked by Priya", "version": version, "names_confirmed": "Max"},
+    )
+    assert again.status_code == 200
+    assert "Pets: \u201cPriya\u201d may be a person's name" in visible_text(again.text)
+    assert hidden(again.text, "names_confirmed") == "Max,Priya"
+
+    # The officer takes the person's name out and keeps the dog's: saved.
+    kept = await officer.post(
+        f"{base}/household",
+        {**sent, "version": version_in(again.text), "names_confirmed": hidden(again.text, "names_confirmed")},
+    )
+    assert kept.status_code == 303
+    assert 'value="One dog called Max"' in (await client.get(f"{base}/household")).text
+
+    # A scheme's own place names are no warning in that scheme.
+    place = await officer.answer(base, "needs", {"access_needs": "Ground floor, as in Kensington and Chelsea"})
+    assert place.status_code == (303 if chelsea_is_an_area else 200)

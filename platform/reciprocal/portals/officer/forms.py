@@ -16,6 +16,7 @@ import msgspec
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.kernel.fields import whole_number
+from reciprocal.kernel.names import name_warning, names_in, vocabulary
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.officer.queries import ReferralChoices
 from reciprocal.referrals.rules import ReferralAnswers
@@ -130,6 +131,21 @@ def _free_text(name: str, value: str, errors: dict[str, str]) -> str:
     return text
 
 
+def names_to_confirm(form: msgspec.Struct, options: Options) -> tuple[dict[str, str], str]:
+    """Each free-text answer on the page that may name someone, not yet confirmed as no name: its field -> the
+    warning, and every such word on the page, for the form to send back as confirmed ("Max,Bella")."""
+    confirmed = set(getattr(form, "names_confirmed", "").split(","))
+    ignore = vocabulary(*(choice.label for choice in [*options.choices.areas, *options.choices.landlords]))
+    warnings, every = {}, []
+    for name, label in TEXT_NAMES.items():
+        found = names_in(getattr(form, name, ""), ignore=ignore)
+        every += found
+        new = [word for word in found if word not in confirmed]
+        if new:
+            warnings[name] = f"{label}: {name_warning(new)}"
+    return warnings, ",".join(dict.fromkeys(every))
+
+
 class ConsentForm(msgspec.Struct):
     version: str = ""
     consent: str = ""
@@ -180,6 +196,8 @@ class EligibilityForm(msgspec.Struct):
 
 class HouseholdForm(msgspec.Struct):
     version: str = ""
+    names_confirmed: str = ""
+    """Words the officer was warned may be names and kept: see names_to_confirm."""
     adults: str = ""
     children_ages: str = ""
     """Ages as typed: whole numbers separated by commas."""
@@ -226,6 +244,8 @@ class HouseholdForm(msgspec.Struct):
 
 class NeedsForm(msgspec.Struct):
     version: str = ""
+    names_confirmed: str = ""
+    """Words the officer was warned may be names and kept: see names_to_confirm."""
     access_needs: str = ""
     floor_level_need: str = ""
     medical_evidence: str = ""
@@ -317,6 +337,8 @@ class RiskAssessorForm(msgspec.Struct):
 
 class SupportForm(msgspec.Struct):
     version: str = ""
+    names_confirmed: str = ""
+    """Words the officer was warned may be names and kept: see names_to_confirm."""
     safeguarding_measures: str = ""
     resettlement_support: str = ""
 
