@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL, make_url
@@ -105,6 +108,35 @@ def settings() -> Settings:
 @pytest.fixture
 def app(database: DatabaseUnderTest, settings: Settings) -> Litestar:
     return create_app(settings, database_url=database.app)
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A free loopback port, bound before the app is built: the app's base URL names it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock
+
+
+@pytest.fixture
+def live_url(listener: socket.socket) -> str:
+    """Where a browser or a raw socket finds the served app, and so the base URL its links and callbacks use."""
+    return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@pytest.fixture
+def live_server(app: Litestar, listener: socket.socket, live_url: str) -> Iterator[str]:
+    """The app on `listener`, in a thread with its own event loop."""
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        threading.Event().wait(0.02)
+    yield live_url
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture

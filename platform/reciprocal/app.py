@@ -20,6 +20,7 @@ from reciprocal.portals.coordinator import presenters as coordinator_words
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.routes import ROUTES
 from reciprocal.settings import Settings, SettingsError
+from reciprocal.web.abandoned import CancelAbandoned
 from reciprocal.web.csrf import session_bound_csrf
 from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.hosts import allowed_hosts
@@ -96,5 +97,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
     )
     # NOTE: wrapped around Litestar's own handler, outside routing and exception handling, so unknown
     # paths and error responses are logged and get the headers too.
-    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo))
+    # Outermost, a request whose client has gone is cancelled (web/abandoned.py).
+    app.asgi_handler = CancelAbandoned(
+        RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, hsts=not settings.demo))
+    )
     return app

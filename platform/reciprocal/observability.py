@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -107,6 +108,9 @@ class RequestLogMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            status = 499  # not answered: the client went away (web/abandoned.py), or the server is stopping
+            raise
         finally:
             log.info(
                 "request",

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
-from litestar import Litestar
 from playwright.async_api import Browser, async_playwright
 
 from reciprocal.settings import Settings
@@ -39,40 +35,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A free loopback port, bound before the app is built: the app's base URL names it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock
-
-
-@pytest.fixture
-def live_url(listener: socket.socket) -> str:
-    """Where the browser finds the app, and so the base URL its links and provider callbacks use."""
-    return f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-
-@pytest.fixture
 def settings(live_url: str, request: pytest.FixtureRequest) -> Settings:
     """The live server's settings: in demo mode where the test module says DEMO = True."""
     # NOTE: the live server is plain http on loopback: outside demo mode its cookies are Secure and the
     # browser would never send them back, so a module whose browser signs in asks for demo mode.
     return make_settings(demo=getattr(request.module, "DEMO", False), base_url=live_url)
-
-
-@pytest.fixture
-def live_server(app: Litestar, listener: socket.socket, live_url: str) -> Iterator[str]:
-    """The app on `listener`, in a thread with its own event loop."""
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        threading.Event().wait(0.02)
-    yield live_url
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture

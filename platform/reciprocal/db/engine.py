@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool.base import _ConnectionRecord
+from sqlalchemy.util.queue import Full
 
 from reciprocal.db.rls import TENANT_SETTING
 from reciprocal.settings import Settings
@@ -24,9 +27,31 @@ def async_url(url: str | URL) -> URL:
     return parsed
 
 
+class ReplacingPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's pool, but a connection thrown away is replaced by one that connects when next checked out.
+
+    NOTE: a connection cut off inside an operation (its request cancelled mid-query: web/abandoned.py) is
+    rightly thrown away, not reset and reused. SQLAlchemy's pool then only lowers its count: a request already
+    waiting for a connection is never woken and times out (a 503), though there is room for a new one. Putting
+    an unconnected entry in the queue wakes it, as an invalidated connection handed back would; the entry
+    connects on checkout. Relies on QueuePool's internals (checked on SQLAlchemy 2.1): its test is
+    tests/web/test_abandoned_requests.py.
+    """
+
+    def _dec_overflow(self) -> Literal[True]:
+        super()._dec_overflow()
+        if self._inc_overflow():
+            try:
+                self._pool.put(_ConnectionRecord(self, connect=False), False)
+            except Full:  # the pool holds as many as it keeps: nobody can be waiting
+                super()._dec_overflow()
+        return True
+
+
 def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
+        poolclass=ReplacingPool,
         # A connection the database dropped (restart, failover) is found and replaced, not handed out.
         pool_pre_ping=True,
         pool_size=settings.pool_size,
