@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ import structlog
 from sqlalchemy.engine import URL, make_url
 
 from reciprocal.db.bootstrap import bootstrap, role_urls
-from reciprocal.db.embedded import start_embedded
+from reciprocal.db.embedded import EmbeddedServerError, start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
 from reciprocal.observability import configure_logging
@@ -36,10 +39,36 @@ async def database_urls(settings: Settings) -> tuple[URL, URL]:
     """(owner, application) addresses: from the settings, or an embedded server made ready for use."""
     if settings.database_url is not None:
         return make_url(settings.migration_url or settings.database_url), make_url(settings.database_url)
-    admin = start_embedded(settings.embedded_dir)
+    unwind_on_sigterm()
+    try:
+        admin = start_embedded(settings.embedded_dir)
+    except EmbeddedServerError as error:
+        raise click.ClickException(str(error)) from None
     owner, app = role_urls(admin)
     await bootstrap(admin, owner, app)
     return owner, app
+
+
+class Terminated(SystemExit):
+    """SIGTERM, raised where the main thread is: the process unwinds as it does for Ctrl-C."""
+
+
+def unwind_on_sigterm() -> None:
+    """Make SIGTERM end this process by unwinding, so `finally` blocks and atexit run.
+
+    NOTE: the embedded PostgreSQL is stopped by atexit, which a process killed by SIGTERM's default action
+    never reaches: that is how `kill`, systemd or CI stopping `reciprocal demo` used to leave it running.
+    A command cut short exits 143 (128 + SIGTERM); `serve` and `demo`, once stopped cleanly, exit 0 (`_serve`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers belong to the main thread (the tests invoke commands from others)
+
+    def terminated(signum: int, frame: object) -> None:
+        # Once: a second SIGTERM must not cut short the stop (the database's included) the first began.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
 
 
 @click.group()
@@ -298,10 +327,15 @@ def _serve(settings: Settings, *, migrate_first: bool) -> None:
             await migrate(owner)
         return app_url
 
+    unwind_on_sigterm()
     app_url = asyncio.run(prepare())
     app = create_app(settings, database_url=app_url)
     click.echo(f"Reciprocal is serving at http://{settings.host}:{settings.port}/", err=True)
-    uvicorn.run(app, **server_options(settings))
+    # uvicorn catches SIGTERM and SIGINT, shuts down gracefully, then raises the signal again for the process
+    # to act on: a stop asked for and done is a clean exit (0), and atexit then stops the embedded server.
+    with contextlib.suppress(Terminated, KeyboardInterrupt):
+        uvicorn.run(app, **server_options(settings))
+    click.echo("Reciprocal has stopped.", err=True)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

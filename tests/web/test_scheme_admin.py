@@ -15,7 +15,7 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import IdentityProvider, Membership, Role, User, UserSession, UserStatus
 from reciprocal.identity.secrets import Keys
-from reciprocal.kernel.dates import govuk_datetime
+from reciprocal.kernel.dates import govuk_datetime, govuk_time
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
 from support import add_member, scheme_id, session_token, visible_text
@@ -321,6 +321,8 @@ def test_govuk_datetime_is_uk_time_in_govuk_style() -> None:
     assert govuk_datetime(datetime(2026, 7, 1, 11, 0, tzinfo=UTC)) == "1 July 2026 at midday"
     assert govuk_datetime(datetime(2026, 1, 1, 0, 0, tzinfo=UTC)) == "1 January 2026 at midnight"
     assert govuk_datetime(datetime(2026, 1, 1, 9, 5, tzinfo=UTC)) == "1 January 2026 at 9:05am"
+    # The time alone, as the demo's "ask again from" names it: seconds are not shown.
+    assert govuk_time(datetime(2026, 7, 1, 13, 5, 59, tzinfo=UTC)) == "2:05pm"
 
 
 async def test_suspending_signs_them_out_at_once(client: Client, db: Database, settings: Settings) -> None:

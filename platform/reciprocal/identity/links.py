@@ -33,7 +33,11 @@ MAX_PER_NETWORK = 20
 
 class LinkRequest(enum.Enum):
     sent_if_known = "sent_if_known"
-    """The answer for every address, known or not, and for one asked too often: nothing to tell apart."""
+    """The answer for every address, known or not: nothing to tell apart."""
+    too_many_for_address = "too_many_for_address"
+    """Asked for one address too often lately, so nothing was sent. Answer it as `sent_if_known`, word for word:
+    else the page tells which addresses someone is asking about. Only the demo, which prints links in its
+    terminal rather than mailing them, says so (`mail_is_printed`): there, nothing new was printed."""
     too_many_from_network = "too_many_from_network"
     """Too many requests from one network address: say so (it reveals nothing about any address)."""
 
@@ -78,7 +82,7 @@ async def link_throttle(
         return LinkRequest.too_many_from_network
     if for_address >= MAX_PER_ADDRESS:
         log.info("sign_in.link_throttled", by="address")
-        return LinkRequest.sent_if_known
+        return LinkRequest.too_many_for_address
     return None
 
 
@@ -135,6 +139,29 @@ async def request_link(
     send_on_commit(db, mailer, _link_message(user.email, scheme_name, link_base + token))
     log.info("sign_in.link_sent", user=str(user.id))
     return LinkRequest.sent_if_known
+
+
+async def next_link_at(db: AsyncSession, tenant_id: uuid.UUID, email: str, keys: Keys) -> datetime:
+    """When a link request for `email`, just refused as one too many, would be answered with a link again,
+    if no more are asked for meanwhile: once fewer than MAX_PER_ADDRESS requests (this one included) are
+    in the window. To the minute, rounded up. Demo only: outside it, nothing may tell a throttled address."""
+    await db.flush()  # the request just counted
+    now = clock.now()
+    oldest_counted = await db.scalar(
+        select(SignInAttempt.at)
+        .where(
+            SignInAttempt.tenant_id == tenant_id,
+            SignInAttempt.kind == "link",
+            SignInAttempt.email_hash == keys.fingerprint(normalise_email(email)),
+            SignInAttempt.at > now - THROTTLE_WINDOW,
+        )
+        .order_by(SignInAttempt.at.desc())
+        .offset(MAX_PER_ADDRESS - 1)
+        .limit(1)
+    )
+    again = (oldest_counted or now) + THROTTLE_WINDOW
+    whole_minute = again.replace(second=0, microsecond=0)
+    return whole_minute if whole_minute == again else whole_minute + timedelta(minutes=1)
 
 
 def _link_message(to: str, scheme_name: str, link: str) -> Message:

@@ -17,14 +17,17 @@ def govuk_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def govuk_datetime(value: datetime) -> str:
-    """'5 March 2026 at 2:30pm', 'at midday', 'at midnight'."""
+def govuk_time(value: datetime) -> str:
+    """'2:30pm', '9am', 'midday', 'midnight', on the UK's clock (seconds are not shown)."""
     local = value.astimezone(UK_TIME)
     if (local.hour, local.minute) == (12, 0):
-        time = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        time = "midnight"
-    else:
-        minutes = f":{local.minute:02d}" if local.minute else ""
-        time = f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
-    return f"{govuk_date(local)} at {time}"
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
+def govuk_datetime(value: datetime) -> str:
+    """'5 March 2026 at 2:30pm', 'at midday', 'at midnight'."""
+    return f"{govuk_date(value.astimezone(UK_TIME))} at {govuk_time(value)}"

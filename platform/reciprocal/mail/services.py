@@ -76,10 +76,15 @@ class ConsoleMailer:
         print(f"\n--- email to {message.to}: {message.subject}\n{message.body}\n---\n", flush=True)
 
 
+def mail_is_printed(settings: Settings) -> bool:
+    """The demo without a mail server: messages are printed in its terminal (ConsoleMailer), never sent."""
+    return settings.demo and not settings.smtp_host
+
+
 def mailer_from_settings(settings: Settings) -> Mailer:
     if settings.smtp_host:
         return SmtpMailer(settings)
-    if settings.demo:
+    if mail_is_printed(settings):
         return ConsoleMailer()
     raise SettingsError("SMTP_HOST must be set: sign-in links are sent by email")
 

@@ -10,7 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from reciprocal.kernel.dates import govuk_date, govuk_datetime
+from reciprocal.kernel.dates import govuk_date, govuk_datetime, govuk_time
 
 
 def template_environment(templates_dir: Path, filters: Mapping[str, Callable[..., Any]] | None = None) -> Environment:
@@ -28,6 +28,7 @@ def template_environment(templates_dir: Path, filters: Mapping[str, Callable[...
     )
     env.filters["govuk_date"] = govuk_date
     env.filters["govuk_datetime"] = govuk_datetime
+    env.filters["govuk_time"] = govuk_time
     env.filters.update(filters or {})
     return env
 

@@ -28,7 +28,7 @@ from reciprocal.identity.services import (
     start_session,
 )
 from reciprocal.kernel.text import is_email_address
-from reciprocal.mail.services import Mailer
+from reciprocal.mail.services import Mailer, mail_is_printed
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import callback_url, scheme_url
@@ -150,6 +150,20 @@ async def sign_in(
             message="Too many sign-in links have been asked for from your network. Wait 15 minutes, then try again.",
             status_code=429,
         )
+    if outcome is links.LinkRequest.too_many_for_address and mail_is_printed(settings):
+        # Demo only: "check your email" would send a newcomer to a terminal where nothing new was printed.
+        return Template(
+            "sign_in/no_new_link.html.j2",
+            context={
+                "scheme": scheme,
+                "email": email,
+                "minutes": links.LINK_LIFETIME_MINUTES,
+                "per_address": links.MAX_PER_ADDRESS,
+                "window_minutes": int(links.THROTTLE_WINDOW.total_seconds() // 60),
+                "again": await links.next_link_at(db, scheme.id, email, keys),
+            },
+        )
+    # Sent, unknown, or asked for too often: one page, word for word, whatever the address.
     return Template(
         "sign_in/check_email.html.j2",
         context={"scheme": scheme, "email": email, "minutes": links.LINK_LIFETIME_MINUTES},
