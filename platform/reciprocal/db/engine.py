@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any, Literal
 
@@ -46,6 +47,10 @@ class ReplacingPool(AsyncAdaptedQueuePool):
             except Full:  # the pool holds as many as it keeps: nobody can be waiting
                 super()._dec_overflow()
         return True
+
+
+# SQLAlchemy names a pool's logger after its class: ours would log "Pool disposed" among the service's lines.
+logging.getLogger(f"{__name__}.{ReplacingPool.__name__}").setLevel(logging.WARNING)
 
 
 def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:

@@ -39,9 +39,13 @@ class CancelAbandoned:
         early: list[ReceiveMessage] = []
 
         if scope["method"] in _NO_BODY:
-            # The app may never ask for an empty body; read it now, so the listener can start at once.
-            message = await receive()
-            early.append(message)
+            # The app may never ask for an empty body; read it now (to its last message), so the listener
+            # can start at once.
+            while True:
+                message = await receive()
+                early.append(message)
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
             read.set()
 
         async def listen() -> ReceiveMessage:
@@ -52,7 +56,7 @@ class CancelAbandoned:
 
         async def app_receive() -> ReceiveMessage:
             if early:
-                return early.pop()
+                return early.pop(0)
             if read.is_set():
                 return await asyncio.shield(listener)
             message = await receive()
@@ -69,7 +73,7 @@ class CancelAbandoned:
         handler = asyncio.ensure_future(self.app(scope, app_receive, app_send))
         try:
             await asyncio.wait({handler, listener}, return_when=asyncio.FIRST_COMPLETED)
-            if not handler.done() and not answered:  # the listener heard the client go (its log line: 499)
+            if not handler.done() and not answered and _hung_up(listener):  # its log line says 499
                 handler.cancel()
             await asyncio.wait({handler})
         except asyncio.CancelledError:  # the server itself is stopping this request
@@ -80,3 +84,13 @@ class CancelAbandoned:
             listener.cancel()
         if not handler.cancelled():
             handler.result()  # the app's own error, for the server to answer as it does
+
+
+def _hung_up(listener: asyncio.Future[ReceiveMessage]) -> bool:
+    """Whether what came after the body was the client going away."""
+    return (
+        listener.done()
+        and not listener.cancelled()
+        and listener.exception() is None
+        and (listener.result()["type"] == "http.disconnect")
+    )
