@@ -53,6 +53,7 @@ from reciprocal.portals.officer.presenters import (
     Section,
 )
 from reciprocal.portals.officer.queries import ReferralChoices, agency_referrals, monitoring_of, referral_choices
+from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
@@ -80,12 +81,16 @@ def _base(scheme: Scheme, referral_id: uuid.UUID) -> str:
 
 @get("/officer/", opt=OFFICER)
 async def officer_home(
-    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    deleted: FromQuery[uuid.UUID | None] = None,
 ) -> Template:
     referrals = await agency_referrals(db, actor)
     today = datetime.now(UK_TIME).date()
     groups = show.home_groups(referrals, f"/s/{scheme.slug}/referrals", today)
-    return Template("officer/home.html.j2", context={"scheme": scheme, "actor": actor, "groups": groups})
+    done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
+    return Template("officer/home.html.j2", context={"scheme": scheme, "actor": actor, "groups": groups, "done": done})
 
 
 @post("/referrals/new", opt=OFFICER, status_code=200)
@@ -175,9 +180,10 @@ async def referral_page(
         (heading, show.task_items(sections, progress.statuses, base, scheme.area_term))
         for heading, sections in show.shown_sections(draft.criteria, draft.answers)
     ]
+    deletable = deletion_refused(actor, draft.referral) is None
     return Template(
         "officer/task_list.html.j2",
-        context=_context(scheme, draft, groups=groups, progress=progress, ready=not problems),
+        context=_context(scheme, draft, groups=groups, progress=progress, ready=not problems, deletable=deletable),
     )
 
 
