@@ -12,6 +12,7 @@ from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
 from reciprocal.portals.named_lead import controllers as named_lead
 from reciprocal.portals.officer import controllers as officer
+from reciprocal.portals.officer import drafts as officer_drafts
 from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.public import controllers as public
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
@@ -43,6 +44,7 @@ scheme_router = Router(
         *home.HANDLERS,
         *scheme_admin.HANDLERS,
         *officer.HANDLERS,
+        *officer_drafts.HANDLERS,
         *coordinator.HANDLERS,
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,

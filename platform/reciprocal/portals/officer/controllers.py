@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from reciprocal.portals.officer import questions
 from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import agency_referrals
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
+from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem
 from reciprocal.referrals.services import STALE, InvalidReferral, StaleReferral, get_referral, start_referral, submit
@@ -33,12 +34,16 @@ from reciprocal.web.forms import attempt
 
 @get("/officer/", opt=OFFICER)
 async def officer_home(
-    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    deleted: FromQuery[uuid.UUID | None] = None,
 ) -> Template:
     referrals = await agency_referrals(db, actor)
     today = datetime.now(UK_TIME).date()
     groups = show.home_groups(referrals, f"/s/{scheme.slug}/referrals", today)
-    return Template("officer/home.html.j2", context={"scheme": scheme, "actor": actor, "groups": groups})
+    done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
+    return Template("officer/home.html.j2", context={"scheme": scheme, "actor": actor, "groups": groups, "done": done})
 
 
 @post("/referrals/new", opt=OFFICER, status_code=200)
@@ -75,9 +80,10 @@ async def referral_page(
         (heading, show.task_items(sections, progress.statuses, base, scheme.area_term))
         for heading, sections in show.shown_sections(draft.criteria, draft.answers)
     ]
+    deletable = deletion_refused(actor, draft.referral) is None
     return Template(
         "officer/task_list.html.j2",
-        context=draft_context(scheme, draft, groups=groups, progress=progress, ready=not problems),
+        context=draft_context(scheme, draft, groups=groups, progress=progress, ready=not problems, deletable=deletable),
     )
 
 

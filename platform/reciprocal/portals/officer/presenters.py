@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reciprocal.criteria.schemas import Criteria, RiskType
@@ -13,6 +13,7 @@ from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.words import plural
 from reciprocal.portals.officer.forms import ANOTHER_TENANCY, MONITORING
 from reciprocal.portals.officer.queries import ReferralChoices
+from reciprocal.referrals.drafts import DeletedDraft
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import Problem, ReferralAnswers
 from reciprocal.referrals.workflow import WORDS, State
@@ -415,3 +416,20 @@ def home_groups(referrals: list[Referral], base: str, today: date) -> list[HomeG
         if rows:
             groups.append(HomeGroup(key, heading, rows))
     return groups
+
+
+def draft_name(started: datetime | None, case_reference: str = "") -> str:
+    """A draft as the home lists it: when it was started, and the officer's own reference if they gave one."""
+    name = f"started {govuk_date(started)}" if started else ""
+    if case_reference:
+        name += f"{', ' if name else ''}your reference {case_reference}"
+    return name
+
+
+def deleted_banner(deleted: DeletedDraft | None) -> str | None:
+    """The home's words once the officer deleted a draft (`?deleted=<id>`): named by when it was started, since
+    its case reference went with it. None when they deleted no such draft: the address alone announces nothing."""
+    if deleted is None:
+        return None
+    name = draft_name(deleted.started)
+    return f"Draft referral {name} deleted" if name else "Draft referral deleted"
