@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
@@ -20,6 +19,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer import questions
+from reciprocal.portals.officer.forms import VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import agency_referrals
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
@@ -90,10 +90,6 @@ async def referral_page(
 # Check your answers, submit, and the confirmation.
 
 
-class SubmitForm(msgspec.Struct):
-    version: str = ""
-
-
 def _answers_page(
     template: str,
     scheme: Scheme,
@@ -150,7 +146,7 @@ async def check_page(
 @post("/referrals/{referral_id:uuid}/check", opt=OFFICER, status_code=200)
 async def submit_referral(
     referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[SubmitForm],
+    data: URLEncodedBody[VersionForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],

@@ -5,32 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.identity.access import allow
-from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer.controllers import officer_home, referral_page
+from reciprocal.portals.officer.forms import VersionForm
 from reciprocal.portals.officer.presenters import draft_name
+from reciprocal.portals.officer.referral import OFFICER
 from reciprocal.referrals.drafts import delete_draft, deletion_refused
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.services import STALE, StaleReferral, get_referral, record_view
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 from reciprocal.web.urls import page, see_other
-
-OFFICER = allow(Role.nominating_officer)
-
-
-class DeleteForm(msgspec.Struct):
-    version: str = ""
 
 
 def _delete_page(
@@ -82,7 +75,7 @@ async def delete_draft_page(
 async def delete_draft_post(
     request: Request[Any, Any, Any],
     referral_id: FromPath[uuid.UUID],
-    data: URLEncodedBody[DeleteForm],
+    data: URLEncodedBody[VersionForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],

@@ -131,9 +131,24 @@ def _free_text(name: str, value: str, errors: dict[str, str]) -> str:
     return text
 
 
-def names_to_confirm(form: msgspec.Struct, options: Options) -> tuple[dict[str, str], str]:
-    """Each free-text answer on the page that may name someone, not yet confirmed as no name: its field -> the
-    warning, and every such word on the page, for the form to send back as confirmed ("Max,Bella")."""
+@dataclass(frozen=True)
+class NameWarnings:
+    """What a page says about words in its answers that may be names, before it saves them."""
+
+    by_field: dict[str, str] = field(default_factory=dict)
+    """Each free-text field holding such a word not yet looked at -> the warning."""
+    confirmed: str = ""
+    """Every such word on the page, for the form to send back as looked at ("Max,Bella")."""
+
+
+class VersionForm(msgspec.Struct):
+    """A form that sends only the version of the referral its page showed: submit, delete."""
+
+    version: str = ""
+
+
+def names_to_confirm(form: msgspec.Struct, options: Options) -> NameWarnings:
+    """The warnings for the page's free-text answers that may name someone and were not looked at already."""
     confirmed = set(getattr(form, "names_confirmed", "").split(","))
     ignore = vocabulary(*(choice.label for choice in [*options.choices.areas, *options.choices.landlords]))
     warnings, every = {}, []
@@ -143,7 +158,7 @@ def names_to_confirm(form: msgspec.Struct, options: Options) -> tuple[dict[str, 
         new = [word for word in found if word not in confirmed]
         if new:
             warnings[name] = f"{label}: {name_warning(new)}"
-    return warnings, ",".join(dict.fromkeys(every))
+    return NameWarnings(warnings, ",".join(dict.fromkeys(every)))
 
 
 class ConsentForm(msgspec.Struct):

@@ -25,6 +25,7 @@ from reciprocal.portals.officer.forms import (
     EligibilityForm,
     HouseholdForm,
     MonitoringForm,
+    NameWarnings,
     NeedsForm,
     Options,
     RiskAssessorForm,
@@ -68,7 +69,7 @@ def _question_page(
     form: Any,
     *,
     messages: dict[str, list[str]] | None = None,
-    warnings: tuple[dict[str, str], str] = ({}, ""),
+    warnings: NameWarnings | None = None,
     stale: bool = False,
     status_code: int = 200,
 ) -> Template:
@@ -86,8 +87,8 @@ def _question_page(
             version=draft.referral.version,
             errors=messages,
             error_list=show.summary_on_page(messages),
-            warnings=warnings[0],
-            names_confirmed=warnings[1],
+            warnings=warnings.by_field if warnings else {},
+            names_confirmed=warnings.confirmed if warnings else "",
             stale=STALE if stale else "",
             criteria=draft.criteria,
             choices=draft.choices,
@@ -132,7 +133,7 @@ async def _save_question(
         messages = {name: [message] for name, message in parsed.errors.items()}
         return _question_page(scheme, draft, section, form, messages=messages, status_code=400)
     warnings = names_to_confirm(form, options)
-    if warnings[0]:  # saved once the officer sends the page again, having looked
+    if warnings.by_field:  # saved once the officer sends the page again, having looked
         return _question_page(scheme, draft, section, form, warnings=warnings)
     saved = await attempt(
         db,
