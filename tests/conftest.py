@@ -26,7 +26,7 @@ from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT, Settings
 from smtp_server import Inbox, smtp_server
 from support import DatabaseUnderTest, drop_database, make_settings
-from support.world import World
+from support.world import County, World
 
 TEMPLATE = f"rc_template_{os.getpid()}"
 SCHEMES = ("pan-london", "cambridgeshire")
@@ -154,6 +154,13 @@ def tenants_dir() -> Path:
 async def world(db: Database) -> World:
     """Pan London's cast and places for a referral's journey (support.world)."""
     return await World(db).build()
+
+
+@pytest.fixture(params=[World, County], ids=["pan-london", "cambridgeshire"])
+async def each_world(db: Database, request: pytest.FixtureRequest) -> World:
+    """Each scheme's cast in turn, Pan London's and the county's (support.world): a test taking it runs twice."""
+    built: World = await request.param(db).build()
+    return built
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date
 
 import pytest
 from playwright.async_api import Browser, BrowserContext
 
-from people import actor, area_ids, organisation_id, scheme
+from people import actor
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
@@ -28,7 +27,7 @@ from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action
 from reciprocal.settings import Settings
 from support import session_token
-from support.world import KEYS, World
+from support.world import KEYS, County, World
 
 DEMO = True  # the browser signs in: see the settings fixture
 
@@ -175,50 +174,15 @@ async def pan_london(db: Database) -> Cast:
     world.officer = await actor(
         db, "pan-london", "safe-steps-london", Role.nominating_officer, email=long_email("safestepslondon")
     )
-    return Cast(world, world.camden, world.islington, world.domestic_abuse(), world.islington_flat())
+    return Cast(world, world.landlord, world.partner, world.domestic_abuse(), world.home())
 
 
 async def cambridgeshire(db: Database) -> Cast:
-    """The county scheme: a Cambridge City Council tenant, safe in four districts Fen and River Homes covers.
-
-    World's cast is Pan London's: here only the parts its referral steps use (scheme, officer, coordinator,
-    assessor) are the county's, and every step is given its approver."""
-    slug = "cambridgeshire"
-    world = World(db)
-    world.scheme = await scheme(db, slug)
+    world = await County(db).build()
     world.officer = await actor(
-        db, slug, "county-refuge-support", Role.nominating_officer, email=long_email("countyrefugesupport")
+        db, "cambridgeshire", "county-refuge-support", Role.nominating_officer, email=long_email("countyrefugesupport")
     )
-    world.coordinator = await actor(db, slug, "coordinator", Role.coordinator)
-    world.assessor = await actor(db, slug, "county-refuge-support", Role.risk_assessor)
-    landlord = await actor(db, slug, "cambridge-city-council", Role.named_lead)
-    partner = await actor(db, slug, "fen-and-river-homes", Role.named_lead)
-    tid = world.scheme.id
-    cambridge, east, south, hunts, peterborough = await area_ids(
-        db, tid, "cambridge", "east-cambridgeshire", "south-cambridgeshire", "huntingdonshire", "peterborough"
-    )
-    answers = ReferralAnswers(
-        consent=True,
-        tenancy_type="secure",
-        current_landlord_id=await organisation_id(db, tid, "cambridge-city-council"),
-        current_area_id=cambridge,
-        adults=2,
-        children_ages=(1, 4, 9, 15),
-        bedrooms_needed=3,
-        risk_type="domestic_abuse",
-        risk_area_ids=frozenset({cambridge}),
-        safe_area_ids=frozenset({east, south, hunts, peterborough}),
-        safeguarding_measures="IDVA support in place; resettlement officer agreed",
-    )
-    home = offers.Property(
-        area_id=south,
-        bedrooms=3,
-        floor=0,
-        accessibility="Level access throughout",
-        available_from=date(2026, 12, 1),
-        address="12 Example Close, Cambourne",
-    )
-    return Cast(world, landlord, partner, answers, home)
+    return Cast(world, world.landlord, world.partner, world.domestic_abuse(), world.home())
 
 
 async def token_for(db: Database, settings: Settings, slug: str, person: Actor) -> str:

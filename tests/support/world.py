@@ -1,4 +1,10 @@
-"""The world the referral journeys happen in: Pan London's people and places, and a referral's steps."""
+"""The world the referral journeys happen in: a scheme's people and places, and a referral's steps.
+
+World is Pan London's; County is Cambridgeshire's, for the tests every tenant-scoped feature has in two schemes.
+Both name the same parts: an officer, a coordinator, a risk assessor, the applicant's landlord's named lead
+(`landlord`), a partner's covering the safe areas (`partner`), a referral (`domestic_abuse()`) and the home the
+partner offers (`home()`).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +56,7 @@ class World:
             self.barnet,
         ) = await area_ids(db, tid, "camden", "islington", "brent", "hackney", "lewisham", "southwark", "barnet")
         self.camden_council = await organisation_id(db, tid, "camden-council")
+        self.landlord, self.partner = self.camden, self.islington
         return self
 
     def domestic_abuse(self) -> ReferralAnswers:
@@ -87,23 +94,21 @@ class World:
         return await self.run(referrals.submit, self.officer, self.scheme, draft.id, version=draft.version)
 
     async def circulating(self, answers: ReferralAnswers, *, approver: Actor | None = None) -> Referral:
-        """Submitted, approved by the landlord's named lead (Camden's unless said) and circulated."""
+        """Submitted, approved by the landlord's named lead (`landlord` unless said) and circulated."""
         referral = await self.submitted(answers)
         referral = await self.run(
             referrals.act, self.coordinator, referral.id, Action.request_approval, version=referral.version
         )
         referral = await self.run(
-            referrals.act, approver or self.camden, referral.id, Action.approve, version=referral.version
+            referrals.act, approver or self.landlord, referral.id, Action.approve, version=referral.version
         )
         await self.run(referrals.circulate_batch, self.coordinator)
         return await self.referral(referral.id)
 
     async def offered(self, answers: ReferralAnswers) -> Referral:
-        """Circulated, then offered Islington's 2-bedroom flat by Islington's named lead."""
+        """Circulated, then offered the partner's home (Islington's 2-bedroom flat) by its named lead."""
         referral = await self.circulating(answers)
-        await self.run(
-            offers.make_offer, self.islington, KEYS, referral.id, self.islington_flat(), version=referral.version
-        )
+        await self.run(offers.make_offer, self.partner, KEYS, referral.id, self.home(), version=referral.version)
         return await self.referral(referral.id)
 
     async def moved(
@@ -132,6 +137,10 @@ class World:
         )
         return await self.referral(referral.id)
 
+    def home(self) -> offers.Property:
+        """What the partner offers, in one of the referral's safe areas."""
+        return self.islington_flat()
+
     def islington_flat(self, bedrooms: int = 2) -> offers.Property:
         return offers.Property(
             area_id=self.islington_area,
@@ -140,6 +149,52 @@ class World:
             accessibility="Lift to all floors",
             available_from=date(2026, 12, 1),
             address="Flat 4, 1 Example Street",
+        )
+
+
+class County(World):
+    """Cambridgeshire and Peterborough: a Cambridge City Council tenant, safe in four districts that Fen and
+    River Homes covers. Only the parts named in the module's docstring are the county's."""
+
+    async def build(self) -> County:
+        db, slug = self.db, "cambridgeshire"
+        self.scheme = await scheme(db, slug)
+        self.officer = await actor(db, slug, "county-refuge-support", Role.nominating_officer)
+        self.coordinator = await actor(db, slug, "coordinator", Role.coordinator)
+        self.assessor = await actor(db, slug, "county-refuge-support", Role.risk_assessor)
+        self.landlord = await actor(db, slug, "cambridge-city-council", Role.named_lead)
+        self.partner = await actor(db, slug, "fen-and-river-homes", Role.named_lead)
+        tid = self.scheme.id
+        self.cambridge, self.east, self.south, self.hunts, self.peterborough = await area_ids(
+            db, tid, "cambridge", "east-cambridgeshire", "south-cambridgeshire", "huntingdonshire", "peterborough"
+        )
+        self.city_council = await organisation_id(db, tid, "cambridge-city-council")
+        return self
+
+    def domestic_abuse(self) -> ReferralAnswers:
+        """A Cambridge City Council tenant fleeing domestic abuse, with four children, safe in four districts."""
+        return ReferralAnswers(
+            consent=True,
+            tenancy_type="secure",
+            current_landlord_id=self.city_council,
+            current_area_id=self.cambridge,
+            adults=2,
+            children_ages=(1, 4, 9, 15),
+            bedrooms_needed=3,
+            risk_type="domestic_abuse",
+            risk_area_ids=frozenset({self.cambridge}),
+            safe_area_ids=frozenset({self.east, self.south, self.hunts, self.peterborough}),
+            safeguarding_measures="IDVA support in place; resettlement officer agreed",
+        )
+
+    def home(self) -> offers.Property:
+        return offers.Property(
+            area_id=self.south,
+            bedrooms=3,
+            floor=0,
+            accessibility="Level access throughout",
+            available_from=date(2026, 12, 1),
+            address="12 Example Close, Cambourne",
         )
 
 

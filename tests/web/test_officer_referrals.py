@@ -590,7 +590,7 @@ async def test_an_answer_that_may_name_someone_is_saved_only_once_the_officer_ha
     warned = await officer.answer(base, "household", sent)
     assert warned.status_code == 200
     text = visible_text(warned.text)
-    assert "Check these answers do not name anyone: nothing is saved yet" in text
+    assert "Check what you wrote does not name anyone: nothing is saved yet" in text
     assert "Pets: \u201cMax\u201d may be a person's name" in text
     assert 'href="#pets"' in warned.text
     assert 'value="One dog called Max"' in warned.text  # shown again as typed

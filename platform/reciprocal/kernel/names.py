@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reciprocal.kernel.text import normalised
@@ -65,3 +66,33 @@ def name_warning(names: list[str]) -> str:
 def vocabulary(*phrases: str) -> frozenset[str]:
     """The capitalised words of the scheme's own names ("Kensington and Chelsea"), for `names_in`'s ignore."""
     return frozenset(word for phrase in phrases for word in re.findall(r"\b[A-Z][a-z]+\b", phrase))
+
+
+@dataclass(frozen=True)
+class NameWarnings:
+    """What a form says about words in its free text that may be names, before it saves them.
+
+    The person looks, and sends the form again to keep them: the form carries back every such word it was
+    shown (`confirmed`), so only a word new since then warns again.
+    """
+
+    by_field: dict[str, str] = field(default_factory=dict)
+    """Each field holding such a word not yet looked at (its id) -> the warning."""
+    confirmed: str = ""
+    """Every such word in the form, for it to send back as looked at ("Max,Bella")."""
+
+
+def name_warnings(
+    texts: Mapping[str, tuple[str, str]], confirmed: str, *, ignore: Collection[str] = ()
+) -> NameWarnings:
+    """The warnings for a form's free text: `texts` maps each field's id to its label ("" on a form of one
+    text) and its text; `confirmed` is what the form sent back as looked at already."""
+    looked_at = set(confirmed.split(","))
+    warnings, every = {}, []
+    for field_id, (label, text) in texts.items():
+        found = names_in(text, ignore=ignore)
+        every += found
+        new = [word for word in found if word not in looked_at]
+        if new:
+            warnings[field_id] = f"{label}: {name_warning(new)}" if label else name_warning(new)
+    return NameWarnings(warnings, ",".join(dict.fromkeys(every)))

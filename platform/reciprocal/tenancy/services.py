@@ -1,4 +1,4 @@
-"""Finding schemes and counting what each holds."""
+"""Finding schemes, counting what each holds, and the names it is made of."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.kernel.names import vocabulary
 from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.tenancy.models import Area, Scheme
 
@@ -45,3 +46,14 @@ async def scheme_counts(session: AsyncSession, tenant_id: uuid.UUID) -> SchemeCo
         )
     ).one()
     return SchemeCounts(areas=row[0], partners=row[1], agencies=row[2])
+
+
+async def scheme_vocabulary(session: AsyncSession, tenant_id: uuid.UUID) -> frozenset[str]:
+    """The words of a scheme's own names, its areas' and organisations' ("Chelsea", "Brent"): never taken for
+    a person's name in free text."""
+    rows = await session.scalars(
+        select(Area.name)
+        .where(Area.tenant_id == tenant_id)
+        .union_all(select(Organisation.name).where(Organisation.tenant_id == tenant_id))
+    )
+    return vocabulary(*rows)

@@ -21,6 +21,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
@@ -28,7 +29,7 @@ from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
 COORDINATOR = allow(Role.coordinator)
@@ -96,6 +97,8 @@ class StepForm(msgspec.Struct):
     moved_month: str = ""
     moved_year: str = ""
     bedrooms: str = ""
+    names_confirmed: str = ""
+    """Words the coordinator was warned may be names and kept: see web.forms.names_to_confirm."""
 
 
 class FormErrors(Refused):
@@ -105,9 +108,18 @@ class FormErrors(Refused):
         super().__init__(problems=list(errors.items()))
 
 
-def _message(text: str, field_id: str, missing: str) -> str:
-    """A required message to the nominating officer, which must not identify the applicant."""
-    text = text.strip()
+class NamesToConfirm(Refused):
+    """A message holding words that may be names, not yet looked at: the page warns, and nothing is done."""
+
+    def __init__(self, names: NameWarnings) -> None:
+        super().__init__("Check the message does not name anyone")
+        self.names = names
+
+
+async def _message(db: AsyncSession, actor: Actor, form: StepForm, field_id: str, missing: str) -> str:
+    """A required message to the nominating officer, which must not identify the applicant: sent once the
+    coordinator has looked at any word in it that may be a name."""
+    text = form.note.strip()
     if not text:
         raise FormErrors({field_id: missing})
     problem = text_problem(
@@ -118,16 +130,19 @@ def _message(text: str, field_id: str, missing: str) -> str:
     )
     if problem:
         raise FormErrors({field_id: problem})
+    names = await names_to_confirm(db, actor.tenant_id, {field_id: ("", text)}, form.names_confirmed)
+    if names.by_field:
+        raise NamesToConfirm(names)
     return text
 
 
 async def _return(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
-    note = _message(form.note, "return-note", "Enter what the nominating officer needs to add")
+    note = await _message(db, actor, form, "return-note", "Enter what the nominating officer needs to add")
     await referrals.act(db, actor, referral_id, Action.return_for_information, version=version, note=note)
 
 
 async def _ineligible(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
-    note = _message(form.note, "ineligible-note", "Enter why the referral is ineligible")
+    note = await _message(db, actor, form, "ineligible-note", "Enter why the referral is ineligible")
     await referrals.act(db, actor, referral_id, Action.mark_ineligible, version=version, note=note)
 
 
@@ -138,7 +153,7 @@ async def _request_approval(
 
 
 async def _withdraw(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
-    note = _message(form.note, "withdraw-note", "Enter why the referral is withdrawn")
+    note = await _message(db, actor, form, "withdraw-note", "Enter why the referral is withdrawn")
     await referrals.act(db, actor, referral_id, Action.withdraw, version=version, note=note)
 
 
@@ -238,6 +253,8 @@ async def referral_step(
         return _referral_page(db, scheme, actor, referral_id, step=step, form=data, status_code=status_code, **problems)
 
     refused = await attempt(db, lambda: take(db, actor, referral_id, version, data))
+    if isinstance(refused, NamesToConfirm):
+        return await again(200, names=refused.names)
     if isinstance(refused, FormErrors):
         return await again(400, errors=dict(refused.problems))
     if isinstance(refused, referrals.InvalidReferral):
@@ -259,6 +276,7 @@ async def _referral_page(
     form: StepForm | None = None,
     errors: dict[str, str] | None = None,
     problem: str | None = None,
+    names: NameWarnings | None = None,
     status_code: int = 200,
 ) -> Template:
     # Every time the page shows the referral, the reading is audited, this one included in the count of
@@ -280,6 +298,7 @@ async def _referral_page(
             "form": form or StepForm(),
             "errors": errors or {},
             "problem": problem,
+            "names": names,
             "stages": words.STAGES,
             "stage_by_state": words.STAGE_BY_STATE,
             "today": _today(),

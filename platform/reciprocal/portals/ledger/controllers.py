@@ -19,6 +19,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.ledger.services import (
     Balance,
@@ -29,7 +30,7 @@ from reciprocal.ledger.services import (
 )
 from reciprocal.portals.ledger.queries import statement
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
 LEDGER = allow(Role.coordinator, Role.named_lead)
@@ -116,6 +117,8 @@ async def statement_page(
 class CorrectionForm(msgspec.Struct):
     reason: str = ""
     """Why the entry was wrong: partners read it on their statements."""
+    names_confirmed: str = ""
+    """Words the coordinator was warned may be names and kept: see web.forms.names_to_confirm."""
 
 
 @get("/ledger/entries/{ledger_entry_id:uuid}/correct", opt=COORDINATOR)
@@ -148,6 +151,9 @@ async def correct_entry(
     )
     if error:
         return await _correction_page(db, scheme, ledger_entry_id, reason=reason[:NOTE_LIMIT], error=error)
+    names = await names_to_confirm(db, scheme.id, {"reason": ("", reason)}, data.names_confirmed)
+    if names.by_field:  # corrected once the coordinator sends the form again, having looked
+        return await _correction_page(db, scheme, ledger_entry_id, reason=reason, names=names)
     reversing = await attempt(db, lambda: correct(db, actor, ledger_entry_id, reason=reason))
     if isinstance(reversing, Refused):
         return await _correction_page(db, scheme, ledger_entry_id, reason=data.reason, problem=reversing.message)
@@ -163,13 +169,21 @@ async def _correction_page(
     reason: str = "",
     error: str | None = None,
     problem: str | None = None,
+    names: NameWarnings | None = None,
 ) -> Template:
     lines = await statement(db, scheme.id, entry_id=entry_id)
     if not lines:
         raise NotFoundException
     return Template(
         "ledger/correct.html.j2",
-        context={"scheme": scheme, "line": lines[0], "reason": reason, "error": error, "problem": problem},
+        context={
+            "scheme": scheme,
+            "line": lines[0],
+            "reason": reason,
+            "error": error,
+            "problem": problem,
+            "names": names,
+        },
         status_code=400 if error or problem else 200,
     )
 

@@ -20,6 +20,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.named_lead import approvals, queries
 from reciprocal.portals.named_lead.views import Outcome
@@ -33,7 +34,7 @@ from reciprocal.referrals.services import (
 )
 from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.htmx import is_htmx
 from reciprocal.web.urls import see_other
 
@@ -90,6 +91,8 @@ class DecisionForm(msgspec.Struct):
     reason: str = ""
     """A key of DECLINE_REASONS."""
     details: str = ""
+    names_confirmed: str = ""
+    """Words the named lead was warned may be names and kept: see web.forms.names_to_confirm."""
 
 
 def _approval_page(
@@ -99,6 +102,7 @@ def _approval_page(
     *,
     form: DecisionForm | None = None,
     errors: Errors | None = None,
+    names: NameWarnings | None = None,
     status_code: int = 200,
 ) -> Template:
     return Template(
@@ -109,6 +113,7 @@ def _approval_page(
             "referral": referral,
             "form": form or DecisionForm(),
             "errors": errors or {},
+            "names": names,
             "reasons": DECLINE_REASONS,
         },
         status_code=status_code,
@@ -162,6 +167,10 @@ async def decide(
     if isinstance(referral, Outcome):  # decided already, by someone else of theirs
         return _outcome_page(scheme, actor, referral, status_code=409)
     errors = _decision_errors(data)
+    if not errors and data.decision == "decline":
+        names = await names_to_confirm(db, actor.tenant_id, {"details": ("", data.details)}, data.names_confirmed)
+        if names.by_field:  # decided once the named lead sends the form again, having looked
+            return _approval_page(scheme, actor, referral, form=data, names=names)
     if not errors:
         note = ""
         if data.decision == "decline":

@@ -16,7 +16,6 @@ import msgspec
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.kernel.fields import whole_number
-from reciprocal.kernel.names import name_warning, names_in, vocabulary
 from reciprocal.kernel.text import text_problem
 from reciprocal.portals.officer.queries import ReferralChoices
 from reciprocal.referrals.rules import ReferralAnswers
@@ -131,34 +130,15 @@ def _free_text(name: str, value: str, errors: dict[str, str]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class NameWarnings:
-    """What a page says about words in its answers that may be names, before it saves them."""
-
-    by_field: dict[str, str] = field(default_factory=dict)
-    """Each free-text field holding such a word not yet looked at -> the warning."""
-    confirmed: str = ""
-    """Every such word on the page, for the form to send back as looked at ("Max,Bella")."""
-
-
 class VersionForm(msgspec.Struct):
     """A form that sends only the version of the referral its page showed: submit, delete."""
 
     version: str = ""
 
 
-def names_to_confirm(form: msgspec.Struct, options: Options) -> NameWarnings:
-    """The warnings for the page's free-text answers that may name someone and were not looked at already."""
-    confirmed = set(getattr(form, "names_confirmed", "").split(","))
-    ignore = vocabulary(*(choice.label for choice in [*options.choices.areas, *options.choices.landlords]))
-    warnings, every = {}, []
-    for name, label in TEXT_NAMES.items():
-        found = names_in(getattr(form, name, ""), ignore=ignore)
-        every += found
-        new = [word for word in found if word not in confirmed]
-        if new:
-            warnings[name] = f"{label}: {name_warning(new)}"
-    return NameWarnings(warnings, ",".join(dict.fromkeys(every)))
+def free_texts(form: msgspec.Struct) -> dict[str, tuple[str, str]]:
+    """The page's free-text answers, each field's id -> (its label, what was typed), for the names check."""
+    return {name: (label, getattr(form, name)) for name, label in TEXT_NAMES.items() if hasattr(form, name)}
 
 
 class ConsentForm(msgspec.Struct):

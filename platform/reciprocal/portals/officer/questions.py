@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.fields import version_field
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer.forms import (
     MONITORING,
@@ -25,13 +26,12 @@ from reciprocal.portals.officer.forms import (
     EligibilityForm,
     HouseholdForm,
     MonitoringForm,
-    NameWarnings,
     NeedsForm,
     Options,
     RiskAssessorForm,
     RiskTypeForm,
     SupportForm,
-    names_to_confirm,
+    free_texts,
 )
 from reciprocal.portals.officer.presenters import (
     AREAS,
@@ -49,7 +49,7 @@ from reciprocal.portals.officer.presenters import (
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.services import STALE, StaleReferral, save_draft
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 
 
 def _initial(section: Section, draft: Draft) -> Any:
@@ -87,8 +87,7 @@ def _question_page(
             version=draft.referral.version,
             errors=messages,
             error_list=show.summary_on_page(messages),
-            warnings=warnings.by_field if warnings else {},
-            names_confirmed=warnings.confirmed if warnings else "",
+            names=warnings,
             stale=STALE if stale else "",
             criteria=draft.criteria,
             choices=draft.choices,
@@ -132,7 +131,7 @@ async def _save_question(
     if parsed.errors:
         messages = {name: [message] for name, message in parsed.errors.items()}
         return _question_page(scheme, draft, section, form, messages=messages, status_code=400)
-    warnings = names_to_confirm(form, options)
+    warnings = await names_to_confirm(db, scheme.id, free_texts(form), getattr(form, "names_confirmed", ""))
     if warnings.by_field:  # saved once the officer sends the page again, having looked
         return _question_page(scheme, draft, section, form, warnings=warnings)
     saved = await attempt(

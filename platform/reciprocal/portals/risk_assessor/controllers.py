@@ -16,12 +16,13 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.portals.risk_assessor import queries
 from reciprocal.referrals.offers import record_risk_assessment
 from reciprocal.referrals.services import record_view
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
 
@@ -37,6 +38,8 @@ class AssessmentForm(msgspec.Struct):
     outcome: str = ""
     """`no_risk` or `risk`."""
     notes: str = ""
+    names_confirmed: str = ""
+    """Words the assessor was warned may be names and kept: see web.forms.names_to_confirm."""
 
 
 def _assessment_page(
@@ -46,6 +49,7 @@ def _assessment_page(
     *,
     form: AssessmentForm | None = None,
     errors: dict[str, str] | None = None,
+    names: NameWarnings | None = None,
     status_code: int = 200,
 ) -> Template:
     return Template(
@@ -56,6 +60,7 @@ def _assessment_page(
             "assessment": request,
             "form": form or AssessmentForm(),
             "errors": errors or {},
+            "names": names,
         },
         status_code=status_code,
     )
@@ -102,6 +107,9 @@ async def assess(
     asked = await queries.assessment_request(db, actor, referral_id)
     errors = _assessment_errors(data)
     if not errors:
+        names = await names_to_confirm(db, actor.tenant_id, {"notes": ("", data.notes)}, data.names_confirmed)
+        if names.by_field:  # recorded once the assessor sends the form again, having looked
+            return _assessment_page(scheme, actor, asked, form=data, names=names)
         assessed = await attempt(
             db,
             lambda: record_risk_assessment(
