@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from reciprocal.db.bootstrap import bootstrap, role_urls
 from reciprocal.db.embedded import EmbeddedServerError, start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
+from reciprocal.mail.services import mailer_from_settings
 from reciprocal.observability import configure_logging
 from reciprocal.operations import services as operations
 from reciprocal.provisioning.folders import SchemeConfig, TenantConfigError, read_scheme_folder
@@ -302,7 +304,63 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
     asyncio.run(prepare())
     with demo_setup.local_provider(settings.demo_oidc_port, schemes):
         click.echo(demo_setup.describe(schemes, app_url=settings.require_base_url(), issuer=issuer), err=True)
-        _serve(settings, migrate_first=False)
+        _serve(settings, migrate_first=False, with_worker=True)
+
+
+@main.command()
+@click.option("--drain", is_flag=True, help="Stop once nothing is due, instead of waiting for more (one-off runs).")
+@click.pass_context
+def worker(ctx: click.Context, drain: bool) -> None:
+    """Run the work requests queue and the scheduled work: emails, reminders, batches, statements.
+
+    Run as many as the load needs, beside `reciprocal serve`: each job is taken by one of them.
+    """
+    settings = _settings(ctx)
+    try:
+        settings.require_base_url()
+        mailer_from_settings(settings)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        _, app_url = await database_urls(settings)
+        await _work(settings, app_url, stop=stop, drain=drain)
+
+    click.echo("Reciprocal's worker is running.", err=True)
+    asyncio.run(work())
+    click.echo("Reciprocal's worker has stopped.", err=True)
+
+
+async def _work(settings: Settings, app_url: URL, *, stop: asyncio.Event, drain: bool = False) -> None:
+    from reciprocal.worker import run
+
+    db = Database(app_url, settings)
+    try:
+        if not await schema_is_current(db.engine):
+            raise click.ClickException("The database schema is not up to date: run `reciprocal migrate` first.")
+        await run(db, app_url, mailer_from_settings(settings), settings, drain=drain, stop=stop)
+    finally:
+        await db.dispose()
+
+
+@contextlib.contextmanager
+def _worker_beside(settings: Settings, app_url: URL) -> Iterator[None]:
+    """A worker on a thread of its own while the block runs (the demo: one command starts everything)."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(
+        target=lambda: loop.run_until_complete(_work(settings, app_url, stop=stop)), name="worker", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
 
 
 def _listening(settings: Settings, host: str | None, port: int | None) -> Settings:
@@ -310,7 +368,7 @@ def _listening(settings: Settings, host: str | None, port: int | None) -> Settin
     return dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
 
 
-def _serve(settings: Settings, *, migrate_first: bool) -> None:
+def _serve(settings: Settings, *, migrate_first: bool, with_worker: bool = False) -> None:
     import uvicorn
 
     from reciprocal.app import create_app
@@ -333,7 +391,8 @@ def _serve(settings: Settings, *, migrate_first: bool) -> None:
     click.echo(f"Reciprocal is serving at http://{settings.host}:{settings.port}/", err=True)
     # uvicorn catches SIGTERM and SIGINT, shuts down gracefully, then raises the signal again for the process
     # to act on: a stop asked for and done is a clean exit (0), and atexit then stops the embedded server.
-    with contextlib.suppress(Terminated, KeyboardInterrupt):
+    beside = _worker_beside(settings, app_url) if with_worker else contextlib.nullcontext()
+    with contextlib.suppress(Terminated, KeyboardInterrupt), beside:
         uvicorn.run(app, **server_options(settings))
     click.echo("Reciprocal has stopped.", err=True)
 

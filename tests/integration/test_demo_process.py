@@ -1,4 +1,4 @@
-"""`reciprocal demo` as a process: stopped by SIGTERM it stops its embedded PostgreSQL too, and a start after
+"""`reciprocal demo` as a process: stopped by SIGTERM it stops its worker and its embedded PostgreSQL too, and a start after
 an unclean stop takes over the server left running and stops it in turn."""
 
 from __future__ import annotations
@@ -105,9 +105,10 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
         gone(pid)
 
 
-def test_sigterm_stops_the_web_server_and_the_embedded_postgresql(data_dir: Path, tmp_path: Path) -> None:
+def test_sigterm_stops_the_web_server_its_worker_and_the_embedded_postgresql(data_dir: Path, tmp_path: Path) -> None:
     demo = Demo(data_dir, tmp_path / "demo.log")
     demo.wait_until_serving()
+    assert '"event": "worker.started"' in demo.log.read_text()  # one command starts everything
     postmaster = postmaster_pid(data_dir)
     assert postmaster is not None
 
@@ -116,6 +117,7 @@ def test_sigterm_stops_the_web_server_and_the_embedded_postgresql(data_dir: Path
     assert gone(postmaster), f"the embedded PostgreSQL (pid {postmaster}) is still running"
     assert not (data_dir / "postmaster.pid").exists()
     assert "Reciprocal has stopped." in demo.log.read_text()
+    assert '"event": "worker.stopped"' in demo.log.read_text()
 
 
 def test_a_start_after_a_kill_takes_over_the_server_left_running_and_stops_it(data_dir: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from reciprocal.identity.models import (
     UserSession,
 )
 from reciprocal.ledger.models import LedgerEntry
+from reciprocal.notifications.models import Notice, OutboxMessage
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import (
@@ -36,6 +37,7 @@ __all__ = [
     "Membership",
     "MonitoringAnswers",
     "Move",
+    "Notice",
     "Offer",
     "OidcFlow",
     "Operator",
@@ -44,6 +46,7 @@ __all__ = [
     "OperatorSignInLink",
     "Organisation",
     "OrganisationArea",
+    "OutboxMessage",
     "ReferenceCounter",
     "Referral",
     "ReferralArea",

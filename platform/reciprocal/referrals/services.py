@@ -15,8 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
+from reciprocal.db.base import new_id
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
@@ -272,11 +274,12 @@ def apply_step(
     event: str,
     **details: str,
 ) -> None:
-    """Move the referral to `target` and record the step: every state change of the aggregate goes here."""
+    """Move the referral to `target` and record the step: every state change of the aggregate goes here, and
+    so does every notification of one."""
     source = referral.state
     referral.state = target
     referral.updated_at = clock.now()
-    record(
+    step = record(
         db,
         referral.tenant_id,
         event,
@@ -285,6 +288,9 @@ def apply_step(
         subject_id=referral.id,
         details={"from": source.value, "to": target.value, **details},
     )
+    # Whoever must now act is told by the worker, once this transaction commits (notifications.handoffs).
+    step.id = new_id()
+    jobs.collect(db, jobs.HANDOFF, referral.tenant_id, step.id)
 
 
 async def act(

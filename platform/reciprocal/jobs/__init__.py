@@ -1,0 +1,1 @@
+"""Queued and scheduled work: jobs in the same PostgreSQL (pgqueuer), enqueued in the transaction causing them."""

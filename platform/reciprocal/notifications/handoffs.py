@@ -1,0 +1,213 @@
+"""Who is told what: each committed referral step becomes notices for the people who must act or know, and
+the emails that tell them. Run by the worker (job `handoff`), in the step's scheme, after the step committed.
+
+Made once however often the job runs: a notice is unique per (step, person) and a message per its key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.identity.models import Membership, Role, User, UserStatus
+from reciprocal.jobs import services as jobs
+from reciprocal.notifications.messages import DIGEST_KINDS
+from reciprocal.notifications.models import Notice, OutboxMessage
+from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
+from reciprocal.referrals.circulation import places, reachable
+from reciprocal.referrals.models import Offer, Referral
+
+log = structlog.get_logger(__name__)
+
+ONE_PARTY = {
+    "referral.approve": "approved",
+    "referral.decline": "declined",
+    "referral.return_for_information": "returned",
+    "referral.mark_ineligible": "ineligible",
+}
+"""Steps only the nominating officer is told of."""
+EVERYONE = {
+    "referral.accept": "accepted",
+    "referral.record_move": "moved",
+    "referral.withdraw": "withdrawn",
+    "referral.withdraw_inactive": "withdrawn",
+    "referral.refuse_and_withdraw": "withdrawn",
+    "referral.refuse_and_recirculate": "refused",
+    "referral.put_on_hold": "on_hold",
+    "referral.release_hold": "released",
+}
+"""Steps everyone who had a part in the referral is told of."""
+
+
+@dataclass(frozen=True)
+class Told:
+    """One person told of one step, in one of their roles: where the referral is in that role's portal."""
+
+    user_id: uuid.UUID
+    kind: str
+    path: str
+
+
+def _path(role: Role, referral: Referral, *, landlord: bool = False) -> str:
+    return {
+        Role.nominating_officer: f"/referrals/{referral.id}",
+        Role.coordinator: f"/coordinator/referrals/{referral.id}",
+        Role.named_lead: f"/named-lead/{'approvals' if landlord else 'referrals'}/{referral.id}",
+        Role.risk_assessor: f"/risk-assessor/assessments/{referral.id}",
+    }[role]
+
+
+async def _members(
+    db: AsyncSession, tenant_id: uuid.UUID, role: Role, organisations: set[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
+    """The active people holding `role` (for one of `organisations`, if given)."""
+    if organisations is not None and not organisations:
+        return []
+    query = (
+        select(Membership.user_id)
+        .join(User, (User.tenant_id == Membership.tenant_id) & (User.id == Membership.user_id))
+        .where(Membership.tenant_id == tenant_id, Membership.role == role, User.status != UserStatus.suspended)
+        .order_by(Membership.user_id)
+    )
+    if organisations is not None:
+        query = query.where(Membership.organisation_id.in_(organisations))
+    return list(await db.scalars(query))
+
+
+async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
+    """The partners that offered the referral a property, at any time."""
+    found = await db.scalars(
+        select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.referral_id == referral.id)
+    )
+    return set(found)
+
+
+async def _reached(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
+    """The housing partners a circulated referral reaches (circulation.reachable), its own landlord aside."""
+    named = await places(db, referral)
+    covered: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    rows = await db.execute(
+        select(OrganisationArea.organisation_id, OrganisationArea.area_id)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == OrganisationArea.tenant_id)
+            & (Organisation.id == OrganisationArea.organisation_id),
+        )
+        .where(
+            OrganisationArea.tenant_id == referral.tenant_id,
+            Organisation.kind.in_((OrganisationKind.council, OrganisationKind.housing_association)),
+        )
+    )
+    for organisation, area in rows:
+        covered[organisation].add(area)
+    return {o for o, areas in covered.items() if reachable(areas, named) and o != referral.current_landlord_id}
+
+
+async def who_is_told(db: AsyncSession, event: AuditEvent, referral: Referral) -> list[Told]:
+    """The people a step reaches, each with the kind of notice and their way to the referral."""
+    tenant = referral.tenant_id
+    told: list[Told] = []
+
+    def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False) -> None:
+        told.extend(Told(user, kind, _path(role, referral, landlord=landlord)) for user in users)
+
+    async def leads(organisations: set[uuid.UUID]) -> list[uuid.UUID]:
+        return await _members(db, tenant, Role.named_lead, organisations)
+
+    async def coordinators() -> list[uuid.UUID]:
+        return await _members(db, tenant, Role.coordinator)
+
+    officer = [referral.officer_id]
+    landlord = {referral.current_landlord_id} if referral.current_landlord_id else set()
+    action = event.action
+    if action == "referral.request_approval":
+        add("approval_requested", Role.named_lead, await leads(landlord), landlord=True)
+    elif action in ONE_PARTY:
+        add(ONE_PARTY[action], Role.nominating_officer, officer)
+    elif action == "referral.resubmit":
+        add("resubmitted", Role.coordinator, await coordinators())
+    elif action == "referral.circulate":
+        add("circulated", Role.named_lead, await leads(await _reached(db, referral)))
+    elif action == "referral.make_offer":
+        add("offer_made", Role.coordinator, await coordinators())
+        add("offer_made", Role.nominating_officer, officer)
+        if referral.risk_assessor_id is not None:
+            add("assessment_needed", Role.risk_assessor, [referral.risk_assessor_id])
+    elif action == "referral.risk_assessed":
+        add("assessment_recorded", Role.coordinator, await coordinators())
+    elif action == "referral.arrange_viewing":
+        add("viewing_arranged", Role.nominating_officer, officer)
+        add("viewing_arranged", Role.named_lead, await leads(await _offering(db, referral)))
+    elif action in EVERYONE:
+        kind = EVERYONE[action]
+        add(kind, Role.nominating_officer, officer)
+        add(kind, Role.coordinator, await coordinators())
+        add(kind, Role.named_lead, await leads(landlord), landlord=True)
+        add(kind, Role.named_lead, await leads(await _offering(db, referral) - landlord))
+    # The person who took the step knows; each other person is told once, in the first of their roles.
+    seen: set[uuid.UUID] = set() if event.actor_user_id is None else {event.actor_user_id}
+    once = []
+    for item in told:
+        if item.user_id not in seen:
+            seen.add(item.user_id)
+            once.append(item)
+    return once
+
+
+async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Notices and emails for the steps `event_ids` (committed together): the new messages' ids, to deliver."""
+    events = list(
+        await db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.tenant_id == tenant_id, AuditEvent.id.in_(event_ids))
+            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+        )
+    )
+    # Each person's emails: one per step, or one per kind for all of a digest kind's steps in this job.
+    emails: dict[str, tuple[uuid.UUID, str, list[dict[str, str | None]]]] = {}
+    for event in events:
+        referral = await db.get(Referral, (tenant_id, event.subject_id))
+        if referral is None:  # removed since (a draft deleted, or past retention): nothing to tell
+            continue
+        for told in await who_is_told(db, event, referral):
+            await db.execute(
+                insert(Notice)
+                .values(
+                    tenant_id=tenant_id,
+                    id=uuid.uuid4(),
+                    user_id=told.user_id,
+                    kind=told.kind,
+                    event_id=event.id,
+                    referral_id=referral.id,
+                    reference=referral.reference,
+                    path=told.path,
+                )
+                .on_conflict_do_nothing(index_elements=["tenant_id", "event_id", "user_id"])
+            )
+            key = (
+                f"{told.kind}:{min(event_ids)}:{told.user_id}"
+                if told.kind in DIGEST_KINDS
+                else f"{event.id}:{told.user_id}"
+            )
+            item = {"reference": referral.reference, "path": told.path}
+            emails.setdefault(key, (told.user_id, told.kind, []))[2].append(item)
+    made = []
+    for key, (user_id, kind, items) in emails.items():
+        message_id = await db.scalar(
+            insert(OutboxMessage)
+            .values(tenant_id=tenant_id, id=uuid.uuid4(), key=key, user_id=user_id, kind=kind, params={"items": items})
+            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+            .returning(OutboxMessage.id)
+        )
+        if message_id is not None:
+            made.append(message_id)
+            jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
+    log.info("notifications.told", steps=len(events), messages=len(made))
+    return made

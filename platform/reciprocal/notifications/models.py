@@ -1,0 +1,72 @@
+"""What's new for a person, and the emails that tell them: ids and references only, never case content."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reciprocal.db.base import Base, TenantOwned, new_id, tenant_fk
+
+
+class MessageState(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+    """Every attempt failed: the scheme admin sees it."""
+
+
+class Notice(TenantOwned, Base):
+    """One thing a person was told of, in their "What's new": a referral's step that is theirs to act on or know."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        tenant_fk(["user_id"], "users", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "event_id", "user_id"),
+        Index("ix_notices_user", "tenant_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(40))
+    """A key of notifications.messages.KINDS."""
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """The audit event of the step: a job run twice tells nobody twice."""
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    reference: Mapped[str | None] = mapped_column(String(40), default=None)
+    path: Mapped[str] = mapped_column(String(200))
+    """Where, in the person's portal, the referral is: `/named-lead/approvals/<id>` (under /s/<scheme>)."""
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class OutboxMessage(TenantOwned, Base):
+    """One email to one person, from its kind and ids: rendered and sent by the worker, never twice."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        tenant_fk(["user_id"], "users", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "key"),
+        Index("ix_outbox_messages_due", "tenant_id", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(200))
+    """What makes it one message (`<event id>:<user id>`, `batch:<id>:<user id>`): made once however often asked."""
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """Who it is for: a user of the scheme, never a free address (theirs is read when it is sent)."""
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    """References, paths and counts: what the kind's text needs, nothing typed by anyone."""
+    state: Mapped[MessageState] = mapped_column(
+        Enum(MessageState, name="message_state", native_enum=False, length=20), default=MessageState.queued
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(80), default=None)
+    """The failure's type only: an SMTP reply may quote the address."""
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

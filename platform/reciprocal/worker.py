@@ -1,0 +1,128 @@
+"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled sweep, through pgqueuer.
+
+Each job names its scheme and works in that scheme's session, as a request does; it acts as the system, through
+the same services as people. Its log lines carry the job's id, kind and scheme, never case content.
+Run as many workers as the load needs: each job is taken by one, and every handler is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import asyncpg
+import structlog
+from pgqueuer import PgQueuer
+from pgqueuer.models import Job, Schedule
+from sqlalchemy.engine import URL
+
+from reciprocal.db.engine import Database
+from reciprocal.jobs import services as jobs
+from reciprocal.kernel import clock
+from reciprocal.mail.services import Mailer
+from reciprocal.notifications import delivery, handoffs
+from reciprocal.settings import Settings
+from reciprocal.tenancy.services import list_schemes
+
+log = structlog.get_logger(__name__)
+
+SWEEP = "sweep"
+"""Every minute: any queued message whose job was lost is sent now."""
+
+
+def asyncpg_dsn(url: URL) -> str:
+    """The SQLAlchemy address as asyncpg's own (pgqueuer listens on a connection of its own)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Worker:
+    """The handlers of every job kind, over one database and one mailer: `build` registers them with pgqueuer."""
+
+    def __init__(self, db: Database, mailer: Mailer, settings: Settings) -> None:
+        self.db = db
+        self.mailer = mailer
+        self.base_url = settings.require_base_url()
+
+    async def handoff(self, job: Job) -> None:
+        payload = jobs.payload_of(job.payload)
+        scheme = uuid.UUID(payload["scheme"])
+        with structlog.contextvars.bound_contextvars(job=int(job.id), kind=jobs.HANDOFF, scheme=str(scheme)):
+            async with self.db.tenant_session(scheme) as session, session.begin():
+                await handoffs.tell(session, scheme, jobs.ids(payload["ids"]))
+
+    async def deliver(self, job: Job) -> None:
+        payload = jobs.payload_of(job.payload)
+        scheme = uuid.UUID(payload["scheme"])
+        with structlog.contextvars.bound_contextvars(job=int(job.id), kind=jobs.DELIVER, scheme=str(scheme)):
+            async with self.db.tenant_session(scheme) as session, session.begin():
+                await delivery.deliver(session, scheme, uuid.UUID(payload["message"]), self.mailer, self.base_url)
+
+    async def sweep(self) -> None:
+        now = clock.now()
+        async with self.db.session() as session:
+            schemes = [scheme.id for scheme in await list_schemes(session)]
+        for scheme in schemes:
+            async with self.db.tenant_session(scheme) as session, session.begin():
+                for message in await delivery.due(session, scheme, now):
+                    jobs.enqueue(session, jobs.DELIVER, {"scheme": scheme, "message": message})
+
+    def build(self, connection: asyncpg.Connection) -> PgQueuer:
+        pgq = PgQueuer.from_asyncpg_connection(connection)
+        pgq.entrypoint(jobs.HANDOFF)(self.handoff)
+        pgq.entrypoint(jobs.DELIVER)(self.deliver)
+
+        async def sweep(_: Schedule) -> None:
+            await self.sweep()
+
+        pgq.schedule(SWEEP, "* * * * *")(sweep)
+        return pgq
+
+
+async def run(
+    db: Database,
+    url: URL,
+    mailer: Mailer,
+    settings: Settings,
+    *,
+    drain: bool = False,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Work until `stop` is set (or, `drain`, until nothing is due and nothing is running: tests).
+
+    pgqueuer's own drain mode also waits for jobs deferred to later (a retry in a minute); ours stops when
+    what is left is for later, which the next run, or the sweep, takes up.
+    """
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        pgq = Worker(db, mailer, settings).build(connection)
+        log.info("worker.started", drain=drain)
+        if drain:
+            working = asyncio.create_task(pgq.qm.run(dequeue_timeout=timedelta(milliseconds=100)))
+            done = asyncio.create_task(_until_idle(db, working))
+        else:
+            working = asyncio.create_task(pgq.run())
+            done = asyncio.create_task(_until(stop or asyncio.Event()))
+        try:
+            await asyncio.wait([working, done], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pgq.shutdown.set()
+            done.cancel()
+            await working
+    finally:
+        await connection.close()
+        log.info("worker.stopped")
+
+
+async def _until_idle(db: Database, working: asyncio.Task[None]) -> None:
+    """Return once no job has been due or running for two looks in a row (or the loop itself ended)."""
+    idle = 0
+    while idle < 2 and not working.done():
+        await asyncio.sleep(0.1)
+        async with db.session() as session:
+            busy = await session.scalar(jobs.busy())
+        idle = 0 if busy else idle + 1
+
+
+async def _until(stop: asyncio.Event) -> None:
+    await stop.wait()

@@ -1,0 +1,241 @@
+"""Who is told what, by email through a real SMTP server on loopback, with the worker's real pgqueuer loop.
+
+Every hand-off reaches the people who must act and nobody else, in the right scheme; a job run twice sends one
+email; a send that fails is sent later; no email carries what it must never carry (canaries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from reciprocal.db.engine import Database
+from reciprocal.kernel import clock
+from reciprocal.mail.services import SmtpMailer
+from reciprocal.notifications import delivery, handoffs
+from reciprocal.notifications.models import MessageState, Notice, OutboxMessage
+from reciprocal.referrals import offers
+from reciprocal.referrals import services as referrals
+from reciprocal.referrals.models import Referral
+from reciprocal.referrals.workflow import Action
+from reciprocal.worker import run
+from smtp_server import Inbox
+from support import DatabaseUnderTest, make_settings
+from support.world import KEYS, County, World
+
+CANARIES = {
+    "pets": "PETS-CANARY-1",
+    "access_needs": "ACCESS-CANARY-2",
+    "safeguarding_measures": "SAFEGUARDING-CANARY-3",
+    "resettlement_support": "RESETTLEMENT-CANARY-4",
+}
+CASE_REFERENCE = "CASEREF-CANARY-5"
+MONITORING = "MONITORING-CANARY-6"
+NOTE = "NOTE-CANARY-7"
+ADDRESS = "ADDRESS-CANARY-8, 1 Example Street"
+
+
+class Mail:
+    """The worker run until no job is left, and what the SMTP server received since last asked."""
+
+    def __init__(self, database: DatabaseUnderTest, db: Database, inbox: Inbox) -> None:
+        self.database, self.db, self.inbox = database, db, inbox
+        self.settings = make_settings(smtp_port=inbox.port)
+        self.seen = 0
+
+    async def new(self) -> dict[str, list[str]]:
+        """Each recipient's new messages' subjects, once the worker has done all there is."""
+        await run(self.db, self.database.app, SmtpMailer(self.settings), self.settings, drain=True)
+        messages = self.inbox.messages[self.seen :]
+        self.seen = len(self.inbox.messages)
+        by_recipient: dict[str, list[str]] = {}
+        for message in messages:
+            by_recipient.setdefault(str(message["To"]), []).append(str(message["Subject"]))
+        return by_recipient
+
+
+@pytest.fixture
+def mail(database: DatabaseUnderTest, db: Database, inbox: Inbox) -> Mail:
+    return Mail(database, db, inbox)
+
+
+async def submitted_with_canaries(w: World) -> Referral:
+    draft = await w.run(referrals.start_referral, w.officer)
+    answers = replace(w.domestic_abuse(), **CANARIES)
+    draft = await w.run(
+        referrals.save_draft,
+        w.officer,
+        draft.id,
+        answers,
+        version=draft.version,
+        case_reference=CASE_REFERENCE,
+        monitoring={"ethnicity": MONITORING},
+    )
+    return await w.run(referrals.submit, w.officer, w.scheme, draft.id, version=draft.version)
+
+
+async def test_each_hand_off_reaches_who_must_act_and_no_email_carries_case_content(
+    each_world: World, db: Database, mail: Mail
+) -> None:
+    w = each_world
+    other = await (County(db) if type(w) is World else World(db)).build()
+    referral = await submitted_with_canaries(w)
+    assert await mail.new() == {}  # a submission is the coordinator's work queue, not an email
+    ref = referral.reference
+
+    referral = await w.run(referrals.act, w.coordinator, referral.id, Action.request_approval, version=referral.version)
+    assert await mail.new() == {w.landlord.email: [f"Referral {ref} is waiting for your approval"]}
+
+    referral = await w.run(referrals.act, w.landlord, referral.id, Action.approve, version=referral.version)
+    assert await mail.new() == {w.officer.email: [f"Referral {ref} was approved by the landlord"]}
+
+    await w.run(referrals.circulate_batch, w.coordinator)
+    circulated = await mail.new()
+    assert circulated[w.partner.email] == [f"Referral {ref} was circulated to you"]
+    assert w.landlord.email not in circulated  # its own tenant's referral is not circulated to it
+
+    referral = await w.referral(referral.id)
+    home = replace(w.home(), address=ADDRESS)
+    await w.run(offers.make_offer, w.partner, KEYS, referral.id, home, version=referral.version)
+    offered = f"A property was offered for referral {ref}"
+    assert await mail.new() == {w.coordinator.email: [offered], w.officer.email: [offered]}
+
+    referral = await w.referral(referral.id)
+    await w.run(offers.arrange_viewing, w.coordinator, referral.id, version=referral.version)
+    viewing = f"A viewing was arranged for referral {ref}"
+    assert await mail.new() == {w.officer.email: [viewing], w.partner.email: [viewing]}
+
+    for step in (offers.accept,):
+        referral = await w.referral(referral.id)
+        await w.run(step, w.coordinator, referral.id, version=referral.version)
+    accepted = f"The offer for referral {ref} was accepted"
+    assert await mail.new() == {w.officer.email: [accepted], w.landlord.email: [accepted], w.partner.email: [accepted]}
+
+    referral = await w.referral(referral.id)
+    await w.run(
+        offers.record_move,
+        w.coordinator,
+        referral.id,
+        moved_on=date(2026, 12, 1),
+        bedrooms=home.bedrooms,
+        version=referral.version,
+    )
+    moved = f"Referral {ref}: the household has moved"
+    assert await mail.new() == {w.officer.email: [moved], w.landlord.email: [moved], w.partner.email: [moved]}
+
+    # Nobody of the other scheme was told anything, and no email carried what it must never carry.
+    people_elsewhere = {other.officer.email, other.coordinator.email, other.landlord.email, other.partner.email}
+    addressed = {str(m["To"]) for m in mail.inbox.messages}
+    assert not addressed & people_elsewhere
+    for message in mail.inbox.messages:
+        text = f"{message['Subject']}\n{message.get_content()}"
+        for canary in [
+            *CANARIES.values(),
+            CASE_REFERENCE,
+            MONITORING,
+            ADDRESS,
+            "Example Street",
+            w.officer.display_name,
+        ]:
+            assert canary not in text, (canary, message["Subject"])
+        assert f"/s/{w.scheme.slug}/" in text  # its links are to its own scheme
+
+    # Each told person has the step in "What's new", with the way to the referral in their portal.
+    async with db.tenant_session(w.scheme.id) as session:
+        paths = set(await session.scalars(select(Notice.path).where(Notice.user_id == w.landlord.user_id)))
+    assert paths == {f"/named-lead/approvals/{referral.id}"}
+
+
+async def test_a_note_the_officer_reads_stays_on_the_page_not_in_the_email(each_world: World, mail: Mail) -> None:
+    w = each_world
+    referral = await submitted_with_canaries(w)
+    await w.run(
+        referrals.act, w.coordinator, referral.id, Action.return_for_information, version=referral.version, note=NOTE
+    )
+    (message,) = mail.inbox.messages if await mail.new() else []
+    assert message["To"] == w.officer.email
+    assert message["Subject"] == f"Referral {referral.reference} was returned for more information"
+    assert NOTE not in message.get_content()
+    assert f"/s/{w.scheme.slug}/referrals/{referral.id}" in message.get_content()
+
+
+async def test_a_batch_is_one_email_to_each_partner(world: World, mail: Mail) -> None:
+    made = []
+    for _ in range(3):
+        referral = await world.submitted(world.domestic_abuse())
+        referral = await world.run(
+            referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
+        )
+        made.append(await world.run(referrals.act, world.camden, referral.id, Action.approve, version=referral.version))
+    await mail.new()
+    await world.run(referrals.circulate_batch, world.coordinator)
+    told = await mail.new()
+    assert told[world.islington.email] == ["3 referrals were circulated to you"]
+    (digest,) = [m for m in mail.inbox.messages if m["To"] == world.islington.email]
+    body = digest.get_content()
+    for referral in made:
+        assert f"{referral.reference}: https://127.0.0.1/s/pan-london/named-lead/referrals/{referral.id}" in body
+    async with world.db.tenant_session(world.scheme.id) as session:
+        notices = await session.scalar(
+            select(func.count()).select_from(Notice).where(Notice.user_id == world.islington.user_id)
+        )
+    assert notices == 3  # each referral is its own line in "What's new"
+
+
+async def test_a_job_run_twice_sends_one_email(world: World, db: Database, mail: Mail) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
+    await mail.new()
+    assert len(mail.inbox.messages) == 1
+    # The same step told again, and its message delivered again: nothing more is made or sent.
+    async with db.tenant_session(world.scheme.id) as session, session.begin():
+        (notice,) = await session.scalars(select(Notice))
+        assert await handoffs.tell(session, world.scheme.id, [notice.event_id]) == []
+        (message,) = await session.scalars(select(OutboxMessage))
+    async with db.tenant_session(world.scheme.id) as session, session.begin():
+        mailer = SmtpMailer(mail.settings)
+        assert await delivery.deliver(session, world.scheme.id, message.id, mailer, "https://x") == MessageState.sent
+    await mail.new()
+    assert len(mail.inbox.messages) == 1
+
+
+async def test_a_send_that_fails_is_sent_later_and_a_lost_cause_is_marked_failed(
+    world: World, db: Database, mail: Mail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
+    down = make_settings(smtp_port=9)  # nothing listens there
+    await run(db, mail.database.app, SmtpMailer(down), down, drain=True)
+    async with db.tenant_session(world.scheme.id) as session:
+        (message,) = await session.scalars(select(OutboxMessage))
+    assert (message.state, message.attempts, message.last_error) == (MessageState.queued, 1, "SMTPConnectError")
+    assert mail.inbox.messages == []
+
+    async def attempt(mailer: SmtpMailer, later: timedelta) -> MessageState | None:
+        now = clock.now() + later
+        monkeypatch.setattr(clock, "now", lambda: now)
+        async with db.tenant_session(world.scheme.id) as session, session.begin():
+            return await delivery.deliver(session, world.scheme.id, message.id, mailer, "https://127.0.0.1")
+
+    assert await attempt(SmtpMailer(mail.settings), timedelta(seconds=10)) is None  # not yet: it waits its turn
+    assert await attempt(SmtpMailer(mail.settings), timedelta(minutes=2)) == MessageState.sent
+    (sent,) = mail.inbox.messages
+    assert sent["To"] == world.camden.email
+
+    # Another, whose every attempt fails: given up after the last, and left for the scheme admin to see.
+    await world.run(
+        referrals.act, world.camden, referral.id, Action.approve, version=(await world.referral(referral.id)).version
+    )
+    await run(db, mail.database.app, SmtpMailer(down), down, drain=True)
+    async with db.tenant_session(world.scheme.id) as session:
+        message = await session.scalar(select(OutboxMessage).where(OutboxMessage.state == MessageState.queued))
+    assert message is not None
+    for hours in range(1, delivery.ATTEMPTS):
+        await attempt(SmtpMailer(down), timedelta(hours=3 * hours))
+    async with db.tenant_session(world.scheme.id) as session:
+        failed = await session.get(OutboxMessage, (world.scheme.id, message.id))
+    assert failed is not None
+    assert (failed.state, failed.attempts) == (MessageState.failed, delivery.ATTEMPTS)
