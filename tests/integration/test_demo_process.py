@@ -1,5 +1,5 @@
-"""`reciprocal demo` as a process: stopped by SIGTERM it stops its worker and its embedded PostgreSQL too, and a start after
-an unclean stop takes over the server left running and stops it in turn."""
+"""`reciprocal demo` as a process: stopped by SIGTERM it stops its worker and its embedded PostgreSQL too,
+and a start after an unclean stop takes over the server left running and stops it in turn."""
 
 from __future__ import annotations
 
