@@ -33,6 +33,8 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.access import ALLOW, PUBLIC_RULE
 from reciprocal.identity.models import IdentityProvider, Role
 from reciprocal.identity.services import SESSION_COOKIE
+from reciprocal.kernel import clock
+from reciprocal.notifications.models import MessageState
 from reciprocal.operations import services as operations
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE, OPERATOR_RULE, admit_operator
 from reciprocal.settings import Settings
@@ -60,7 +62,11 @@ MEMBERSHIP_FOR = {
 }
 """Where each test person holds their one role in pan-london."""
 
-ALIASES: dict[str, type[Base]] = {"provider": IdentityProvider, "member": every_model.User}
+ALIASES: dict[str, type[Base]] = {
+    "provider": IdentityProvider,
+    "member": every_model.User,
+    "message": every_model.OutboxMessage,
+}
 """Parameter names that are not their model's name."""
 
 RANDOM_IDS_ONLY = {
@@ -370,6 +376,28 @@ async def _other_scheme_objects(client: Client, db: Database, settings: Settings
                 client_id="county-refuge-client",
                 client_secret_encrypted="not-a-real-secret",
                 email_domains=["county-refuge.example"],
+            )
+        )
+        # What the worker would have told the officer: a line in What's new, and an email that failed.
+        session.add(
+            every_model.Notice(
+                tenant_id=other,
+                user_id=member.id,
+                kind="returned",
+                role=Role.nominating_officer,
+                event_id=uuid.uuid4(),
+                occurred_at=clock.now(),
+                path="/officer/",
+            )
+        )
+        session.add(
+            every_model.OutboxMessage(
+                tenant_id=other,
+                key="sweep",
+                user_id=member.id,
+                kind="returned",
+                params={"items": [{"reference": "CS-SWEEP", "path": "/officer/"}]},
+                state=MessageState.failed,
             )
         )
         await session.flush()

@@ -8,6 +8,7 @@ wait longer than the last; after the last attempt the message is `failed`, and t
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -28,6 +29,10 @@ ATTEMPTS = 6
 """Tries before a message is given up as failed: over about 2 hours, with BACKOFF."""
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1))
 """The wait after the first, second, ... failed attempt."""
+
+
+def subject(message: OutboxMessage) -> str:
+    return email(message.kind, "", [(item["reference"], "") for item in message.params["items"]]).subject
 
 
 def rendered(message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
@@ -92,3 +97,45 @@ async def due(db: AsyncSession, tenant_id: uuid.UUID, now: datetime) -> list[uui
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A message every attempt of which failed: for the scheme admin, who can correct the address and retry."""
+
+    id: uuid.UUID
+    to: str
+    subject: str
+    attempts: int
+    error: str | None
+    since: datetime
+
+
+async def undelivered(db: AsyncSession, tenant_id: uuid.UUID, *, limit: int = 20) -> list[Undelivered]:
+    """The newest failed messages (the admin's home lists these; retention clears old ones)."""
+    rows = await db.execute(
+        select(OutboxMessage, User.email)
+        .join(User, (User.tenant_id == OutboxMessage.tenant_id) & (User.id == OutboxMessage.user_id))
+        .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.state == MessageState.failed)
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        Undelivered(message.id, to, subject(message), message.attempts, message.last_error, message.created_at)
+        for message, to in rows
+    ]
+
+
+async def retry(db: AsyncSession, tenant_id: uuid.UUID, message_id: uuid.UUID) -> bool:
+    """Queue a failed message again, as new: False if it is not a failed message of this scheme."""
+    message = await db.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.tenant_id == tenant_id, OutboxMessage.id == message_id)
+        .with_for_update()
+    )
+    if message is None or message.state != MessageState.failed:
+        return False
+    message.state, message.attempts, message.next_attempt_at = MessageState.queued, 0, None
+    jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message.id})
+    log.info("mail.retry_asked", message=str(message.id), scheme=str(tenant_id))
+    return True

@@ -52,6 +52,7 @@ class Told:
 
     user_id: uuid.UUID
     kind: str
+    role: Role
     path: str
 
 
@@ -116,7 +117,7 @@ async def who_is_told(db: AsyncSession, event: AuditEvent, referral: Referral) -
     told: list[Told] = []
 
     def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False) -> None:
-        told.extend(Told(user, kind, _path(role, referral, landlord=landlord)) for user in users)
+        told.extend(Told(user, kind, role, _path(role, referral, landlord=landlord)) for user in users)
 
     async def leads(organisations: set[uuid.UUID]) -> list[uuid.UUID]:
         return await _members(db, tenant, Role.named_lead, organisations)
@@ -184,7 +185,9 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
                     id=uuid.uuid4(),
                     user_id=told.user_id,
                     kind=told.kind,
+                    role=told.role,
                     event_id=event.id,
+                    occurred_at=event.occurred_at,
                     referral_id=referral.id,
                     reference=referral.reference,
                     path=told.path,

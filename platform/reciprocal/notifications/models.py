@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reciprocal.db.base import Base, TenantOwned, new_id, tenant_fk
+from reciprocal.identity.models import Role
 
 
 class MessageState(enum.StrEnum):
@@ -28,15 +29,19 @@ class Notice(TenantOwned, Base):
     __table_args__ = (
         tenant_fk(["user_id"], "users", ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "event_id", "user_id"),
-        Index("ix_notices_user", "tenant_id", "user_id", "created_at"),
+        Index("ix_notices_user", "tenant_id", "user_id", "role", "occurred_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(String(40))
     """A key of notifications.messages.KINDS."""
+    role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, length=40))
+    """The role it is for: shown on that role's home, its link in that role's portal."""
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     """The audit event of the step: a job run twice tells nobody twice."""
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When the step was taken (not when the worker told of it): What's new lists by this."""
     referral_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     reference: Mapped[str | None] = mapped_column(String(40), default=None)
     path: Mapped[str] = mapped_column(String(200))

@@ -20,6 +20,8 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ROLES = ("nominating_officer", "named_lead", "coordinator", "risk_assessor", "scheme_admin")
+
 PGQUEUER_TABLES = ("pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics")
 
 
@@ -30,7 +32,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("role", sa.Enum(*ROLES, name="role", native_enum=False, length=40), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("referral_id", sa.Uuid(), nullable=True),
         sa.Column("reference", sa.String(length=40), nullable=True),
         sa.Column("path", sa.String(length=200), nullable=False),
@@ -48,7 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_notices")),
         sa.UniqueConstraint("tenant_id", "event_id", "user_id", name=op.f("uq_notices_tenant_id_event_id_user_id")),
     )
-    op.create_index("ix_notices_user", "notices", ["tenant_id", "user_id", "created_at"], unique=False)
+    op.create_index("ix_notices_user", "notices", ["tenant_id", "user_id", "role", "occurred_at"], unique=False)
     op.create_table(
         "outbox_messages",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),

@@ -23,6 +23,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
+from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
 from reciprocal.referrals import offers
@@ -55,6 +56,7 @@ async def coordinator_home(
             "queue": queue,
             "stage_by_state": words.STAGE_BY_STATE,
             "today": _today(),
+            "whats_new": await whats_new(db, actor),
         },
     )
 

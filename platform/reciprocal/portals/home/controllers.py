@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import URLEncodedBody
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import ANY_ROLE
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor, switch_acting
+from reciprocal.notifications.whats_new import PAGE, mark_all_read, open_notice, whats_new
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import see_other
 
@@ -65,6 +69,43 @@ async def acting_as(
     return see_other(request, home)
 
 
-HANDLERS = [home, acting_as_page, acting_as]
+@get("/whats-new", opt=ANY_ROLE)
+async def whats_new_page(
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    before: FromQuery[datetime | None] = None,
+) -> Template:
+    found = await whats_new(db, actor, limit=PAGE, before=before)
+    older = f"/s/{scheme.slug}/whats-new?{urlencode({'before': found.lines[-1].at.isoformat()})}" if found.more else ""
+    return Template(
+        "home/whats_new.html.j2",
+        context={"scheme": scheme, "actor": actor, "whats_new": found, "next_page": older},
+    )
+
+
+@get("/whats-new/{notice_id:uuid}", opt=ANY_ROLE)
+async def open_whats_new(
+    notice_id: FromPath[uuid.UUID],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Redirect:
+    """Opening a line marks it read, then goes where it leads (a link that only reads would leave it new)."""
+    path = await open_notice(db, actor, notice_id)
+    if path is None:
+        raise NotFoundException()
+    return Redirect(f"/s/{scheme.slug}{path}", status_code=303)
+
+
+@post("/whats-new/read", opt=ANY_ROLE, status_code=200)
+async def mark_whats_new_read(
+    request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+) -> Redirect:
+    await mark_all_read(db, actor)
+    return see_other(request, whats_new_page)
+
+
+HANDLERS = [home, acting_as_page, acting_as, whats_new_page, open_whats_new, mark_whats_new_read]
 """The other roles' homes live with their work: referrals (officer, coordinator) and offers (named lead,
 risk assessor)."""

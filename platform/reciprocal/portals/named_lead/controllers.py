@@ -22,6 +22,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import text_problem
+from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.named_lead import approvals, queries
 from reciprocal.portals.named_lead.views import Outcome
 from reciprocal.referrals.offers import ALREADY_OFFERED, Property, make_offer
@@ -70,7 +71,10 @@ async def named_lead_home(
 ) -> Template:
     home = await queries.named_lead_home(db, actor)
     record_home_visit(db, actor)
-    return Template("named_lead/home.html.j2", context={"scheme": scheme, "actor": actor, "home": home})
+    return Template(
+        "named_lead/home.html.j2",
+        context={"scheme": scheme, "actor": actor, "home": home, "whats_new": await whats_new(db, actor)},
+    )
 
 
 @get("/named-lead/referrals/", opt=allow(Role.named_lead))

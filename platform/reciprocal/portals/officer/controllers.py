@@ -17,6 +17,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
+from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer import questions
 from reciprocal.portals.officer.forms import VersionForm
@@ -43,7 +44,16 @@ async def officer_home(
     today = datetime.now(UK_TIME).date()
     groups = show.home_groups(referrals, f"/s/{scheme.slug}/referrals", today)
     done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
-    return Template("officer/home.html.j2", context={"scheme": scheme, "actor": actor, "groups": groups, "done": done})
+    return Template(
+        "officer/home.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "groups": groups,
+            "done": done,
+            "whats_new": await whats_new(db, actor),
+        },
+    )
 
 
 @post("/referrals/new", opt=OFFICER, status_code=200)

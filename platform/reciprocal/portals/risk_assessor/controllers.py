@@ -18,6 +18,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
+from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.risk_assessor import queries
 from reciprocal.referrals.offers import record_risk_assessment
 from reciprocal.referrals.services import record_view
@@ -31,7 +32,10 @@ async def risk_assessor_home(
     db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
 ) -> Template:
     requests = await queries.assessments_requested(db, actor)
-    return Template("risk_assessor/home.html.j2", context={"scheme": scheme, "actor": actor, "requests": requests})
+    return Template(
+        "risk_assessor/home.html.j2",
+        context={"scheme": scheme, "actor": actor, "requests": requests, "whats_new": await whats_new(db, actor)},
+    )
 
 
 class AssessmentForm(msgspec.Struct):
