@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.models import User, UserStatus
@@ -29,6 +30,34 @@ ATTEMPTS = 6
 """Tries before a message is given up as failed: over about 2 hours, with BACKOFF."""
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1))
 """The wait after the first, second, ... failed attempt."""
+
+
+async def post(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    items: list[dict[str, str | None]],
+    *,
+    key: str,
+) -> uuid.UUID | None:
+    """Put one message in the outbox, to be sent once this transaction commits: its id, or None if the message
+    `key` names was made already (a job run twice)."""
+    message_id: uuid.UUID | None = await db.scalar(
+        insert(OutboxMessage)
+        .values(tenant_id=tenant_id, id=uuid.uuid4(), key=key, user_id=user_id, kind=kind, params={"items": items})
+        .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+        .returning(OutboxMessage.id)
+    )
+    if message_id is not None:
+        jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
+    return message_id
+
+
+async def invitation(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, *, new: bool) -> None:
+    """Tell a person they were given access (`new`: once ever) or another role (each time), and how to sign in."""
+    kind, key = ("invited", f"invited:{user_id}") if new else ("role_added", f"role_added:{uuid.uuid4()}")
+    await post(db, tenant_id, user_id, kind, [{"reference": None, "path": "/sign-in"}], key=key)
 
 
 def subject(message: OutboxMessage) -> str:

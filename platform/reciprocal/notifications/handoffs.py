@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.identity.models import Membership, Role, User, UserStatus
-from reciprocal.jobs import services as jobs
+from reciprocal.notifications.delivery import post
 from reciprocal.notifications.messages import DIGEST_KINDS
-from reciprocal.notifications.models import Notice, OutboxMessage
+from reciprocal.notifications.models import Notice
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.circulation import places, reachable
 from reciprocal.referrals.models import Offer, Referral
@@ -203,14 +203,7 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
             emails.setdefault(key, (told.user_id, told.kind, []))[2].append(item)
     made = []
     for key, (user_id, kind, items) in emails.items():
-        message_id = await db.scalar(
-            insert(OutboxMessage)
-            .values(tenant_id=tenant_id, id=uuid.uuid4(), key=key, user_id=user_id, kind=kind, params={"items": items})
-            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
-            .returning(OutboxMessage.id)
-        )
-        if message_id is not None:
+        if (message_id := await post(db, tenant_id, user_id, kind, items, key=key)) is not None:
             made.append(message_id)
-            jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
     log.info("notifications.told", steps=len(events), messages=len(made))
     return made

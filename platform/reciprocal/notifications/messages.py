@@ -18,9 +18,21 @@ class Kind:
     """What the person is asked to do, or why they are told."""
     wanted_of_many: str = ""
     """The same, in a digest of several (DIGEST_KINDS)."""
+    link: str = "Open the referral"
 
 
 KINDS: dict[str, Kind] = {
+    "invited": Kind(
+        "You have been given access to the scheme",
+        "The scheme's administrator has added you. Sign in with your work email address: through your"
+        " organisation's own sign-in where it has one, or with a one-time link emailed to you.",
+        link="Sign in",
+    ),
+    "role_added": Kind(
+        "You have been given another role in the scheme",
+        "The scheme's administrator has added a role to your account. Sign in to choose which role you act in.",
+        link="Sign in",
+    ),
     "approval_requested": Kind(
         "Referral {reference} is waiting for your approval",
         "Your tenant has been referred to the scheme. Approve the referral, or decline it with a reason.",
@@ -114,7 +126,7 @@ def email(kind: str, scheme_name: str, items: list[tuple[str | None, str]]) -> E
     if len(items) == 1:
         reference, link = items[0]
         subject = happened(kind, reference)
-        lines += [f"{subject}.", "", what.wanted, "", f"Open the referral: {link}"]
+        lines += [f"{subject}.", "", what.wanted, "", f"{what.link}: {link}"]
     else:
         subject = f"{len(items)} referrals were circulated to you"
         lines += [f"{subject}.", "", what.wanted_of_many or what.wanted, ""]

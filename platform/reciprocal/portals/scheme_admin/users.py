@@ -16,6 +16,7 @@ from reciprocal.identity.admin import common, users
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES, ROLE_ORDER, Actor
 from reciprocal.kernel.errors import Refused
+from reciprocal.notifications import delivery
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
@@ -71,6 +72,7 @@ async def invite_user(
     invited = await attempt(db, lambda: users.invite(db, actor, data))
     if isinstance(invited, Refused):
         return await _invite_form(db, scheme, actor, settings, data, dict(invited.problems), status_code=400)
+    await delivery.invitation(db, scheme.id, invited.user_id, new=invited.created)
     done = "invited" if invited.created else "added"
     return see_other(request, user_page, {"done": done}, user_id=invited.user_id)
 
