@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.models import User, UserStatus
 from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import Mailer, Message
-from reciprocal.notifications.messages import email
+from reciprocal.notifications.messages import DAILY, Email, daily_summary, email
 from reciprocal.notifications.models import MessageState, OutboxMessage
 from reciprocal.tenancy.models import Scheme
 
@@ -60,14 +61,69 @@ async def invitation(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID,
     await post(db, tenant_id, user_id, kind, [{"reference": None, "path": "/sign-in"}], key=key)
 
 
+SUMMARY_AT = time(7, 0)
+"""When, UK time, each day's summary is sent."""
+
+
+def next_summary(now: datetime) -> datetime:
+    """The first summary time after `now`."""
+    local = now.astimezone(UK_TIME)
+    at = datetime.combine(local.date(), SUMMARY_AT, tzinfo=UK_TIME)
+    return at if at > local else datetime.combine(local.date() + timedelta(days=1), SUMMARY_AT, tzinfo=UK_TIME)
+
+
+async def post_to_summary(
+    db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, items: list[dict[str, str | None]]
+) -> None:
+    """Add `items` (each naming its kind) to the person's next daily summary, made when first needed."""
+    now = clock.now()
+    at = next_summary(now)
+    new = insert(OutboxMessage).values(
+        tenant_id=tenant_id,
+        id=uuid.uuid4(),
+        key=f"daily:{at.date().isoformat()}:{user_id}",
+        user_id=user_id,
+        kind=DAILY,
+        params={"items": items},
+        next_attempt_at=at,
+    )
+    # NOTE: only to a summary still queued: one being sent holds its row locked, and is then `sent`; what
+    # comes in that moment is still in What's new.
+    message_id = await db.scalar(
+        new.on_conflict_do_update(
+            index_elements=["tenant_id", "key"],
+            set_={
+                "params": func.jsonb_build_object(
+                    "items", OutboxMessage.params["items"].op("||")(new.excluded.params["items"])
+                )
+            },
+            where=OutboxMessage.state == MessageState.queued,
+        ).returning(OutboxMessage.id)
+    )
+    if message_id is not None:
+        jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id}, after=at - now)
+
+
+def _links(message: OutboxMessage, base: str) -> list[tuple[str, str | None, str]]:
+    return [
+        (item.get("kind", message.kind), item["reference"], f"{base}{item['path']}") for item in message.params["items"]
+    ]
+
+
+def _email(message: OutboxMessage, scheme_name: str, base: str) -> Email:
+    links = _links(message, base)
+    if message.kind == DAILY:
+        return daily_summary(scheme_name, links)
+    return email(message.kind, scheme_name, [(reference, link) for _, reference, link in links])
+
+
 def subject(message: OutboxMessage) -> str:
-    return email(message.kind, "", [(item["reference"], "") for item in message.params["items"]]).subject
+    return _email(message, "", "").subject
 
 
 def rendered(message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
     """(subject, body) of a message, its links under the service's public address."""
-    items = [(item["reference"], f"{base_url}/s/{scheme.slug}{item['path']}") for item in message.params["items"]]
-    mail = email(message.kind, scheme.name, items)
+    mail = _email(message, scheme.name, f"{base_url}/s/{scheme.slug}")
     return mail.subject, mail.body
 
 

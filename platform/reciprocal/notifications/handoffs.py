@@ -1,7 +1,8 @@
 """Who is told what: each committed referral step becomes notices for the people who must act or know, and
 the emails that tell them. Run by the worker (job `handoff`), in the step's scheme, after the step committed.
 
-Made once however often the job runs: a notice is unique per (step, person) and a message per its key.
+Made once however often the job runs: a notice is unique per (step, person), and a step's emails are made only
+by the run that made its notices (so a daily summary never lists a step twice).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.identity.models import Membership, Role, User, UserStatus
-from reciprocal.notifications.delivery import post
-from reciprocal.notifications.messages import DIGEST_KINDS
-from reciprocal.notifications.models import Notice
+from reciprocal.notifications.delivery import post, post_to_summary
+from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
+from reciprocal.notifications.models import EmailChoice, Notice
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.circulation import places, reachable
 from reciprocal.referrals.models import Offer, Referral
@@ -88,6 +89,18 @@ async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
         select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.referral_id == referral.id)
     )
     return set(found)
+
+
+async def _chose_daily(db: AsyncSession, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+    """(person, kind) pairs `users` chose to have in a daily summary."""
+    if not users:
+        return set()
+    rows = await db.execute(
+        select(EmailChoice.user_id, EmailChoice.kind).where(
+            EmailChoice.tenant_id == tenant_id, EmailChoice.user_id.in_(users), EmailChoice.daily
+        )
+    )
+    return {(user_id, kind) for user_id, kind in rows}
 
 
 async def _reached(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
@@ -178,7 +191,7 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
         if referral is None:  # removed since (a draft deleted, or past retention): nothing to tell
             continue
         for told in await who_is_told(db, event, referral):
-            await db.execute(
+            noticed = await db.scalar(
                 insert(Notice)
                 .values(
                     tenant_id=tenant_id,
@@ -193,7 +206,10 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
                     path=told.path,
                 )
                 .on_conflict_do_nothing(index_elements=["tenant_id", "event_id", "user_id"])
+                .returning(Notice.id)
             )
+            if noticed is None:
+                continue  # told already, by an earlier run of this job: its emails were made with its notices
             key = (
                 f"{told.kind}:{min(event_ids)}:{told.user_id}"
                 if told.kind in DIGEST_KINDS
@@ -202,8 +218,14 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
             item = {"reference": referral.reference, "path": told.path}
             emails.setdefault(key, (told.user_id, told.kind, []))[2].append(item)
     made = []
+    daily = await _chose_daily(db, tenant_id, {user_id for user_id, _, _ in emails.values()})
+    summaries: dict[uuid.UUID, list[dict[str, str | None]]] = defaultdict(list)
     for key, (user_id, kind, items) in emails.items():
-        if (message_id := await post(db, tenant_id, user_id, kind, items, key=key)) is not None:
+        if (user_id, kind) in daily and not KINDS[kind].asks:
+            summaries[user_id].extend({**item, "kind": kind} for item in items)
+        elif (message_id := await post(db, tenant_id, user_id, kind, items, key=key)) is not None:
             made.append(message_id)
+    for user_id, items in summaries.items():
+        await post_to_summary(db, tenant_id, user_id, items)
     log.info("notifications.told", steps=len(events), messages=len(made))
     return made

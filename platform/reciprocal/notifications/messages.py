@@ -19,6 +19,8 @@ class Kind:
     wanted_of_many: str = ""
     """The same, in a digest of several (DIGEST_KINDS)."""
     link: str = "Open the referral"
+    asks: bool = True
+    """It asks the person to act (or is their access): always sent at once, never only in a daily summary."""
 
 
 KINDS: dict[str, Kind] = {
@@ -40,10 +42,12 @@ KINDS: dict[str, Kind] = {
     "approved": Kind(
         "Referral {reference} was approved by the landlord",
         "It goes to the partners covering the safe areas in the next batch. Nothing is needed from you now.",
+        asks=False,
     ),
     "declined": Kind(
         "Referral {reference} was declined by the landlord",
         "Read the landlord's reason on the referral's page.",
+        asks=False,
     ),
     "returned": Kind(
         "Referral {reference} was returned for more information",
@@ -52,6 +56,7 @@ KINDS: dict[str, Kind] = {
     "ineligible": Kind(
         "Referral {reference} does not meet the scheme's criteria",
         "Read the coordinator's reason on the referral's page.",
+        asks=False,
     ),
     "resubmitted": Kind(
         "Referral {reference} was submitted again",
@@ -73,6 +78,7 @@ KINDS: dict[str, Kind] = {
     "assessment_recorded": Kind(
         "A risk assessment was recorded for referral {reference}",
         "Read the outcome on the referral's page.",
+        asks=False,
     ),
     "viewing_arranged": Kind(
         "A viewing was arranged for referral {reference}",
@@ -81,26 +87,32 @@ KINDS: dict[str, Kind] = {
     "refused": Kind(
         "The offer for referral {reference} was refused",
         "Read the reason on the referral's page.",
+        asks=False,
     ),
     "accepted": Kind(
         "The offer for referral {reference} was accepted",
         "The move is being arranged.",
+        asks=False,
     ),
     "moved": Kind(
         "Referral {reference}: the household has moved",
         "The move is recorded in the scheme's ledger.",
+        asks=False,
     ),
     "withdrawn": Kind(
         "Referral {reference} was withdrawn",
         "Nothing more is needed on it.",
+        asks=False,
     ),
     "on_hold": Kind(
         "Referral {reference} is on hold",
         "The current landlord owes the scheme properties: the referral waits until it reciprocates.",
+        asks=False,
     ),
     "released": Kind(
         "Referral {reference} is no longer on hold",
         "It is back with the coordinator to check.",
+        asks=False,
     ),
 }
 
@@ -117,6 +129,28 @@ DIGEST_KINDS = frozenset({"circulated"})
 class Email:
     subject: str
     body: str
+
+
+DAILY = "daily"
+"""The kind of a daily summary: its items name their own kinds (the ones the person chose to have so)."""
+CHOOSABLE = [kind for kind, what in KINDS.items() if not what.asks]
+"""Kinds a person may have in a daily summary instead of at once, in the order they are listed."""
+
+
+def daily_summary(scheme_name: str, items: list[tuple[str, str | None, str]]) -> Email:
+    """One day's informing emails in one: `items` are (kind, reference, link)."""
+    subject = f"Your daily summary: {len(items)} {'update' if len(items) == 1 else 'updates'}"
+    lines = [
+        scheme_name,
+        "",
+        f"{subject}.",
+        "",
+        "Nothing here needs you to act: you chose to have these once a day.",
+        "",
+    ]
+    lines += [f"- {happened(kind, reference)}: {link}" for kind, reference, link in items]
+    lines += ["", "Change which emails come once a day in your email settings, after you sign in."]
+    return Email(subject=subject, body="\n".join(lines) + "\n")
 
 
 def email(kind: str, scheme_name: str, items: list[tuple[str | None, str]]) -> Email:

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, DateTime, Enum, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,3 +75,17 @@ class OutboxMessage(TenantOwned, Base):
     last_error: Mapped[str | None] = mapped_column(String(80), default=None)
     """The failure's type only: an SMTP reply may quote the address."""
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class EmailChoice(TenantOwned, Base):
+    """A person's choice for one kind of email that only informs: in a daily summary instead of at once.
+
+    No row: at once. Kinds that ask the person to act are always sent at once (messages.Kind.asks).
+    """
+
+    __tablename__ = "email_choices"
+    __table_args__ = (tenant_fk(["user_id"], "users", ondelete="CASCADE"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    daily: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -86,7 +86,25 @@ def upgrade() -> None:
     op.create_index(
         "ix_outbox_messages_due", "outbox_messages", ["tenant_id", "state", "next_attempt_at"], unique=False
     )
-    for table in ("notices", "outbox_messages"):
+    op.create_table(
+        "email_choices",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("daily", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "user_id"],
+            ["users.tenant_id", "users.id"],
+            name=op.f("fk_email_choices_tenant_id_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["schemes.id"], name=op.f("fk_email_choices_tenant_id_schemes"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "user_id", "kind", name=op.f("pk_email_choices")),
+    )
+    for table in ("notices", "outbox_messages", "email_choices"):
         op.execute(grant_app(table))
         for statement in enable_tenant_rls(table):
             op.execute(statement)
@@ -109,6 +127,7 @@ def _script(sql: str) -> None:
 
 def downgrade() -> None:
     _script(QueryBuilderEnvironment().build_uninstall_query())
+    op.drop_table("email_choices")
     op.drop_index("ix_outbox_messages_due", table_name="outbox_messages")
     op.drop_table("outbox_messages")
     op.drop_index("ix_notices_user", table_name="notices")

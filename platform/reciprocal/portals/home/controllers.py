@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.access import ANY_ROLE
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor, switch_acting
+from reciprocal.kernel.errors import Refused
+from reciprocal.notifications import choices
 from reciprocal.notifications.whats_new import PAGE, mark_all_read, open_notice, whats_new
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.forms import attempt
 from reciprocal.web.urls import see_other
 
 HOMES = {  # each role's home, under /s/{scheme}/
@@ -106,6 +109,53 @@ async def mark_whats_new_read(
     return see_other(request, whats_new_page)
 
 
-HANDLERS = [home, acting_as_page, acting_as, whats_new_page, open_whats_new, mark_whats_new_read]
+class EmailChoicesForm(msgspec.Struct):
+    daily: str | list[str] = msgspec.field(default_factory=list)
+    """The kinds to have once a day (a lone ticked box arrives as a string)."""
+
+
+def _email_settings(scheme: Scheme, actor: Actor, daily: set[str], **extra: Any) -> Template:
+    return Template(
+        "home/email_settings.html.j2",
+        context={"scheme": scheme, "actor": actor, "labels": choices.LABELS, "daily": daily, **extra},
+        status_code=400 if extra.get("error") else 200,
+    )
+
+
+@get("/email-settings", opt=ANY_ROLE)
+async def email_settings_page(
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    saved: FromQuery[bool] = False,
+) -> Template:
+    return _email_settings(scheme, actor, await choices.chosen_daily(db, actor), saved=saved)
+
+
+@post("/email-settings", opt=ANY_ROLE, status_code=200)
+async def save_email_settings(
+    request: Request[Any, Any, Any],
+    data: URLEncodedBody[EmailChoicesForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    kinds = [data.daily] if isinstance(data.daily, str) else list(data.daily)
+    saved = await attempt(db, lambda: choices.choose_daily(db, actor, kinds))
+    if isinstance(saved, Refused):
+        return _email_settings(scheme, actor, set(kinds), error=saved.problems[0][1])
+    return see_other(request, email_settings_page, {"saved": "true"})
+
+
+HANDLERS = [
+    home,
+    acting_as_page,
+    acting_as,
+    whats_new_page,
+    open_whats_new,
+    mark_whats_new_read,
+    email_settings_page,
+    save_email_settings,
+]
 """The other roles' homes live with their work: referrals (officer, coordinator) and offers (named lead,
 risk assessor)."""
