@@ -89,7 +89,7 @@ async def test_admin_invites_a_user_who_can_then_sign_in(client: Client, db: Dat
     text = visible_text(form.text)
     assert "Camden Council (council)" in text
     assert "Held at a council or housing association" in text
-    assert "they can sign in at https://127.0.0.1/s/pan-london/sign-in" in text
+    assert "how to sign in: at https://127.0.0.1/s/pan-london/sign-in" in text
 
     response = await post(
         client,

@@ -13,7 +13,7 @@ from reciprocal.identity.models import (
     UserSession,
 )
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.notifications.models import EmailChoice, Notice, OutboxMessage
+from reciprocal.notifications.models import EmailChoice, MessageTemplate, Notice, OutboxMessage
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.referrals.models import (
@@ -36,6 +36,7 @@ __all__ = [
     "IdentityProvider",
     "LedgerEntry",
     "Membership",
+    "MessageTemplate",
     "MonitoringAnswers",
     "Move",
     "Notice",

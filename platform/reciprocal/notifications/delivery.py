@@ -21,7 +21,8 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import Mailer, Message
-from reciprocal.notifications.messages import DAILY, Email, daily_summary, email
+from reciprocal.notifications import templates
+from reciprocal.notifications.messages import DAILY, Email, daily_summary
 from reciprocal.notifications.models import MessageState, OutboxMessage
 from reciprocal.tenancy.models import Scheme
 
@@ -110,20 +111,23 @@ def _links(message: OutboxMessage, base: str) -> list[tuple[str, str | None, str
     ]
 
 
-def _email(message: OutboxMessage, scheme_name: str, base: str) -> Email:
+def _email(message: OutboxMessage, scheme_name: str, base: str, source: templates.Source | None) -> Email:
     links = _links(message, base)
     if message.kind == DAILY:
         return daily_summary(scheme_name, links)
-    return email(message.kind, scheme_name, [(reference, link) for _, reference, link in links])
+    listed = [(reference, link) for _, reference, link in links]
+    return templates.render(source or templates.default(message.kind), scheme_name, listed)
 
 
 def subject(message: OutboxMessage) -> str:
-    return _email(message, "", "").subject
+    """In the service's own words (the admin's list of failed emails)."""
+    return _email(message, "", "", None).subject
 
 
-def rendered(message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
-    """(subject, body) of a message, its links under the service's public address."""
-    mail = _email(message, scheme.name, f"{base_url}/s/{scheme.slug}")
+async def rendered(db: AsyncSession, message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
+    """(subject, body) of a message in the scheme's own words, its links under the service's public address."""
+    source = None if message.kind == DAILY else await templates.source_for(db, scheme.id, message.kind)
+    mail = _email(message, scheme.name, f"{base_url}/s/{scheme.slug}", source)
     return mail.subject, mail.body
 
 
@@ -150,7 +154,7 @@ async def deliver(
         message.state, message.last_error = MessageState.failed, "RecipientSuspended"
         bound.warning("mail.not_sent", reason="recipient suspended")
         return message.state
-    subject, body = rendered(message, scheme, base_url)
+    subject, body = await rendered(db, message, scheme, base_url)
     try:
         await mailer.send(Message(to=user.email, subject=subject, body=body))
     except Exception as error:

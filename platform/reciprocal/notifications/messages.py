@@ -151,19 +151,3 @@ def daily_summary(scheme_name: str, items: list[tuple[str, str | None, str]]) ->
     lines += [f"- {happened(kind, reference)}: {link}" for kind, reference, link in items]
     lines += ["", "Change which emails come once a day in your email settings, after you sign in."]
     return Email(subject=subject, body="\n".join(lines) + "\n")
-
-
-def email(kind: str, scheme_name: str, items: list[tuple[str | None, str]]) -> Email:
-    """The email for one kind: `items` are (reference, link) of each referral it tells of, one unless a digest."""
-    what = KINDS[kind]
-    lines = [f"{scheme_name}", ""]
-    if len(items) == 1:
-        reference, link = items[0]
-        subject = happened(kind, reference)
-        lines += [f"{subject}.", "", what.wanted, "", f"{what.link}: {link}"]
-    else:
-        subject = f"{len(items)} referrals were circulated to you"
-        lines += [f"{subject}.", "", what.wanted_of_many or what.wanted, ""]
-        lines += [f"- {reference}: {link}" for reference, link in items]
-    lines += ["", "You are told this because of your role in the scheme. Sign in to see what is new for you."]
-    return Email(subject=subject, body="\n".join(lines) + "\n")

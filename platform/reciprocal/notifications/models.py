@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Enum, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, DateTime, Enum, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -89,3 +89,18 @@ class EmailChoice(TenantOwned, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     daily: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MessageTemplate(TenantOwned, Base):
+    """One version of a scheme's wording of one kind of email (notifications.templates): the newest is used."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """Who saved it (None: loaded from the scheme's folder)."""

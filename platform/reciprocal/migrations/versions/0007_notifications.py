@@ -104,7 +104,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", "user_id", "kind", name=op.f("pk_email_choices")),
     )
-    for table in ("notices", "outbox_messages", "email_choices"):
+    op.create_table(
+        "message_templates",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("author_user_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["schemes.id"], name=op.f("fk_message_templates_tenant_id_schemes"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_message_templates")),
+        sa.UniqueConstraint("tenant_id", "kind", "version", name=op.f("uq_message_templates_tenant_id_kind_version")),
+    )
+    for table in ("notices", "outbox_messages", "email_choices", "message_templates"):
         op.execute(grant_app(table))
         for statement in enable_tenant_rls(table):
             op.execute(statement)
@@ -127,6 +143,7 @@ def _script(sql: str) -> None:
 
 def downgrade() -> None:
     _script(QueryBuilderEnvironment().build_uninstall_query())
+    op.drop_table("message_templates")
     op.drop_table("email_choices")
     op.drop_index("ix_outbox_messages_due", table_name="outbox_messages")
     op.drop_table("outbox_messages")
