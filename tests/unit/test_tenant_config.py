@@ -98,3 +98,15 @@ def test_invalid_toml_and_missing_files(tmp_path: Path) -> None:
     found = problems_of(folder)
     assert f"{folder / 'areas.toml'}: file is missing" in found
     assert any(p.startswith(f"{folder / 'criteria.toml'}: not valid TOML") for p in found)
+
+
+def test_a_schemes_own_emails_are_checked_as_the_admins_page_checks_them(tmp_path: Path) -> None:
+    folder = copy_scheme(tmp_path)
+    (folder / "messages.toml").write_text(
+        '[[message]]\nkind = "approved"\nsubject = "Approved {{ reference }}"\nbody = "Hello\\n{{ applicant }}\\n"\n'
+        '[[message]]\nkind = "no_such_email"\nsubject = "x"\nbody = "y"\n'
+    )
+    assert [p.split(": ", 1)[1] for p in problems_of(folder)] == [
+        "message[0].body: The message, line 2: applicant is not one of the variables",
+        "message[1].kind: 'no_such_email' is not a kind of email",
+    ]

@@ -39,9 +39,10 @@ async def test_an_invited_person_is_emailed_how_to_sign_in_to_their_scheme(
         assert invited.status_code == 303
         await run(db, database.app, SmtpMailer(mail), mail, drain=True)
         (email,) = [m for m in inbox.messages if m["To"] == f"jo@{slug}.example"]
-        assert email["Subject"] == "You have been given access to the scheme"
+        # Each scheme's own welcome, from its folder (tenants/<slug>/messages.toml).
+        assert email["Subject"] == f"Welcome to the {(await scheme(db, slug)).name}"
         body = email.get_content()
-        assert f"Sign in: {settings.require_base_url()}/s/{slug}/sign-in" in body
+        assert f"{settings.require_base_url()}/s/{slug}/sign-in\r\n" in body
         assert body.startswith((await scheme(db, slug)).name)
 
     # Another role for the same person: told again, once.
@@ -55,5 +56,8 @@ async def test_an_invited_person_is_emailed_how_to_sign_in_to_their_scheme(
     assert (await post(client, f"/s/{slug}/admin/users/invite", {**form, "roles": ["coordinator"]})).status_code == 303
     await run(db, database.app, SmtpMailer(mail), mail, drain=True)
     subjects = [m["Subject"] for m in inbox.messages if m["To"] == f"jo@{slug}.example"]
-    assert subjects == ["You have been given access to the scheme", "You have been given another role in the scheme"]
+    assert subjects == [
+        "Welcome to the Pan London Housing Reciprocal",
+        "You have been given another role in the scheme",
+    ]
     assert len(inbox.messages) == 3

@@ -120,6 +120,21 @@ async def current(db: AsyncSession, tenant_id: uuid.UUID, kind: str) -> MessageT
     return found
 
 
+async def from_folder(db: AsyncSession, tenant_id: uuid.UUID, kind: str) -> Source | None:
+    """The wording the scheme's folder gave `kind` last (loaded with no author), if any."""
+    found = await db.scalar(
+        select(MessageTemplate)
+        .where(
+            MessageTemplate.tenant_id == tenant_id,
+            MessageTemplate.kind == kind,
+            MessageTemplate.author_user_id.is_(None),
+        )
+        .order_by(MessageTemplate.version.desc())
+        .limit(1)
+    )
+    return Source(found.subject, found.body) if found else None
+
+
 async def source_for(db: AsyncSession, tenant_id: uuid.UUID, kind: str) -> Source:
     saved = await current(db, tenant_id, kind)
     return Source(saved.subject, saved.body) if saved else default(kind)

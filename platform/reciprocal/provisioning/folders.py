@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,8 @@ from typing import Annotated
 import msgspec
 
 from reciprocal.criteria.schemas import Criteria
+from reciprocal.notifications import templates
+from reciprocal.notifications.messages import KINDS
 from reciprocal.partners.models import OrganisationKind
 from reciprocal.tenancy.models import SLUG_PATTERN
 
@@ -50,6 +53,18 @@ class OrganisationsFile(msgspec.Struct, forbid_unknown_fields=True):
     organisation: list[OrganisationEntry]
 
 
+class MessageEntry(msgspec.Struct, forbid_unknown_fields=True):
+    """An email in the scheme's own words (notifications.templates): its kind, subject and body."""
+
+    kind: str
+    subject: str
+    body: str
+
+
+class MessagesFile(msgspec.Struct, forbid_unknown_fields=True):
+    message: list[MessageEntry] = []
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -76,6 +91,8 @@ class SchemeConfig:
     areas: list[AreaEntry]
     organisations: list[OrganisationEntry]
     criteria: Criteria
+    messages: list[MessageEntry] = dataclasses.field(default_factory=list)
+    """Emails in the scheme's own words (`messages.toml`, optional): the service's wording for the rest."""
 
 
 _AT = re.compile(r"^(?P<problem>.*?)(?: - at `\$\.?(?P<key>[^`]*)`)?$", re.DOTALL)
@@ -151,10 +168,26 @@ def read_scheme_folder(folder: Path) -> SchemeConfig:
                             f"asks for {risk.min_safe_areas} safe areas but the scheme has {len(areas.area)}",
                         )
                     )
+    messages = _messages(folder, scheme.name if scheme else "", problems)
     if problems:
         raise TenantConfigError(problems)
     assert scheme is not None
     assert areas is not None
     assert organisations is not None
     assert criteria is not None
-    return SchemeConfig(scheme, areas.area, organisations.organisation, criteria)
+    return SchemeConfig(scheme, areas.area, organisations.organisation, criteria, messages)
+
+
+def _messages(folder: Path, scheme_name: str, problems: list[Problem]) -> list[MessageEntry]:
+    """The scheme's own emails, each checked as the admin's page checks it; none if there is no messages.toml."""
+    if not (folder / "messages.toml").exists():
+        return []
+    found = _decode(folder, "messages.toml", MessagesFile, problems)
+    where = str(folder / "messages.toml")
+    for i, entry in enumerate(found.message if found else []):
+        if entry.kind not in KINDS:
+            problems.append(Problem(where, f"message[{i}].kind", f"{entry.kind!r} is not a kind of email"))
+            continue
+        for field, words in templates.check(entry.kind, templates.Source(entry.subject, entry.body), scheme_name):
+            problems.append(Problem(where, f"message[{i}].{field}", words))
+    return found.message if found else []

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.services import record
 from reciprocal.criteria.services import publish_criteria
 from reciprocal.db.engine import Database, scope_to_tenant
+from reciprocal.notifications import templates
 from reciprocal.partners.models import Organisation, OrganisationArea
 from reciprocal.provisioning.folders import SchemeConfig
 from reciprocal.tenancy.models import Area, Scheme
@@ -77,6 +78,12 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
             if code not in listed
         )
         version = await publish_criteria(session, tenant_id, config.criteria)
+        for message in config.messages:
+            # NOTE: compared with what the folder gave last, not with the newest: an admin's later wording in
+            # the portal stays until the folder's own wording changes (every `make demo` loads the folders).
+            source = templates.Source(message.subject, message.body)
+            if await templates.from_folder(session, tenant_id, message.kind) != source:
+                await templates.save(session, tenant_id, message.kind, source, config.scheme.name, author=None)
         record(
             session,
             tenant_id,
