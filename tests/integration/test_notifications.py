@@ -10,9 +10,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from reciprocal.db.engine import Database
+from reciprocal.jobs.models import QueuedJob
 from reciprocal.kernel import clock
 from reciprocal.mail.services import SmtpMailer
 from reciprocal.notifications import delivery, handoffs
@@ -241,3 +242,15 @@ async def test_a_send_that_fails_is_sent_later_and_a_lost_cause_is_marked_failed
         failed = await session.get(OutboxMessage, (world.scheme.id, message.id))
     assert failed is not None
     assert (failed.state, failed.attempts) == (MessageState.failed, delivery.ATTEMPTS)
+
+
+async def test_a_job_whose_worker_died_is_taken_up_by_another_and_sends_once(
+    world: World, db: Database, mail: Mail
+) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
+    # As a worker killed mid-job leaves it: taken, its transaction never committed, its heartbeat stopped.
+    async with db.session() as session, session.begin():
+        await session.execute(update(QueuedJob).values(status="picked", heartbeat=func.now() - timedelta(minutes=5)))
+    assert await mail.new() == {world.camden.email: [f"Referral {referral.reference} is waiting for your approval"]}
+    assert await mail.new() == {}

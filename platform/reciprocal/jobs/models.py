@@ -30,3 +30,5 @@ class QueuedJob(_PgqueuerTables):
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)
     execute_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     dedupe_key: Mapped[str | None] = mapped_column(Text, default=None)
+    heartbeat: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    """Kept fresh by the worker running it: a stale one (its worker died) is taken up by another."""
