@@ -28,9 +28,11 @@ from reciprocal.referrals.workflow import Action, State
 from reciprocal.reminders import services as reminders
 from reciprocal.reminders.models import Reminder
 from reciprocal.reminders.rules import Rung, Task
+from reciprocal.settings import Settings
 from reciprocal.worker import Worker, run
 from smtp_server import Inbox
-from support import DatabaseUnderTest, make_settings
+from support import DatabaseUnderTest, make_settings, visible_text
+from support.web import LONDON, Client, act_as
 from support.world import County, World
 
 CANARIES = ("PETS-CANARY-1", "ACCESS-CANARY-2", "SAFEGUARDING-CANARY-3", "CASEREF-CANARY-5", "MONITORING-CANARY-6")
@@ -268,3 +270,34 @@ async def test_an_update_starts_the_count_again(world: World, desk: Desk) -> Non
     sent = await desk.walk(warned + timedelta(days=1), warned + timedelta(days=40))
     assert list(sent.values()) == [[(Task.officer_update, Rung.reminder)]]
     assert (await world.referral(referral.id)).state == State.circulating
+
+
+async def test_the_coordinator_sees_the_stalled_row_and_each_reminder_on_the_timeline(
+    world: World, desk: Desk, client: Client, settings: Settings
+) -> None:
+    """In the recent past (the pages read the real clock): asked on Monday 5 October 2026, stalled by 2 December."""
+    desk.watch(world)
+    desk.at(date(2026, 10, 5), hour=10)
+    referral = await world.submitted(world.domestic_abuse())
+    await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
+    sent = await desk.walk(date(2026, 10, 5), date(2026, 12, 2))
+    assert list(sent.values()) == [[(Task.approval, Rung.reminder)], [(Task.approval, Rung.stalled)]]
+    desk.monkeypatch.undo()
+
+    await act_as(client, world.db, settings, world.coordinator)
+    response = await client.get(f"/s/{LONDON}/coordinator/")
+    assert response.status_code == 200, response.text[-3000:]
+    home = visible_text(response.text)
+    stalled = home[home.index("Stalled") :]
+    assert referral.reference in stalled
+    assert "Landlord approval" in stalled
+    assert "A named lead of Camden Council, 23 October 2026" in stalled
+    assert world.camden.display_name not in stalled
+
+    page = visible_text((await client.get(f"/s/{LONDON}/coordinator/referrals/{referral.id}")).text)
+    timeline = page[page.index("Timeline") :]
+    assert "Reminder sent" in timeline
+    assert "To a named lead of Camden Council" in timeline
+    assert "Landlord approval: waited 14 working days" in timeline
+    assert "Stalled: shown on the work queue" in timeline
+    assert "Landlord approval: waited 28 working days" in timeline

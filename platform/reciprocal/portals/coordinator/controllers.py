@@ -54,6 +54,7 @@ async def coordinator_home(
             "actor": actor,
             "queue": queue,
             "stage_by_state": words.STAGE_BY_STATE,
+            "task_words": words.TASK_WORDS,
             "today": _today(),
         },
     )
