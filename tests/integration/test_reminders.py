@@ -27,7 +27,7 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.reminders import services as reminders
 from reciprocal.reminders.models import Reminder
-from reciprocal.reminders.rules import Rung, Task
+from reciprocal.reminders.rules import WITHDRAWAL_NOTICE_DAYS, Rung, Task
 from reciprocal.settings import Settings
 from reciprocal.worker import Worker, run
 from smtp_server import Inbox
@@ -301,3 +301,14 @@ async def test_the_coordinator_sees_the_stalled_row_and_each_reminder_on_the_tim
     assert "Landlord approval: waited 14 working days" in timeline
     assert "Stalled: shown on the work queue" in timeline
     assert "Landlord approval: waited 28 working days" in timeline
+
+
+async def test_the_criteria_page_promises_what_the_ladder_does(client: Client) -> None:
+    """The public words name the same working days the tests above walk, and the notice period the rules use."""
+    for slug, (reminder, inactivity) in {"pan-london": (14, 90), "cambridgeshire": (10, 60)}.items():
+        text = " ".join(visible_text((await client.get(f"/s/{slug}/criteria")).text).split())
+        assert "Days here are working days" in text
+        assert f"the person who must act is reminded after {reminder} working days" in text
+        assert f"has had no update for {reminder} working days, the nominating officer is reminded" in text
+        assert f"no update for {inactivity} working days" in text
+        assert f"withdrawn from the scheme in {WITHDRAWAL_NOTICE_DAYS} working days" in text
