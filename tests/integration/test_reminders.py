@@ -32,7 +32,7 @@ from reciprocal.settings import Settings
 from reciprocal.worker import Worker, run
 from smtp_server import Inbox
 from support import DatabaseUnderTest, make_settings, visible_text
-from support.web import LONDON, Client, act_as
+from support.web import LONDON, Client, act_as, post, version_in
 from support.world import County, World
 
 CANARIES = ("PETS-CANARY-1", "ACCESS-CANARY-2", "SAFEGUARDING-CANARY-3", "CASEREF-CANARY-5", "MONITORING-CANARY-6")
@@ -312,3 +312,24 @@ async def test_the_criteria_page_promises_what_the_ladder_does(client: Client) -
         assert f"has had no update for {reminder} working days, the nominating officer is reminded" in text
         assert f"no update for {inactivity} working days" in text
         assert f"withdrawn from the scheme in {WITHDRAWAL_NOTICE_DAYS} working days" in text
+
+
+async def test_the_officer_confirms_in_one_click_that_the_applicant_still_needs_to_move(
+    world: World, client: Client, settings: Settings
+) -> None:
+    referral = await world.circulating(world.domestic_abuse())
+    before = referral.updated_at
+    await act_as(client, world.db, settings, world.officer)
+    url = f"/s/{LONDON}/referrals/{referral.id}"
+    page = await client.get(url)
+    assert "The applicant still needs to move" in page.text
+    sent = await post(client, f"{url}/still-needed", {"version": version_in(page.text, "still-needed")})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"{url}?confirmed=true"
+    assert "You confirmed that the applicant still needs to move" in (await client.get(sent.headers["location"])).text
+    after = await world.referral(referral.id)
+    assert (after.state, after.updated_at > before) == (State.circulating, True)
+
+    await act_as(client, world.db, settings, world.coordinator)
+    page = visible_text((await client.get(f"/s/{LONDON}/coordinator/referrals/{referral.id}")).text)
+    assert "Confirmed the applicant still needs to move" in page[page.index("Timeline") :]
