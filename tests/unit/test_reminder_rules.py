@@ -6,6 +6,7 @@ from datetime import date
 
 from reciprocal.kernel.working_days import add_working_days
 from reciprocal.notifications.messages import KINDS
+from reciprocal.portals.coordinator.presenters import event_description
 from reciprocal.reminders.rules import WITHDRAWAL_NOTICE_DAYS, Rung, Task, due
 from reciprocal.reminders.services import KINDS as REMINDER_KINDS
 
@@ -52,3 +53,22 @@ def test_one_rung_a_run_even_when_several_are_late() -> None:
 def test_every_reminder_kind_has_fixed_words_and_the_notice_names_its_period() -> None:
     assert set(REMINDER_KINDS.values()) <= set(KINDS)
     assert f"in {WITHDRAWAL_NOTICE_DAYS} working days" in KINDS["inactivity_warning"].wanted
+
+
+def test_the_timeline_says_who_was_reminded_by_role_and_organisation() -> None:
+    sent = {"task": "approval", "rung": "reminder", "role": "named_lead", "organisation": "Camden Council"}
+    assert event_description({**sent, "working_days": 14, "recipients": 1}) == [
+        "To a named lead of Camden Council",
+        "Landlord approval: waited 14 working days",
+    ]
+    assert event_description({**sent, "rung": "cover", "working_days": 28, "recipients": 2})[0] == (
+        "To the other named leads of Camden Council"
+    )
+    assert event_description({**sent, "working_days": 14, "recipients": 0})[0] == (
+        "Nobody to remind: a named lead of Camden Council has no account"
+    )
+    officer = {"task": "officer_update", "rung": "inactivity_notice", "role": "nominating_officer"}
+    assert event_description({**officer, "organisation": "Safe Steps", "working_days": 1, "recipients": 1}) == [
+        "To the nominating officer, Safe Steps",
+        "An update from the nominating officer: waited 1 working day",
+    ]

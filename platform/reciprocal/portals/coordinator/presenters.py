@@ -302,9 +302,8 @@ def event_description(details: dict[str, Any]) -> list[str]:
         lines.append("Risk identified" if risk_identified == "True" else "No specific risk identified")
     if details.get("task") in TASK_WORDS:
         if details.get("rung") != Rung.stalled:
-            lines.append(
-                "To " + reminded_to(str(details.get("rung")), details.get("role"), details.get("organisation"))
-            )
+            to = reminded_to(str(details.get("rung")), details.get("role"), details.get("organisation"))
+            lines.append(f"To {to}" if details.get("recipients", 1) else f"Nobody to remind: {to} has no account")
         days = details.get("working_days")
         count = int(days or 0)
         lines.append(f"{TASK_WORDS[str(details['task'])]}: waited {count} {plural('working day', count)}")

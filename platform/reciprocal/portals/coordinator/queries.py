@@ -266,6 +266,7 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
             "role": reminder.role.value if reminder.role else None,
             "organisation": names.get(reminder.organisation_id) if reminder.organisation_id else None,
             "working_days": reminder.working_days,
+            "recipients": reminder.recipients,
         }
         events.append(TimelineEvent(f"reminder.{reminder.rung.value}", reminder.created_at, None, None, None, details))
     return sorted(events, key=lambda event: event.occurred_at, reverse=True)
