@@ -31,7 +31,7 @@ class Reminder(TenantOwned, Base):
     """What began the wait (the step's audit event, or the offer): a new one starts the ladder again."""
     rung: Mapped[Rung] = mapped_column(Enum(Rung, name="reminder_rung", native_enum=False, length=30))
     role: Mapped[Role | None] = mapped_column(Enum(Role, name="role", native_enum=False, length=40), default=None)
-    """Who was reminded, by role (None: the coordinator's work queue, or the withdrawal itself)."""
+    """Who was reminded, by role (the coordinator: a stalled row on their work queue; None: the withdrawal)."""
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     """And for which organisation, where the role has one that matters (the landlord, the agency)."""
     recipients: Mapped[int] = mapped_column(Integer, default=0)
