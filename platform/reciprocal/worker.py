@@ -78,8 +78,13 @@ class Worker:
             schemes = [scheme.id for scheme in await list_schemes(session)]
         for scheme in schemes:
             with structlog.contextvars.bound_contextvars(kind=REMINDERS, scheme=str(scheme)):
-                async with self.db.tenant_session(scheme) as session, session.begin():
-                    await reminders.remind(session, scheme)
+                try:
+                    async with self.db.tenant_session(scheme) as session, session.begin():
+                        await reminders.remind(session, scheme)
+                except Exception as error:
+                    # Rolled back, so nothing half-sent: the next run sends it. NOTE: the type only, as for
+                    # mail: a database error quotes its statement's parameters.
+                    log.error("reminders.failed", error=type(error).__name__)
 
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
