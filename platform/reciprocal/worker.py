@@ -1,4 +1,4 @@
-"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled sweep, through pgqueuer.
+"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled sweep and reminders, through pgqueuer.
 
 Each job names its scheme and works in that scheme's session, as a request does; it acts as the system, through
 the same services as people. Its log lines carry the job's id, kind and scheme, never case content.
@@ -22,6 +22,7 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
+from reciprocal.reminders import services as reminders
 from reciprocal.settings import Settings
 from reciprocal.tenancy.services import list_schemes
 
@@ -29,6 +30,10 @@ log = structlog.get_logger(__name__)
 
 SWEEP = "sweep"
 """Every minute: any queued message whose job was lost is sent now."""
+REMINDERS = "reminders"
+"""Every morning: what has waited its working days is reminded, escalated or withdrawn (reminders.services)."""
+REMINDERS_AT = "0 7 * * *"
+"""07:00 UTC, before the working day on the UK's clock; on a day that is not a working day nothing is due."""
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -67,6 +72,20 @@ class Worker:
                 for message in await delivery.due(session, scheme, now):
                     jobs.enqueue(session, jobs.DELIVER, {"scheme": scheme, "message": message})
 
+    async def reminders(self) -> None:
+        """Each scheme's reminders, in its own session and transaction: one scheme's failure is not another's."""
+        async with self.db.session() as session:
+            schemes = [scheme.id for scheme in await list_schemes(session)]
+        for scheme in schemes:
+            with structlog.contextvars.bound_contextvars(kind=REMINDERS, scheme=str(scheme)):
+                try:
+                    async with self.db.tenant_session(scheme) as session, session.begin():
+                        await reminders.remind(session, scheme)
+                except Exception as error:
+                    # Rolled back, so nothing half-sent: the next run sends it. NOTE: the type only, as for
+                    # mail: a database error quotes its statement's parameters.
+                    log.error("reminders.failed", error=type(error).__name__)
+
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
         pgq.entrypoint(jobs.HANDOFF)(self.handoff)
@@ -75,7 +94,11 @@ class Worker:
         async def sweep(_: Schedule) -> None:
             await self.sweep()
 
+        async def remind(_: Schedule) -> None:
+            await self.reminders()
+
         pgq.schedule(SWEEP, "* * * * *")(sweep)
+        pgq.schedule(REMINDERS, REMINDERS_AT)(remind)
         return pgq
 
 

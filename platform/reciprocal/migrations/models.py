@@ -25,6 +25,7 @@ from reciprocal.referrals.models import (
     ReferralArea,
     RiskAssessment,
 )
+from reciprocal.reminders.models import Reminder
 from reciprocal.tenancy.models import Area, Scheme
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ReferenceCounter",
     "Referral",
     "ReferralArea",
+    "Reminder",
     "RiskAssessment",
     "Scheme",
     "SignInAttempt",

@@ -57,7 +57,7 @@ class Told:
     path: str
 
 
-def _path(role: Role, referral: Referral, *, landlord: bool = False) -> str:
+def portal_path(role: Role, referral: Referral, *, landlord: bool = False) -> str:
     return {
         Role.nominating_officer: f"/referrals/{referral.id}",
         Role.coordinator: f"/coordinator/referrals/{referral.id}",
@@ -66,7 +66,7 @@ def _path(role: Role, referral: Referral, *, landlord: bool = False) -> str:
     }[role]
 
 
-async def _members(
+async def members(
     db: AsyncSession, tenant_id: uuid.UUID, role: Role, organisations: set[uuid.UUID] | None = None
 ) -> list[uuid.UUID]:
     """The active people holding `role` (for one of `organisations`, if given)."""
@@ -130,13 +130,13 @@ async def who_is_told(db: AsyncSession, event: AuditEvent, referral: Referral) -
     told: list[Told] = []
 
     def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False) -> None:
-        told.extend(Told(user, kind, role, _path(role, referral, landlord=landlord)) for user in users)
+        told.extend(Told(user, kind, role, portal_path(role, referral, landlord=landlord)) for user in users)
 
     async def leads(organisations: set[uuid.UUID]) -> list[uuid.UUID]:
-        return await _members(db, tenant, Role.named_lead, organisations)
+        return await members(db, tenant, Role.named_lead, organisations)
 
     async def coordinators() -> list[uuid.UUID]:
-        return await _members(db, tenant, Role.coordinator)
+        return await members(db, tenant, Role.coordinator)
 
     officer = [referral.officer_id]
     landlord = {referral.current_landlord_id} if referral.current_landlord_id else set()

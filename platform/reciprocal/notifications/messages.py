@@ -114,6 +114,38 @@ KINDS: dict[str, Kind] = {
         "It is back with the coordinator to check.",
         asks=False,
     ),
+    # Reminders (reminders.services): sent when a referral has waited the scheme's working days for someone.
+    "approval_reminder": Kind(
+        "Reminder: referral {reference} is still waiting for your approval",
+        "Your tenant's referral cannot go to the scheme's partners until it is approved. Approve it, or decline"
+        " it with a reason.",
+    ),
+    "approval_cover": Kind(
+        "Referral {reference} is waiting for approval by your organisation",
+        "Another named lead of your organisation was asked and reminded, and has not answered. If they are"
+        " away, approve or decline the referral in their place.",
+    ),
+    "offer_decision_reminder": Kind(
+        "Reminder: the offer for referral {reference} is waiting for the applicant's decision",
+        "Tell the coordinator whether the applicant wants to view the property.",
+    ),
+    "viewing_outcome_reminder": Kind(
+        "Reminder: what was the outcome of the viewing for referral {reference}",
+        "Tell the coordinator whether the applicant accepts or refuses the offer, and why.",
+    ),
+    "assessment_reminder": Kind(
+        "Reminder: referral {reference} is still waiting for your risk assessment",
+        "The offer cannot go ahead until you assess whether the offered area is safe for the applicant.",
+    ),
+    "update_reminder": Kind(
+        "Reminder: referral {reference} has had no update",
+        "Check the referral, and confirm that the applicant still needs to move.",
+    ),
+    "inactivity_warning": Kind(
+        "Referral {reference} will be withdrawn for inactivity",
+        "It has had no update for a long time. It will be withdrawn in 14 working days unless you confirm that"
+        " the applicant still needs to move.",
+    ),
 }
 
 

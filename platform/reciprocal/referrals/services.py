@@ -33,7 +33,7 @@ from reciprocal.referrals.models import (
     ReferralArea,
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
-from reciprocal.referrals.workflow import OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import ACTIVE, OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Scheme
 
 
@@ -313,7 +313,14 @@ async def act(
         referral.note = note.strip()
     if step.target == State.circulating:
         referral.circulated_at = clock.now()
-    if referral.state in OFFER_HELD and step.target not in OFFER_HELD:
+    await _end_live_offer(db, referral, step.target)
+    apply_step(db, actor, referral, step.target, step.event)
+    await db.flush()
+    return referral
+
+
+async def _end_live_offer(db: AsyncSession, referral: Referral, target: State) -> None:
+    if referral.state in OFFER_HELD and target not in OFFER_HELD:
         # Withdrawn, or its offer withdrawn: the referral holds no property now, so the live offer ends
         # and its address is forgotten in the same transaction (the database refuses an ended offer's address).
         await db.execute(
@@ -325,9 +332,46 @@ async def act(
             )
             .values(state=OfferState.withdrawn, address_encrypted=None)
         )
-    apply_step(db, actor, referral, step.target, step.event)
-    await db.flush()
+
+
+STILL_NEEDED = "referral.still_needed"
+"""Audit event of the nominating officer confirming that the applicant still needs to move: an update."""
+
+
+async def confirm_still_needed(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Referral:
+    """The officer says, in one click, that the applicant still needs to move: the referral has an update
+    (reminders count inactivity from its last change), and the timeline shows it."""
+    referral = await load_for_change(db, actor, referral_id, version=version)
+    if actor.role != Role.nominating_officer or referral.state not in ACTIVE:
+        raise TransitionRefused("Only the nominating officer can confirm that an active referral is still needed.")
+    referral.updated_at = clock.now()
+    record(db, referral.tenant_id, STILL_NEEDED, actor=actor, subject_type="referral", subject_id=referral.id)
+    try:
+        await db.flush()
+    except StaleDataError:
+        raise StaleReferral from None
     return referral
+
+
+async def withdraw_inactive(db: AsyncSession, tenant_id: uuid.UUID, referral_id: uuid.UUID, *, version: int) -> bool:
+    """Withdraw a referral that has had no update, as the system (the reminders' ladder, after its notice).
+
+    False, changing nothing, if the referral has changed since `version` was read: an update, however late,
+    keeps it in the scheme.
+    """
+    referral = await db.scalar(
+        select(Referral)
+        .where(Referral.tenant_id == tenant_id, Referral.id == referral_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if referral is None or referral.version != version or referral.state not in ACTIVE:
+        return False
+    step = transition(referral.state, Action.withdraw_inactive, SYSTEM)
+    await _end_live_offer(db, referral, step.target)
+    apply_step(db, None, referral, step.target, step.event)
+    await db.flush()
+    return True
 
 
 async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:

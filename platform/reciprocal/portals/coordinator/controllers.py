@@ -55,6 +55,7 @@ async def coordinator_home(
             "actor": actor,
             "queue": queue,
             "stage_by_state": words.STAGE_BY_STATE,
+            "task_words": words.TASK_WORDS,
             "today": _today(),
             "whats_new": await whats_new(db, actor),
         },

@@ -15,6 +15,7 @@ from reciprocal.kernel.words import plural
 from reciprocal.referrals.offers import REFUSAL_REASONS
 from reciprocal.referrals.rules import ReferralAnswers, check
 from reciprocal.referrals.workflow import WORDS, State
+from reciprocal.reminders.rules import Rung, Task
 
 
 @dataclass(frozen=True)
@@ -240,10 +241,24 @@ EVENT_TITLES = {
     "referral.withdraw": "Withdrawn",
     "referral.withdraw_inactive": "Withdrawn after no update",
     "referral.viewed": "Viewed",
+    "referral.still_needed": "Confirmed the applicant still needs to move",
+    "reminder.reminder": "Reminder sent",
+    "reminder.cover": "Reminder sent to cover",
+    "reminder.stalled": "Stalled: shown on the work queue",
+    "reminder.inactivity_notice": "Warned of withdrawal for inactivity",
 }
 
 SYSTEM_EVENTS = frozenset(
-    {"referral.put_on_hold", "referral.release_hold", "referral.withdraw_inactive", "referral.close"}
+    {
+        "referral.put_on_hold",
+        "referral.release_hold",
+        "referral.withdraw_inactive",
+        "referral.close",
+        "reminder.reminder",
+        "reminder.cover",
+        "reminder.stalled",
+        "reminder.inactivity_notice",
+    }
 )
 """Events the service itself may cause: without a person behind them, they are the service's."""
 
@@ -285,7 +300,38 @@ def event_description(details: dict[str, Any]) -> list[str]:
     risk_identified = details.get("risk_identified")
     if risk_identified is not None:
         lines.append("Risk identified" if risk_identified == "True" else "No specific risk identified")
+    if details.get("task") in TASK_WORDS:
+        if details.get("rung") != Rung.stalled:
+            to = reminded_to(str(details.get("rung")), details.get("role"), details.get("organisation"))
+            lines.append(f"To {to}" if details.get("recipients", 1) else f"Nobody to remind: {to} has no account")
+        days = details.get("working_days")
+        count = int(days or 0)
+        lines.append(f"{TASK_WORDS[str(details['task'])]}: waited {count} {plural('working day', count)}")
     return lines
+
+
+# Reminders.
+
+TASK_WORDS = {
+    Task.approval.value: "Landlord approval",
+    Task.offer_decision.value: "The applicant's decision on the offer",
+    Task.viewing_outcome.value: "The outcome of the viewing",
+    Task.risk_assessment.value: "The risk assessment",
+    Task.officer_update.value: "An update from the nominating officer",
+}
+"""What a wait is for, on the timeline and the work queue's stalled list."""
+
+
+def reminded_to(rung: str, role: str | None, organisation: str | None) -> str:
+    """Who a reminder went to, by role and organisation: 'a named lead of Camden Council'."""
+    of = f" of {organisation}" if organisation else ""
+    if rung == Rung.cover:
+        return f"the other named leads{of}"
+    if role == Role.named_lead:
+        return f"a named lead{of}"
+    if role == Role.nominating_officer:
+        return f"the nominating officer{', ' + organisation if organisation else ''}"
+    return f"the {ROLE_WORDS.get(role or '', 'service')}"
 
 
 DONE = {
@@ -316,5 +362,6 @@ FILTERS: dict[str, Callable[..., str | list[str]]] = {
     "event_title": event_title,
     "event_byline": event_byline,
     "event_description": event_description,
+    "reminded_to": reminded_to,
 }
 """The coordinator's words as template filters (`{{ referral.state | state_words }}`), registered once."""

@@ -25,6 +25,8 @@ from reciprocal.referrals.offers import live_offer
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
 from reciprocal.referrals.workflow import State
+from reciprocal.reminders import services as reminders
+from reciprocal.reminders.rules import Rung
 from reciprocal.tenancy.models import Area
 
 QUEUE = (
@@ -67,6 +69,10 @@ class WorkQueue:
     stages: list[Stage]
     over_cap: list[PartnerDebt]
     debt_cap: int | None
+    stalled: list[reminders.Stalled]
+    """Waits whose reminders went unanswered (reminders.services): the longest first."""
+    organisations: dict[uuid.UUID, str]
+    """Names of the organisations the stalled waits' reminders went to."""
 
 
 async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
@@ -78,9 +84,11 @@ async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
     )
     found = {state: (count, oldest) for state, count, oldest in rows}
     stages = [Stage(state, *found.get(state, (0, None))) for state in QUEUE]
+    stalled = await reminders.stalled(db, tenant_id)
+    organisations = await _names(db, tenant_id, {r.organisation_id for s in stalled for r in s.reminded})
     published = await current_criteria(db, tenant_id)
     if published is None:
-        return WorkQueue(stages, [], None)
+        return WorkQueue(stages, [], None, stalled, organisations)
     cap = published.criteria.partner_debt_cap
     over = await partners_over_cap(db, tenant_id, cap)
     debts: list[PartnerDebt] = []
@@ -103,7 +111,19 @@ async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
             (PartnerDebt(p, names[p], -net[p], held.get(p, 0)) for p in over if p in names),
             key=lambda d: (-d.owes, d.name),
         )
-    return WorkQueue(stages, debts, cap)
+    return WorkQueue(stages, debts, cap, stalled, organisations)
+
+
+async def _names(db: AsyncSession, tenant_id: uuid.UUID, ids: Collection[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = await db.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.tenant_id == tenant_id, Organisation.id.in_(wanted)
+        )
+    )
+    return {organisation_id: name for organisation_id, name in rows}
 
 
 @dataclass(frozen=True)
@@ -232,10 +252,24 @@ def _events(referral: Referral) -> Select[Any]:
 
 
 async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
-    """What happened to `referral`, newest first. Reads are left out: a referral read a thousand times
-    would otherwise carry a thousand lines, and every read makes another."""
+    """What happened to `referral`, newest first, with each reminder sent about it (to whom by role and
+    organisation, never by name). Reads are left out: a referral read a thousand times would otherwise
+    carry a thousand lines, and every read makes another."""
     rows = await db.execute(_events(referral).where(AuditEvent.action != VIEWED))
-    return [TimelineEvent(*row) for row in rows]
+    events = [TimelineEvent(*row) for row in rows]
+    sent = [r for r in await reminders.sent_for(db, referral.tenant_id, [referral.id]) if r.rung != Rung.withdrawal]
+    names = await _names(db, referral.tenant_id, {r.organisation_id for r in sent})
+    for reminder in sent:
+        details: dict[str, Any] = {
+            "task": reminder.task.value,
+            "rung": reminder.rung.value,
+            "role": reminder.role.value if reminder.role else None,
+            "organisation": names.get(reminder.organisation_id) if reminder.organisation_id else None,
+            "working_days": reminder.working_days,
+            "recipients": reminder.recipients,
+        }
+        events.append(TimelineEvent(f"reminder.{reminder.rung.value}", reminder.created_at, None, None, None, details))
+    return sorted(events, key=lambda event: event.occurred_at, reverse=True)
 
 
 async def _reads(db: AsyncSession, referral: Referral) -> dict[str, Any]:

@@ -27,7 +27,15 @@ from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, l
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem
-from reciprocal.referrals.services import STALE, InvalidReferral, StaleReferral, get_referral, start_referral, submit
+from reciprocal.referrals.services import (
+    STALE,
+    InvalidReferral,
+    StaleReferral,
+    confirm_still_needed,
+    get_referral,
+    start_referral,
+    submit,
+)
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
@@ -71,13 +79,14 @@ async def referral_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
     keys: NamedDependency[Keys],
+    confirmed: FromQuery[bool] = False,
 ) -> Template:
     """The task list while the officer can change the referral; its answers, state and offer once submitted."""
     draft = await load_draft(db, scheme, actor, referral_id)
     base = referral_path(scheme, referral_id)
     if not draft.editable:
         offer = await offer_for_officer(db, actor, keys, draft.referral)
-        return _answers_page("officer/view.html.j2", scheme, draft, editable=False, offer=offer)
+        return _answers_page("officer/view.html.j2", scheme, draft, editable=False, offer=offer, confirmed=confirmed)
     problems = draft.problems(scheme.area_term)
     progress = show.progress(
         draft.criteria,
@@ -110,6 +119,7 @@ def _answers_page(
     stale: bool = False,
     status_code: int = 200,
     offer: OfferForOfficer | None = None,
+    confirmed: bool = False,
 ) -> Template:
     base = referral_path(scheme, draft.referral.id)
     errors = show.messages_by_field(problems or [])
@@ -135,6 +145,8 @@ def _answers_page(
             version=draft.referral.version,
             state_words=show.NEXT.get(draft.referral.state, ""),
             offer=offer,
+            still_needed=draft.referral.state == State.circulating,
+            confirmed=confirmed,
         ),
         status_code=status_code,
     )
@@ -198,6 +210,20 @@ async def submitted_page(
     )
 
 
+@post("/referrals/{referral_id:uuid}/still-needed", opt=OFFICER, status_code=200)
+async def still_needed(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[VersionForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Redirect:
+    """One click: the applicant still needs to move. An update, from which reminders count inactivity again."""
+    done = await attempt(db, lambda: confirm_still_needed(db, actor, referral_id, version=version_field(data.version)))
+    base = referral_path(scheme, referral_id)
+    return Redirect(base if isinstance(done, Refused) else f"{base}?confirmed=true", status_code=303)
+
+
 HANDLERS = [
     officer_home,
     new_referral,
@@ -206,4 +232,5 @@ HANDLERS = [
     check_page,
     submit_referral,
     submitted_page,
+    still_needed,
 ]
