@@ -118,8 +118,13 @@ async def run(
     """
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        pgq = Worker(db, mailer, settings).build(connection)
+        worker = Worker(db, mailer, settings)
+        pgq = worker.build(connection)
         log.info("worker.started", drain=drain)
+        if not drain:
+            # Catch up at start: a worker down at 07:00 (a deploy, the demo started later) still reminds today.
+            # Safe to repeat: each rung of each wait is recorded once.
+            await worker.reminders()
         if drain:
             working = asyncio.create_task(pgq.qm.run(dequeue_timeout=timedelta(milliseconds=100)))
             done = asyncio.create_task(_until_idle(db, working))

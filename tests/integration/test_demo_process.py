@@ -109,11 +109,13 @@ def test_sigterm_stops_the_web_server_its_worker_and_the_embedded_postgresql(dat
     demo = Demo(data_dir, tmp_path / "demo.log")
     demo.wait_until_serving()
     assert '"event": "worker.started"' in demo.log.read_text()  # one command starts everything
-    # The demo's referrals were handed on as they were made: their emails appear in the console within seconds.
+    # The demo's referrals were handed on as they were made, and one has waited weeks for its approval: their
+    # emails, a reminder among them, appear in the console within seconds.
     deadline = time.monotonic() + 15
-    while "--- email to " not in demo.log.read_text() and time.monotonic() < deadline:
+    while ": Reminder: referral " not in demo.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "--- email to " in demo.log.read_text()
+    assert ": Reminder: referral " in demo.log.read_text()
     postmaster = postmaster_pid(data_dir)
     assert postmaster is not None
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from reciprocal.kernel import clock
 from reciprocal.provisioning.demo_seeder import Seeder
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action
@@ -105,23 +108,25 @@ async def pan_london(s: Seeder) -> None:
         "Camden has already made an emergency management transfer to another borough, which the applicant has "
         "accepted.",
     )
-    awaiting = await s.submitted(
-        s.answers(
-            landlord="camden-council",
-            lives_in="camden",
-            risk_type="domestic_abuse",
-            risk=("camden", "islington", "haringey"),
-            safe=("lewisham", "greenwich", "bexley", "bromley", "croydon"),
-            children=(2,),
-            bedrooms=2,
-            pets="One cat, which can be rehomed if needed",
-            safeguarding=IDVA,
-            resettlement=TENANCY_SUPPORT,
-        ),
-        "SS-4488",
-        {"gender": "woman", "ethnicity": "black", "lone_parent": "yes"},
-    )
-    await s.act(co, awaiting, Action.request_approval)
+    # Asked for four weeks ago and not yet approved: the worker's reminders have something to chase at start.
+    with clock.as_of(clock.now() - timedelta(days=28)):
+        awaiting = await s.submitted(
+            s.answers(
+                landlord="camden-council",
+                lives_in="camden",
+                risk_type="domestic_abuse",
+                risk=("camden", "islington", "haringey"),
+                safe=("lewisham", "greenwich", "bexley", "bromley", "croydon"),
+                children=(2,),
+                bedrooms=2,
+                pets="One cat, which can be rehomed if needed",
+                safeguarding=IDVA,
+                resettlement=TENANCY_SUPPORT,
+            ),
+            "SS-4488",
+            {"gender": "woman", "ethnicity": "black", "lone_parent": "yes"},
+        )
+        await s.act(co, awaiting, Action.request_approval)
 
     # Approved by their landlords and circulated in one batch.
     reaches_camden = await s.submitted(
