@@ -81,6 +81,8 @@ class Referral(TenantOwned, Base):
     """The latest word to the officer: why it was returned, found ineligible or declined."""
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     circulated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    held_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """The coordinator keeps this approved referral out of batches until they put it back."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
 

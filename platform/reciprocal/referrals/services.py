@@ -22,7 +22,7 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
-from reciprocal.referrals.circulation import CIRCULATED, places, reaches
+from reciprocal.referrals.circulation import CIRCULATED, partners_reached, places, reaches
 from reciprocal.referrals.models import (
     LIVE_OFFER_STATES,
     MonitoringAnswers,
@@ -330,20 +330,41 @@ async def act(
     return referral
 
 
+BATCH_RELEASED = "batch.released"
+"""Audit event of a batch released (subject: the scheme): the latest one starts the cadence's count again."""
+
+
 async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
-    """Release every approved referral to the partners covering its safe areas (the coordinator's batch)."""
+    """The coordinator releases the batch now: see release_batch."""
+    return await release_batch(db, actor.tenant_id, actor)
+
+
+async def release_batch(db: AsyncSession, tenant_id: uuid.UUID, actor: Actor | None) -> list[Referral]:
+    """Circulate every approved referral in the batch to the partners covering its safe areas; `actor` None is
+    the service, on the scheme's cadence (referrals.batches). The circulated referrals, oldest first.
+
+    A referral the coordinator held back stays out, and so does one that would reach no partner: it is never
+    "circulated" to nobody, and waits, flagged on the batch page, until a partner covers one of its areas.
+    """
     approved = list(
         await db.scalars(
             select(Referral)
-            .where(Referral.tenant_id == actor.tenant_id, Referral.state == State.approved)
+            .where(Referral.tenant_id == tenant_id, Referral.state == State.approved, Referral.held_back.is_(False))
             .order_by(Referral.submitted_at)
             .with_for_update()
         )
     )
+    reached = await partners_reached(db, approved)
+    batch = [referral for referral in approved if reached[referral.id]]
+    party = SYSTEM if actor is None else actor.role
+    how = "scheduled" if actor is None else "now"
     now = clock.now()
-    for referral in approved:
-        step = transition(referral.state, Action.circulate, actor.role)
+    for referral in batch:
+        step = transition(referral.state, Action.circulate, party)
         referral.circulated_at = now
-        apply_step(db, actor, referral, step.target, step.event)
+        apply_step(db, actor, referral, step.target, step.event, batch=how)
+    if batch or actor is None:
+        details = {"batch": how, "circulated": len(batch), "no_partner": len(approved) - len(batch)}
+        record(db, tenant_id, BATCH_RELEASED, actor=actor, subject_type="scheme", subject_id=tenant_id, details=details)
     await db.flush()
-    return approved
+    return batch
