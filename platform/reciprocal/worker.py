@@ -1,4 +1,4 @@
-"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled sweep, through pgqueuer.
+"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled ones (sweep, batches, statements).
 
 Each job names its scheme and works in that scheme's session, as a request does; it acts as the system, through
 the same services as people. Its log lines carry the job's id, kind and scheme, never case content.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
@@ -16,19 +17,27 @@ import structlog
 from pgqueuer import PgQueuer
 from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
 from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
+from reciprocal.referrals import batches
 from reciprocal.settings import Settings
+from reciprocal.statements.jobs import send_statements
 from reciprocal.tenancy.services import list_schemes
 
 log = structlog.get_logger(__name__)
 
 SWEEP = "sweep"
 """Every minute: any queued message whose job was lost is sent now."""
+CIRCULATE = "circulate"
+"""Every hour: each scheme whose cadence (`circulation_days`) has come round releases its batch."""
+STATEMENTS = "statements"
+"""Every hour: on the first working day of a month, each partner's statement of the month before (made once)."""
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -67,6 +76,22 @@ class Worker:
                 for message in await delivery.due(session, scheme, now):
                     jobs.enqueue(session, jobs.DELIVER, {"scheme": scheme, "message": message})
 
+    async def _each_scheme(self, kind: str, work: Callable[[AsyncSession, uuid.UUID], Awaitable[object]]) -> None:
+        """`work` in each scheme's own session and transaction, as the system."""
+        async with self.db.session() as session:
+            schemes = [scheme.id for scheme in await list_schemes(session)]
+        for scheme in schemes:
+            with structlog.contextvars.bound_contextvars(kind=kind, scheme=str(scheme)):
+                async with self.db.tenant_session(scheme) as session, session.begin():
+                    await work(session, scheme)
+
+    async def circulate(self) -> None:
+        await self._each_scheme(CIRCULATE, batches.release_if_due)
+
+    async def statements(self) -> None:
+        today = clock.now().astimezone(UK_TIME).date()
+        await self._each_scheme(STATEMENTS, lambda session, scheme: send_statements(session, scheme, today))
+
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
         pgq.entrypoint(jobs.HANDOFF)(self.handoff)
@@ -75,7 +100,15 @@ class Worker:
         async def sweep(_: Schedule) -> None:
             await self.sweep()
 
+        async def circulate(_: Schedule) -> None:
+            await self.circulate()
+
+        async def statements(_: Schedule) -> None:
+            await self.statements()
+
         pgq.schedule(SWEEP, "* * * * *")(sweep)
+        pgq.schedule(CIRCULATE, "5 * * * *")(circulate)
+        pgq.schedule(STATEMENTS, "10 * * * *")(statements)
         return pgq
 
 

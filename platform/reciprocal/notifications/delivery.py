@@ -18,7 +18,7 @@ from reciprocal.identity.models import User, UserStatus
 from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.mail.services import Mailer, Message
-from reciprocal.notifications.messages import email
+from reciprocal.notifications.messages import STATEMENT, email, statement_email
 from reciprocal.notifications.models import MessageState, OutboxMessage
 from reciprocal.tenancy.models import Scheme
 
@@ -32,6 +32,9 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), ti
 
 def rendered(message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
     """(subject, body) of a message, its links under the service's public address."""
+    if message.kind == STATEMENT:
+        mail = statement_email(scheme.name, message.params, f"{base_url}/s/{scheme.slug}{message.params['path']}")
+        return mail.subject, mail.body
     items = [(item["reference"], f"{base_url}/s/{scheme.slug}{item['path']}") for item in message.params["items"]]
     mail = email(message.kind, scheme.name, items)
     return mail.subject, mail.body

@@ -8,6 +8,8 @@ reference is ever put in (tests/integration/test_notifications.py plants canarie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,19 @@ KINDS: dict[str, Kind] = {
         "Referral {reference} is no longer on hold",
         "It is back with the coordinator to check.",
     ),
+    "statement": Kind(
+        "Your statement for {reference}",
+        "Your organisation's figures in the scheme for the month. Every move and entry is on the statement page.",
+    ),
 }
 
 
 def happened(kind: str, reference: str | None) -> str:
     return KINDS[kind].happened.format(reference=reference or "")
 
+
+STATEMENT = "statement"
+"""The monthly statement (statements.jobs): its `params` are counts, not referrals (statement_email)."""
 
 DIGEST_KINDS = frozenset({"circulated"})
 """Kinds that come many at once (a batch released): one email lists them all."""
@@ -120,4 +129,29 @@ def email(kind: str, scheme_name: str, items: list[tuple[str | None, str]]) -> E
         lines += [f"{subject}.", "", what.wanted_of_many or what.wanted, ""]
         lines += [f"- {reference}: {link}" for reference, link in items]
     lines += ["", "You are told this because of your role in the scheme. Sign in to see what is new for you."]
+    return Email(subject=subject, body="\n".join(lines) + "\n")
+
+
+def _bedroom_class(bedrooms: int | None) -> str:
+    if bedrooms is None:
+        return "All homes"
+    return f"{bedrooms} {'bedroom' if bedrooms == 1 else 'bedrooms'}"
+
+
+def statement_email(scheme_name: str, params: dict[str, Any], link: str) -> Email:
+    """The monthly statement: the partner's name, the month and its counts, and the link to the statement page."""
+    month = date.fromisoformat(f"{params['month']}-01").strftime("%B %Y")
+    subject = happened(STATEMENT, month)
+    lines = [scheme_name, "", f"{subject}: {params['partner']}.", "", KINDS[STATEMENT].wanted, ""]
+    lines += [
+        f"- Your tenants rehoused by other partners in {month}: {params['rehoused_elsewhere']}",
+        f"- Applicants on the list who could live in your areas: {params['wanting_area']}",
+        f"- Your tenants' referrals on hold: {params['on_hold']}",
+    ]
+    balances = params["balances"]
+    if not balances:
+        lines.append("- Properties owed to you or owing from you: none")
+    for bedrooms, owed, owing in balances:
+        lines.append(f"- {_bedroom_class(bedrooms)}: owed to you {owed}, owing from you {owing}, net {owed - owing:+d}")
+    lines += ["", f"Open the statement: {link}", "", "You are told this because you are a named lead of the partner."]
     return Email(subject=subject, body="\n".join(lines) + "\n")
