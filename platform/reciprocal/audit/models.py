@@ -21,7 +21,9 @@ class AuditEvent(TenantOwned, Base):
     __table_args__ = (Index("ix_audit_events_subject", "tenant_id", "subject_type", "subject_id", "occurred_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.stamp, server_default=func.now()
+    )
     action: Mapped[str] = mapped_column(String(80))
     """What happened, as `domain.verb`: `scheme.loaded`, `referral.submitted`."""
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)

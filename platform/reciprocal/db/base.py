@@ -37,7 +37,7 @@ class TenantOwned:
 
     @declared_attr
     def created_at(cls) -> Mapped[datetime]:
-        return mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now(), sort_order=90)
+        return mapped_column(DateTime(timezone=True), default=clock.stamp, server_default=func.now(), sort_order=90)
 
 
 def new_id() -> uuid.UUID:

@@ -83,7 +83,7 @@ class Referral(TenantOwned, Base):
     circulated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     held_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     """The coordinator keeps this approved referral out of batches until they put it back."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)
 
 
 class ReferralArea(TenantOwned, Base):
@@ -184,7 +184,7 @@ class RiskAssessment(TenantOwned, Base):
     assessor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     risk_identified: Mapped[bool]
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)
 
 
 class Move(TenantOwned, Base):
