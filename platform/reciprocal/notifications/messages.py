@@ -133,8 +133,11 @@ def email(kind: str, scheme_name: str, items: list[tuple[str | None, str]]) -> E
 
 
 def _bedroom_class(bedrooms: int | None) -> str:
+    """As the ledger's pages name it (web/templates/ledger/_macros.html.j2)."""
     if bedrooms is None:
-        return "All homes"
+        return "Any size"
+    if bedrooms == 0:
+        return "Studio"
     return f"{bedrooms} {'bedroom' if bedrooms == 1 else 'bedrooms'}"
 
 

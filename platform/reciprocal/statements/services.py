@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Select, String, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -118,7 +119,7 @@ def _states_at(tenant_id: uuid.UUID, moment: datetime) -> Select[tuple[uuid.UUID
             AuditEvent.occurred_at < moment,
             AuditEvent.details.has_key("to"),
         )
-        .distinct(AuditEvent.subject_id)
+        .ext(distinct_on(AuditEvent.subject_id))
         .order_by(AuditEvent.subject_id, AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
 
