@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -34,13 +34,19 @@ ADDRESS = "Example Street"
 
 
 class Time:
-    """The service's clock, set by the test: `at(moment)` until set again."""
+    """The service's clock, set by the test: from `at(moment)` it runs on, a millisecond each time it is read
+    (steps taken one after another are dated one after another, as they are in life)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.monkeypatch = monkeypatch
+        self.moment = clock.now()
+        monkeypatch.setattr(clock, "now", self.now)
 
     def at(self, moment: datetime) -> None:
-        self.monkeypatch.setattr(clock, "now", lambda: moment)
+        self.moment = moment
+
+    def now(self) -> datetime:
+        self.moment += timedelta(milliseconds=1)
+        return self.moment
 
 
 class Jobs:
