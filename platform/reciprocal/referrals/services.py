@@ -128,9 +128,13 @@ def record_home_visit(db: AsyncSession, actor: Actor) -> None:
     record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
 
 
+VIEWED = "referral.viewed"
+"""Audit event of a person reading a referral: for a named lead, what was new is new no more."""
+
+
 def record_view(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
     """Reading a referral is audited too: who, in which role, for which organisation. Ids only."""
-    record(db, actor.tenant_id, "referral.viewed", actor=actor, subject_type="referral", subject_id=referral_id)
+    record(db, actor.tenant_id, VIEWED, actor=actor, subject_type="referral", subject_id=referral_id)
 
 
 async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
