@@ -114,9 +114,20 @@ async def partners_reached(db: AsyncSession, referrals: Collection[Referral]) ->
     )
     for organisation, area in rows:
         covered.setdefault(organisation, set()).add(area)
-    return {
-        r.id: frozenset(
-            o for o, areas in covered.items() if o != r.current_landlord_id and reachable(areas, named[r.id])
-        )
-        for r in referrals
-    }
+    # `reachable` for many referrals at once: a referral naming safe areas reaches the partners covering any of
+    # them (looked up per area); one naming none, those covering some area outside its risk areas.
+    by_area: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for organisation, areas in covered.items():
+        for area in areas:
+            by_area.setdefault(area, set()).add(organisation)
+
+    def reached(referral: Referral) -> frozenset[uuid.UUID]:
+        where = named[referral.id]
+        if where.safe:
+            found = set().union(*(by_area.get(area, set()) for area in where.safe))
+        else:
+            found = {o for o, areas in covered.items() if areas - where.risk}
+        found.discard(referral.current_landlord_id)
+        return frozenset(found)
+
+    return {r.id: reached(r) for r in referrals}
