@@ -7,6 +7,8 @@ way): the referrals' states are read from their audit trail, the balances from t
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -18,7 +20,7 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
-from reciprocal.referrals.circulation import reaches
+from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Move, Referral
 from reciprocal.referrals.workflow import State
 
@@ -126,45 +128,67 @@ def _states_at(tenant_id: uuid.UUID, moment: datetime) -> Select[tuple[uuid.UUID
 
 async def figures(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID, month: Month) -> Figures:
     """One partner's figures for `month`."""
+    return (await figures_by_partner(db, tenant_id, [partner_id], month))[partner_id]
+
+
+async def figures_by_partner(
+    db: AsyncSession, tenant_id: uuid.UUID, partner_ids: Collection[uuid.UUID], month: Month
+) -> dict[uuid.UUID, Figures]:
+    """Each partner's figures for `month`, in five queries whatever the number of partners."""
     moment = min(month.end, clock.now())
-    rehoused = await db.scalar(
-        select(func.count()).where(
-            Move.tenant_id == tenant_id,
-            Move.sending_id == partner_id,
-            Move.receiving_id != partner_id,
-            Move.moved_on >= month.first,
-            Move.moved_on < month.next.first,
-        )
+    rehoused: dict[uuid.UUID, int] = dict(
+        (
+            await db.execute(
+                select(Move.sending_id, func.count())
+                .where(
+                    Move.tenant_id == tenant_id,
+                    Move.sending_id.in_(partner_ids),
+                    Move.receiving_id != Move.sending_id,
+                    Move.moved_on >= month.first,
+                    Move.moved_on < month.next.first,
+                )
+                .group_by(Move.sending_id)
+            )
+        ).all()
     )
     states = _states_at(tenant_id, moment).subquery()
-    with_state = (
-        select(func.count())
-        .select_from(Referral)
+    waiting = await db.execute(
+        select(Referral, states.c.state)
         .join(states, (Referral.tenant_id == tenant_id) & (Referral.id == states.c.referral_id))
+        .where(states.c.state.in_((*ON_THE_LIST, State.on_hold.value)))
     )
-    wanting = await db.scalar(
-        with_state.where(
-            states.c.state.in_(ON_THE_LIST),
-            Referral.current_landlord_id.is_distinct_from(partner_id),
-            reaches(tenant_id, partner_id),
-        )
-    )
-    on_hold = await db.scalar(
-        with_state.where(states.c.state == State.on_hold.value, Referral.current_landlord_id == partner_id)
-    )
-    rows = await db.execute(
+    listed, on_hold = [], Counter[uuid.UUID]()
+    for referral, state in waiting:
+        if state == State.on_hold.value:
+            on_hold[referral.current_landlord_id] += 1
+        else:
+            listed.append(referral)
+    # Whom each referral on the list reaches: the rule circulation itself follows, its own landlord aside.
+    wanting = Counter(partner for reached in (await partners_reached(db, listed)).values() for partner in reached)
+    balances: dict[uuid.UUID, list[BedroomBalance]] = {}
+    for partner_id, bedrooms, owed, owing in await db.execute(
         select(
+            LedgerEntry.partner_id,
             LedgerEntry.bedrooms,
             func.sum(func.greatest(LedgerEntry.amount, 0)),
             func.sum(func.greatest(-LedgerEntry.amount, 0)),
         )
         .where(
             LedgerEntry.tenant_id == tenant_id,
-            LedgerEntry.partner_id == partner_id,
+            LedgerEntry.partner_id.in_(partner_ids),
             LedgerEntry.created_at < moment,
         )
-        .group_by(LedgerEntry.bedrooms)
-        .order_by(LedgerEntry.bedrooms.nulls_first())
-    )
-    balances = tuple(BedroomBalance(bedrooms, int(owed), int(owing)) for bedrooms, owed, owing in rows)
-    return Figures(month, rehoused or 0, wanting or 0, on_hold or 0, balances)
+        .group_by(LedgerEntry.partner_id, LedgerEntry.bedrooms)
+        .order_by(LedgerEntry.partner_id, LedgerEntry.bedrooms.nulls_first())
+    ):
+        balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, int(owed), int(owing)))
+    return {
+        partner: Figures(
+            month,
+            rehoused.get(partner, 0),
+            wanting[partner],
+            on_hold[partner],
+            tuple(balances.get(partner, ())),
+        )
+        for partner in partner_ids
+    }
