@@ -6,6 +6,7 @@ way): the referrals' states are read from their audit trail, the balances from t
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Collection
@@ -36,10 +37,11 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month | None:
         """`2026-12` as a Month; None for anything else."""
-        year, _, month = text.partition("-")
-        if not (year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12):
+        # NOTE: ASCII digits only: str.isdigit() also takes "²", which int() then refuses (a 500, not a 404).
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
             return None
-        return cls(int(year), int(month))
+        year, month = (int(part) for part in text.split("-"))
+        return cls(year, month) if 1 <= month <= 12 else None
 
     @classmethod
     def of(cls, day: date) -> Month:
