@@ -1,4 +1,5 @@
-"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled sweep and reminders, through pgqueuer.
+"""`reciprocal worker`: runs the jobs requests enqueue, and the scheduled ones (sweep, reminders, batches,
+statements).
 
 Each job names its scheme and works in that scheme's session, as a request does; it acts as the system, through
 the same services as people. Its log lines carry the job's id, kind and scheme, never case content.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
@@ -16,14 +18,18 @@ import structlog
 from pgqueuer import PgQueuer
 from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
 from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
+from reciprocal.referrals import batches
 from reciprocal.reminders import services as reminders
 from reciprocal.settings import Settings
+from reciprocal.statements.jobs import send_statements
 from reciprocal.tenancy.services import list_schemes
 
 log = structlog.get_logger(__name__)
@@ -34,6 +40,10 @@ REMINDERS = "reminders"
 """Every morning: what has waited its working days is reminded, escalated or withdrawn (reminders.services)."""
 REMINDERS_AT = "0 7 * * *"
 """07:00 UTC, before the working day on the UK's clock; on a day that is not a working day nothing is due."""
+CIRCULATE = "circulate"
+"""Every hour: each scheme whose cadence (`circulation_days`) has come round releases its batch."""
+STATEMENTS = "statements"
+"""Every hour: on the first working day of a month, each partner's statement of the month before (made once)."""
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -72,19 +82,29 @@ class Worker:
                 for message in await delivery.due(session, scheme, now):
                     jobs.enqueue(session, jobs.DELIVER, {"scheme": scheme, "message": message})
 
-    async def reminders(self) -> None:
-        """Each scheme's reminders, in its own session and transaction: one scheme's failure is not another's."""
+    async def _each_scheme(self, kind: str, work: Callable[[AsyncSession, uuid.UUID], Awaitable[object]]) -> None:
+        """`work` in each scheme's own session and transaction, as the system: one scheme's failure is not another's."""
         async with self.db.session() as session:
             schemes = [scheme.id for scheme in await list_schemes(session)]
         for scheme in schemes:
-            with structlog.contextvars.bound_contextvars(kind=REMINDERS, scheme=str(scheme)):
+            with structlog.contextvars.bound_contextvars(kind=kind, scheme=str(scheme)):
                 try:
                     async with self.db.tenant_session(scheme) as session, session.begin():
-                        await reminders.remind(session, scheme)
+                        await work(session, scheme)
                 except Exception as error:
-                    # Rolled back, so nothing half-sent: the next run sends it. NOTE: the type only, as for
-                    # mail: a database error quotes its statement's parameters.
-                    log.error("reminders.failed", error=type(error).__name__)
+                    # Rolled back, so nothing half-done: the next run does it. NOTE: the type only, as for mail:
+                    # a database error quotes its statement's parameters.
+                    log.error(f"{kind}.failed", error=type(error).__name__)
+
+    async def reminders(self) -> None:
+        await self._each_scheme(REMINDERS, reminders.remind)
+
+    async def circulate(self) -> None:
+        await self._each_scheme(CIRCULATE, batches.release_if_due)
+
+    async def statements(self) -> None:
+        today = clock.now().astimezone(UK_TIME).date()
+        await self._each_scheme(STATEMENTS, lambda session, scheme: send_statements(session, scheme, today))
 
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
@@ -97,8 +117,16 @@ class Worker:
         async def remind(_: Schedule) -> None:
             await self.reminders()
 
+        async def circulate(_: Schedule) -> None:
+            await self.circulate()
+
+        async def statements(_: Schedule) -> None:
+            await self.statements()
+
         pgq.schedule(SWEEP, "* * * * *")(sweep)
         pgq.schedule(REMINDERS, REMINDERS_AT)(remind)
+        pgq.schedule(CIRCULATE, "5 * * * *")(circulate)
+        pgq.schedule(STATEMENTS, "10 * * * *")(statements)
         return pgq
 
 

@@ -24,6 +24,7 @@ from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import SmtpMailer
 from reciprocal.notifications.models import Notice
+from reciprocal.referrals import inactivity
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action, State
@@ -275,7 +276,7 @@ async def test_an_update_starts_the_count_again(world: World, desk: Desk) -> Non
     # The officer confirms that the applicant still needs to move: no withdrawal; the ladder starts again.
     desk.at(warned + timedelta(days=1), hour=10)
     referral = await world.referral(referral.id)
-    await world.run(referrals.confirm_still_needed, world.officer, referral.id, version=referral.version)
+    await world.run(inactivity.confirm_still_needed, world.officer, referral.id, version=referral.version)
     sent = await desk.walk(warned + timedelta(days=1), warned + timedelta(days=40))
     assert list(sent.values()) == [[(Task.officer_update, Rung.reminder)]]
     assert (await world.referral(referral.id)).state == State.circulating
@@ -314,12 +315,12 @@ async def test_the_coordinator_sees_the_stalled_row_and_each_reminder_on_the_tim
 
 async def test_the_criteria_page_promises_what_the_ladder_does(client: Client) -> None:
     """The public words name the same working days the tests above walk, and the notice period the rules use."""
-    for slug, (reminder, inactivity) in {"pan-london": (14, 90), "cambridgeshire": (10, 60)}.items():
+    for slug, (reminder, withdrawal) in {"pan-london": (14, 90), "cambridgeshire": (10, 60)}.items():
         text = " ".join(visible_text((await client.get(f"/s/{slug}/criteria")).text).split())
         assert "Days here are working days" in text
         assert f"the person who must act is reminded after {reminder} working days" in text
         assert f"has had no update for {reminder} working days, the nominating officer is reminded" in text
-        assert f"no update for {inactivity} working days" in text
+        assert f"no update for {withdrawal} working days" in text
         assert f"withdrawn from the scheme in {WITHDRAWAL_NOTICE_DAYS} working days" in text
 
 

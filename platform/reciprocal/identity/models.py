@@ -116,7 +116,7 @@ class UserSession(TenantOwned, Base):
     """The role the person is acting in: one of their memberships, switchable."""
     method: Mapped[str] = mapped_column(String(20))
     """How they signed in: `oidc` or `link`."""
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     """Absolute end, however active the session is."""
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -170,4 +170,4 @@ class SignInAttempt(TenantOwned, Base):
     """`link` (a link was asked for) or `failed` (a sign-in was refused)."""
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     ip_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)

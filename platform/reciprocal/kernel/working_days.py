@@ -29,6 +29,15 @@ def add_working_days(day: date, count: int) -> date:
     return day
 
 
+def working_days_before(day: date, count: int) -> date:
+    """The working day `count` working days before `day`."""
+    while count > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
 def working_days_between(start: date, end: date) -> int:
     """How many working days after `start`, up to and including `end`, have passed (0 if `end` <= `start`)."""
     count, day = 0, start

@@ -22,7 +22,7 @@ from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.mail.services import Mailer, Message
 from reciprocal.notifications import templates
-from reciprocal.notifications.messages import DAILY, Email, daily_summary
+from reciprocal.notifications.messages import DAILY, STATEMENT, Email, daily_summary, statement_email
 from reciprocal.notifications.models import MessageState, OutboxMessage
 from reciprocal.tenancy.models import Scheme
 
@@ -112,6 +112,8 @@ def _links(message: OutboxMessage, base: str) -> list[tuple[str, str | None, str
 
 
 def _email(message: OutboxMessage, scheme_name: str, base: str, source: templates.Source | None) -> Email:
+    if message.kind == STATEMENT:
+        return statement_email(scheme_name, message.params, f"{base}{message.params['path']}")
     links = _links(message, base)
     if message.kind == DAILY:
         return daily_summary(scheme_name, links)
@@ -126,7 +128,7 @@ def subject(message: OutboxMessage) -> str:
 
 async def rendered(db: AsyncSession, message: OutboxMessage, scheme: Scheme, base_url: str) -> tuple[str, str]:
     """(subject, body) of a message in the scheme's own words, its links under the service's public address."""
-    source = None if message.kind == DAILY else await templates.source_for(db, scheme.id, message.kind)
+    source = None if message.kind in (DAILY, STATEMENT) else await templates.source_for(db, scheme.id, message.kind)
     mail = _email(message, scheme.name, f"{base_url}/s/{scheme.slug}", source)
     return mail.subject, mail.body
 

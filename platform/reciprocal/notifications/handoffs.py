@@ -8,21 +8,22 @@ by the run that made its notices (so a daily summary never lists a step twice).
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.identity.models import Membership, Role, User, UserStatus
-from reciprocal.notifications.delivery import post, post_to_summary
+from reciprocal.jobs import services as jobs
+from reciprocal.notifications.delivery import post_to_summary
 from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
-from reciprocal.notifications.models import EmailChoice, Notice
-from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
-from reciprocal.referrals.circulation import places, reachable
+from reciprocal.notifications.models import EmailChoice, Notice, OutboxMessage
+from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Offer, Referral
 
 log = structlog.get_logger(__name__)
@@ -45,6 +46,10 @@ EVERYONE = {
     "referral.release_hold": "released",
 }
 """Steps everyone who had a part in the referral is told of."""
+CIRCULATE = "referral.circulate"
+
+NOTICES, OUTBOX = cast(Table, Notice.__table__), cast(Table, OutboxMessage.__table__)
+"""The tables themselves, for a batch's bulk inserts (the ORM's own bulk insert costs seconds for thousands)."""
 
 
 @dataclass(frozen=True)
@@ -66,21 +71,35 @@ def portal_path(role: Role, referral: Referral, *, landlord: bool = False) -> st
     }[role]
 
 
-async def members(
-    db: AsyncSession, tenant_id: uuid.UUID, role: Role, organisations: set[uuid.UUID] | None = None
-) -> list[uuid.UUID]:
-    """The active people holding `role` (for one of `organisations`, if given)."""
-    if organisations is not None and not organisations:
-        return []
-    query = (
-        select(Membership.user_id)
-        .join(User, (User.tenant_id == Membership.tenant_id) & (User.id == Membership.user_id))
-        .where(Membership.tenant_id == tenant_id, Membership.role == role, User.status != UserStatus.suspended)
-        .order_by(Membership.user_id)
-    )
-    if organisations is not None:
-        query = query.where(Membership.organisation_id.in_(organisations))
-    return list(await db.scalars(query))
+class People:
+    """The scheme's active people by role and organisation, read once per job: a batch of a thousand steps
+    asks who the named leads of each partner are a thousand times."""
+
+    def __init__(self, db: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.db, self.tenant_id = db, tenant_id
+        self._by_role: dict[Role, dict[uuid.UUID, list[uuid.UUID]]] | None = None
+
+    async def holding(self, role: Role, organisations: set[uuid.UUID] | None = None) -> list[uuid.UUID]:
+        """The active people holding `role` (for one of `organisations`, if given), in id order."""
+        if organisations is not None and not organisations:
+            return []
+        if self._by_role is None:
+            rows = await self.db.execute(
+                select(Membership.role, Membership.organisation_id, Membership.user_id)
+                .join(User, (User.tenant_id == Membership.tenant_id) & (User.id == Membership.user_id))
+                .where(Membership.tenant_id == self.tenant_id, User.status != UserStatus.suspended)
+            )
+            self._by_role = {}
+            for role_held, organisation, user in rows:
+                self._by_role.setdefault(role_held, {}).setdefault(organisation, []).append(user)
+        by_organisation = self._by_role.get(role, {})
+        found = {
+            user
+            for organisation, users in by_organisation.items()
+            if organisations is None or organisation in organisations
+            for user in users
+        }
+        return sorted(found)
 
 
 async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
@@ -103,40 +122,32 @@ async def _chose_daily(db: AsyncSession, tenant_id: uuid.UUID, users: set[uuid.U
     return {(user_id, kind) for user_id, kind in rows}
 
 
-async def _reached(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
-    """The housing partners a circulated referral reaches (circulation.reachable), its own landlord aside."""
-    named = await places(db, referral)
-    covered: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    rows = await db.execute(
-        select(OrganisationArea.organisation_id, OrganisationArea.area_id)
-        .join(
-            Organisation,
-            (Organisation.tenant_id == OrganisationArea.tenant_id)
-            & (Organisation.id == OrganisationArea.organisation_id),
-        )
-        .where(
-            OrganisationArea.tenant_id == referral.tenant_id,
-            Organisation.kind.in_((OrganisationKind.council, OrganisationKind.housing_association)),
-        )
-    )
-    for organisation, area in rows:
-        covered[organisation].add(area)
-    return {o for o, areas in covered.items() if reachable(areas, named) and o != referral.current_landlord_id}
-
-
-async def who_is_told(db: AsyncSession, event: AuditEvent, referral: Referral) -> list[Told]:
-    """The people a step reaches, each with the kind of notice and their way to the referral."""
-    tenant = referral.tenant_id
+async def who_is_told(
+    db: AsyncSession,
+    event: AuditEvent,
+    referral: Referral,
+    *,
+    people: People | None = None,
+    reached: Mapping[uuid.UUID, frozenset[uuid.UUID]] | None = None,
+) -> list[Told]:
+    """The people a step reaches, each with the kind of notice and their way to the referral. `people` and
+    `reached` (the partners each circulated referral reaches) are what a job already read for its other steps."""
+    people = people or People(db, referral.tenant_id)
     told: list[Told] = []
 
     def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False) -> None:
         told.extend(Told(user, kind, role, portal_path(role, referral, landlord=landlord)) for user in users)
 
     async def leads(organisations: set[uuid.UUID]) -> list[uuid.UUID]:
-        return await members(db, tenant, Role.named_lead, organisations)
+        return await people.holding(Role.named_lead, organisations)
 
     async def coordinators() -> list[uuid.UUID]:
-        return await members(db, tenant, Role.coordinator)
+        return await people.holding(Role.coordinator)
+
+    async def circulated_to() -> set[uuid.UUID]:
+        """The housing partners the circulated referral reaches (circulation.partners_reached)."""
+        found = reached if reached is not None and referral.id in reached else await partners_reached(db, [referral])
+        return set(found[referral.id])
 
     officer = [referral.officer_id]
     landlord = {referral.current_landlord_id} if referral.current_landlord_id else set()
@@ -148,7 +159,7 @@ async def who_is_told(db: AsyncSession, event: AuditEvent, referral: Referral) -
     elif action == "referral.resubmit":
         add("resubmitted", Role.coordinator, await coordinators())
     elif action == "referral.circulate":
-        add("circulated", Role.named_lead, await leads(await _reached(db, referral)))
+        add("circulated", Role.named_lead, await leads(await circulated_to()))
     elif action == "referral.make_offer":
         add("offer_made", Role.coordinator, await coordinators())
         add("offer_made", Role.nominating_officer, officer)
@@ -184,47 +195,79 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         )
     )
+    referrals = {
+        r.id: r
+        for r in await db.scalars(
+            select(Referral).where(Referral.tenant_id == tenant_id, Referral.id.in_({e.subject_id for e in events}))
+        )
+    }
+    people = People(db, tenant_id)
+    circulated = [referrals[e.subject_id] for e in events if e.action == CIRCULATE and e.subject_id in referrals]
+    reached = await partners_reached(db, circulated)
     # Each person's emails: one per step, or one per kind for all of a digest kind's steps in this job.
     emails: dict[str, tuple[uuid.UUID, str, list[dict[str, str | None]]]] = {}
+    notices: list[dict[str, object]] = []
+    steps: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    """Each email's (step, person) pairs: an email is made only if one of its notices is new."""
+    first = min(event_ids)
+    """A digest's key names the job's least step id: the same job run again makes the same keys."""
     for event in events:
-        referral = await db.get(Referral, (tenant_id, event.subject_id))
+        referral = referrals.get(event.subject_id) if event.subject_id else None
         if referral is None:  # removed since (a draft deleted, or past retention): nothing to tell
             continue
-        for told in await who_is_told(db, event, referral):
-            noticed = await db.scalar(
-                insert(Notice)
-                .values(
-                    tenant_id=tenant_id,
-                    id=uuid.uuid4(),
-                    user_id=told.user_id,
-                    kind=told.kind,
-                    role=told.role,
-                    event_id=event.id,
-                    occurred_at=event.occurred_at,
-                    referral_id=referral.id,
-                    reference=referral.reference,
-                    path=told.path,
-                )
-                .on_conflict_do_nothing(index_elements=["tenant_id", "event_id", "user_id"])
-                .returning(Notice.id)
+        for told in await who_is_told(db, event, referral, people=people, reached=reached):
+            notices.append(
+                {
+                    "tenant_id": tenant_id,
+                    "id": uuid.uuid4(),
+                    "user_id": told.user_id,
+                    "kind": told.kind,
+                    "role": told.role,
+                    "event_id": event.id,
+                    "occurred_at": event.occurred_at,
+                    "referral_id": referral.id,
+                    "reference": referral.reference,
+                    "path": told.path,
+                }
             )
-            if noticed is None:
-                continue  # told already, by an earlier run of this job: its emails were made with its notices
-            key = (
-                f"{told.kind}:{min(event_ids)}:{told.user_id}"
-                if told.kind in DIGEST_KINDS
-                else f"{event.id}:{told.user_id}"
-            )
+            key = f"{told.kind}:{first}:{told.user_id}" if told.kind in DIGEST_KINDS else f"{event.id}:{told.user_id}"
             item = {"reference": referral.reference, "path": told.path}
             emails.setdefault(key, (told.user_id, told.kind, []))[2].append(item)
-    made = []
+            steps.setdefault(key, []).append((event.id, told.user_id))
+    # A step's emails are made by the run that made its notices, and by no other: a job run again finds its
+    # steps told, and so a daily summary never lists a step twice.
+    new: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    if notices:
+        made_notices = await db.execute(
+            insert(NOTICES)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "event_id", "user_id"])
+            .returning(NOTICES.c.event_id, NOTICES.c.user_id),
+            notices,
+        )
+        new = {(event_id, user_id) for event_id, user_id in made_notices}
+    emails = {key: email for key, email in emails.items() if any(pair in new for pair in steps[key])}
     daily = await _chose_daily(db, tenant_id, {user_id for user_id, _, _ in emails.values()})
-    summaries: dict[uuid.UUID, list[dict[str, str | None]]] = defaultdict(list)
+    summaries: dict[uuid.UUID, list[dict[str, str | None]]] = {}
+    rows = []
     for key, (user_id, kind, items) in emails.items():
         if (user_id, kind) in daily and not KINDS[kind].asks:
-            summaries[user_id].extend({**item, "kind": kind} for item in items)
-        elif (message_id := await post(db, tenant_id, user_id, kind, items, key=key)) is not None:
-            made.append(message_id)
+            summaries.setdefault(user_id, []).extend({**item, "kind": kind} for item in items)
+        else:
+            rows.append(
+                {"tenant_id": tenant_id, "id": uuid.uuid4(), "key": key, "user_id": user_id, "kind": kind}
+                | {"params": {"items": items}}
+            )
+    made: list[uuid.UUID] = []
+    if rows:
+        # NOTE: one statement for every message (insertmanyvalues); RETURNING gives the ids of those made now only.
+        made = list(
+            await db.scalars(
+                insert(OUTBOX).on_conflict_do_nothing(index_elements=["tenant_id", "key"]).returning(OUTBOX.c.id),
+                rows,
+            )
+        )
+        for message_id in made:
+            jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
     for user_id, items in summaries.items():
         await post_to_summary(db, tenant_id, user_id, items)
     log.info("notifications.told", steps=len(events), messages=len(made))

@@ -8,6 +8,8 @@ reference is ever put in (tests/integration/test_notifications.py plants canarie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -146,12 +148,19 @@ KINDS: dict[str, Kind] = {
         "It has had no update for a long time. It will be withdrawn in 14 working days unless you confirm that"
         " the applicant still needs to move.",
     ),
+    "statement": Kind(
+        "Your statement for {reference}",
+        "Your organisation's figures in the scheme for the month. Every move and entry is on the statement page.",
+    ),
 }
 
 
 def happened(kind: str, reference: str | None) -> str:
     return KINDS[kind].happened.format(reference=reference or "")
 
+
+STATEMENT = "statement"
+"""The monthly statement (statements.jobs): its `params` are counts, not referrals (statement_email)."""
 
 DIGEST_KINDS = frozenset({"circulated"})
 """Kinds that come many at once (a batch released): one email lists them all."""
@@ -182,4 +191,32 @@ def daily_summary(scheme_name: str, items: list[tuple[str, str | None, str]]) ->
     ]
     lines += [f"- {happened(kind, reference)}: {link}" for kind, reference, link in items]
     lines += ["", "Change which emails come once a day in your email settings, after you sign in."]
+    return Email(subject=subject, body="\n".join(lines) + "\n")
+
+
+def _bedroom_class(bedrooms: int | None) -> str:
+    """As the ledger's pages name it (web/templates/ledger/_macros.html.j2)."""
+    if bedrooms is None:
+        return "Any size"
+    if bedrooms == 0:
+        return "Studio"
+    return f"{bedrooms} {'bedroom' if bedrooms == 1 else 'bedrooms'}"
+
+
+def statement_email(scheme_name: str, params: dict[str, Any], link: str) -> Email:
+    """The monthly statement: the partner's name, the month and its counts, and the link to the statement page."""
+    month = date.fromisoformat(f"{params['month']}-01").strftime("%B %Y")
+    subject = happened(STATEMENT, month)
+    lines = [scheme_name, "", f"{subject}: {params['partner']}.", "", KINDS[STATEMENT].wanted, ""]
+    lines += [
+        f"- Your tenants rehoused by other partners in {month}: {params['rehoused_elsewhere']}",
+        f"- Applicants on the list who could live in your areas: {params['wanting_area']}",
+        f"- Your tenants' referrals on hold: {params['on_hold']}",
+    ]
+    balances = params["balances"]
+    if not balances:
+        lines.append("- Properties owed to you or owing from you: none")
+    for bedrooms, owed, owing in balances:
+        lines.append(f"- {_bedroom_class(bedrooms)}: owed to you {owed}, owing from you {owing}, net {owed - owing:+d}")
+    lines += ["", f"Open the statement: {link}", "", "You are told this because you are a named lead of the partner."]
     return Email(subject=subject, body="\n".join(lines) + "\n")

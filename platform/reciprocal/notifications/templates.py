@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.kernel.errors import Refused
-from reciprocal.notifications.messages import DIGEST_KINDS, KINDS, Email
+from reciprocal.notifications.messages import DIGEST_KINDS, KINDS, STATEMENT, Email
 from reciprocal.notifications.models import MessageTemplate
 
 VARIABLES = {
@@ -30,6 +30,9 @@ VARIABLES = {
     "subject": "the email's subject, once written (in the body only)",
 }
 """Everything a template can use."""
+EDITABLE = [kind for kind in KINDS if kind != STATEMENT]
+"""Kinds a scheme may word its own way. NOTE: the monthly statement is a table of figures
+(messages.statement_email), not yet a template."""
 SUBJECT_LIMIT, BODY_LIMIT = 200, 5000
 FOOTER = "You are told this because of your role in the scheme. Sign in to see what is new for you."
 
@@ -144,7 +147,7 @@ async def save(
     db: AsyncSession, tenant_id: uuid.UUID, kind: str, source: Source, scheme_name: str, author: uuid.UUID | None
 ) -> MessageTemplate:
     """A new version of the scheme's `kind`; Refused, naming the line and problem, if it would not render."""
-    if kind not in KINDS:
+    if kind not in EDITABLE:
         raise Refused(problems=[("kind", "There is no such email")])
     if problems := check(kind, source, scheme_name):
         raise Refused(problems=problems)

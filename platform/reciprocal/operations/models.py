@@ -26,7 +26,9 @@ class Operator(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     """Lower-cased: where sign-in links go."""
     display_name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.stamp, server_default=func.now()
+    )
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """A disabled operator gets no links and their sessions end; the row stays, for the record."""
@@ -41,8 +43,10 @@ class OperatorSession(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     operator_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("operators.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.stamp, server_default=func.now()
+    )
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     """Absolute end, however active the session is."""
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
@@ -56,7 +60,9 @@ class OperatorSignInLink(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     operator_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("operators.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.stamp, server_default=func.now()
+    )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
@@ -75,4 +81,4 @@ class OperatorSignInAttempt(Base):
     """`link` (a link was asked for): the same kinds as a scheme's sign-in attempts."""
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     ip_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)

@@ -13,7 +13,6 @@ import msgspec
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.notifications import templates
-from reciprocal.notifications.messages import KINDS
 from reciprocal.partners.models import OrganisationKind
 from reciprocal.tenancy.models import SLUG_PATTERN
 
@@ -185,7 +184,7 @@ def _messages(folder: Path, scheme_name: str, problems: list[Problem]) -> list[M
     found = _decode(folder, "messages.toml", MessagesFile, problems)
     where = str(folder / "messages.toml")
     for i, entry in enumerate(found.message if found else []):
-        if entry.kind not in KINDS:
+        if entry.kind not in templates.EDITABLE:
             problems.append(Problem(where, f"message[{i}].kind", f"{entry.kind!r} is not a kind of email"))
             continue
         for field, words in templates.check(entry.kind, templates.Source(entry.subject, entry.body), scheme_name):

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.partners.models import OrganisationArea
+from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
 from reciprocal.referrals.models import Referral, ReferralArea
 from reciprocal.referrals.workflow import State
 
 CIRCULATED = (State.circulating, State.offer_made, State.viewing, State.accepted, State.moved)
 """States in which a referral is visible, anonymised, to the partners it was circulated to."""
+
+HOUSING_PARTNERS = (OrganisationKind.council, OrganisationKind.housing_association)
+"""The partners with homes to offer: only they are circulated to."""
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,43 @@ async def places_of(
 async def places(db: AsyncSession, referral: Referral) -> Places:
     """One referral's named areas."""
     return (await places_of(db, referral.tenant_id, [referral.id]))[referral.id]
+
+
+async def partners_reached(db: AsyncSession, referrals: Collection[Referral]) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """The housing partners each referral reaches (`reachable`), its own landlord aside: in two queries.
+
+    An empty set means that released, the referral would be circulated to nobody.
+    """
+    if not referrals:
+        return {}
+    tenant_id = next(iter(referrals)).tenant_id
+    named = await places_of(db, tenant_id, [r.id for r in referrals])
+    covered: dict[uuid.UUID, set[uuid.UUID]] = {}
+    rows = await db.execute(
+        select(OrganisationArea.organisation_id, OrganisationArea.area_id)
+        .join(
+            Organisation,
+            (Organisation.tenant_id == OrganisationArea.tenant_id)
+            & (Organisation.id == OrganisationArea.organisation_id),
+        )
+        .where(OrganisationArea.tenant_id == tenant_id, Organisation.kind.in_(HOUSING_PARTNERS))
+    )
+    for organisation, area in rows:
+        covered.setdefault(organisation, set()).add(area)
+    # `reachable` for many referrals at once: a referral naming safe areas reaches the partners covering any of
+    # them (looked up per area); one naming none, those covering some area outside its risk areas.
+    by_area: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for organisation, areas in covered.items():
+        for area in areas:
+            by_area.setdefault(area, set()).add(organisation)
+
+    def reached(referral: Referral) -> frozenset[uuid.UUID]:
+        where = named[referral.id]
+        if where.safe:
+            found = set().union(*(by_area.get(area, set()) for area in where.safe))
+        else:
+            found = {o for o, areas in covered.items() if areas - where.risk}
+        found.discard(referral.current_landlord_id)
+        return frozenset(found)
+
+    return {r.id: reached(r) for r in referrals}

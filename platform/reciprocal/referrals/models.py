@@ -81,7 +81,9 @@ class Referral(TenantOwned, Base):
     """The latest word to the officer: why it was returned, found ineligible or declined."""
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     circulated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    held_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """The coordinator keeps this approved referral out of batches until they put it back."""
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)
 
 
 class ReferralArea(TenantOwned, Base):
@@ -182,7 +184,7 @@ class RiskAssessment(TenantOwned, Base):
     assessor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     risk_identified: Mapped[bool]
     notes: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)
 
 
 class Move(TenantOwned, Base):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from reciprocal.audit.services import record
@@ -22,7 +23,7 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock
 from reciprocal.kernel.errors import NotFound, Refused
 from reciprocal.ledger.services import lock_accounts, partners_over_cap
-from reciprocal.referrals.circulation import CIRCULATED, places, reaches
+from reciprocal.referrals.circulation import CIRCULATED, partners_reached, places, reaches
 from reciprocal.referrals.models import (
     LIVE_OFFER_STATES,
     MonitoringAnswers,
@@ -33,7 +34,7 @@ from reciprocal.referrals.models import (
     ReferralArea,
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
-from reciprocal.referrals.workflow import ACTIVE, OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
 from reciprocal.tenancy.models import Scheme
 
 
@@ -128,9 +129,13 @@ def record_home_visit(db: AsyncSession, actor: Actor) -> None:
     record(db, actor.tenant_id, HOME_VIEWED, actor=actor, subject_type="user", subject_id=actor.user_id)
 
 
+VIEWED = "referral.viewed"
+"""Audit event of a person reading a referral: for a named lead, what was new is new no more."""
+
+
 def record_view(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> None:
     """Reading a referral is audited too: who, in which role, for which organisation. Ids only."""
-    record(db, actor.tenant_id, "referral.viewed", actor=actor, subject_type="referral", subject_id=referral_id)
+    record(db, actor.tenant_id, VIEWED, actor=actor, subject_type="referral", subject_id=referral_id)
 
 
 async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
@@ -276,9 +281,14 @@ def apply_step(
 ) -> None:
     """Move the referral to `target` and record the step: every state change of the aggregate goes here, and
     so does every notification of one."""
-    source = referral.state
+    _record_step(db, actor, referral, target, event, details)
     referral.state = target
     referral.updated_at = clock.now()
+
+
+def _record_step(
+    db: AsyncSession, actor: Actor | None, referral: Referral, target: State, event: str, details: dict[str, str]
+) -> None:
     step = record(
         db,
         referral.tenant_id,
@@ -286,11 +296,43 @@ def apply_step(
         actor=actor,
         subject_type="referral",
         subject_id=referral.id,
-        details={"from": source.value, "to": target.value, **details},
+        details={"from": referral.state.value, "to": target.value, **details},
     )
     # Whoever must now act is told by the worker, once this transaction commits (notifications.handoffs).
     step.id = new_id()
     jobs.collect(db, jobs.HANDOFF, referral.tenant_id, step.id)
+
+
+async def apply_steps(
+    db: AsyncSession,
+    actor: Actor | None,
+    referrals: list[Referral],
+    target: State,
+    event: str,
+    *,
+    circulated_at: datetime | None = None,
+    **details: str,
+) -> None:
+    """apply_step for many referrals locked together (a batch released): one UPDATE for them all, not one each,
+    so a batch of a thousand takes one statement. Each step is recorded and told exactly as apply_step's."""
+    if not referrals:
+        return
+    now = clock.now()
+    for referral in referrals:
+        _record_step(db, actor, referral, target, event, details)
+    values: dict[str, object] = {"state": target, "updated_at": now}
+    if circulated_at is not None:
+        values["circulated_at"] = circulated_at
+    await db.execute(
+        update(Referral)
+        .where(Referral.tenant_id == referrals[0].tenant_id, Referral.id.in_([r.id for r in referrals]))
+        .values(version=Referral.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    # NOTE: the loaded objects are told what the UPDATE did, as if they had been flushed: nothing left to write.
+    for referral in referrals:
+        for name, value in (*values.items(), ("version", referral.version + 1)):
+            set_committed_value(referral, name, value)
 
 
 async def act(
@@ -313,13 +355,13 @@ async def act(
         referral.note = note.strip()
     if step.target == State.circulating:
         referral.circulated_at = clock.now()
-    await _end_live_offer(db, referral, step.target)
+    await end_live_offer(db, referral, step.target)
     apply_step(db, actor, referral, step.target, step.event)
     await db.flush()
     return referral
 
 
-async def _end_live_offer(db: AsyncSession, referral: Referral, target: State) -> None:
+async def end_live_offer(db: AsyncSession, referral: Referral, target: State) -> None:
     if referral.state in OFFER_HELD and target not in OFFER_HELD:
         # Withdrawn, or its offer withdrawn: the referral holds no property now, so the live offer ends
         # and its address is forgotten in the same transaction (the database refuses an ended offer's address).
@@ -334,60 +376,39 @@ async def _end_live_offer(db: AsyncSession, referral: Referral, target: State) -
         )
 
 
-STILL_NEEDED = "referral.still_needed"
-"""Audit event of the nominating officer confirming that the applicant still needs to move: an update."""
-
-
-async def confirm_still_needed(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Referral:
-    """The officer says, in one click, that the applicant still needs to move: the referral has an update
-    (reminders count inactivity from its last change), and the timeline shows it."""
-    referral = await load_for_change(db, actor, referral_id, version=version)
-    if actor.role != Role.nominating_officer or referral.state not in ACTIVE:
-        raise TransitionRefused("Only the nominating officer can confirm that an active referral is still needed.")
-    referral.updated_at = clock.now()
-    record(db, referral.tenant_id, STILL_NEEDED, actor=actor, subject_type="referral", subject_id=referral.id)
-    try:
-        await db.flush()
-    except StaleDataError:
-        raise StaleReferral from None
-    return referral
-
-
-async def withdraw_inactive(db: AsyncSession, tenant_id: uuid.UUID, referral_id: uuid.UUID, *, version: int) -> bool:
-    """Withdraw a referral that has had no update, as the system (the reminders' ladder, after its notice).
-
-    False, changing nothing, if the referral has changed since `version` was read: an update, however late,
-    keeps it in the scheme.
-    """
-    referral = await db.scalar(
-        select(Referral)
-        .where(Referral.tenant_id == tenant_id, Referral.id == referral_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if referral is None or referral.version != version or referral.state not in ACTIVE:
-        return False
-    step = transition(referral.state, Action.withdraw_inactive, SYSTEM)
-    await _end_live_offer(db, referral, step.target)
-    apply_step(db, None, referral, step.target, step.event)
-    await db.flush()
-    return True
+BATCH_RELEASED = "batch.released"
+"""Audit event of a batch released (subject: the scheme): the latest one starts the cadence's count again."""
 
 
 async def circulate_batch(db: AsyncSession, actor: Actor) -> list[Referral]:
-    """Release every approved referral to the partners covering its safe areas (the coordinator's batch)."""
+    """The coordinator releases the batch now: see release_batch."""
+    return await release_batch(db, actor.tenant_id, actor)
+
+
+async def release_batch(db: AsyncSession, tenant_id: uuid.UUID, actor: Actor | None) -> list[Referral]:
+    """Circulate every approved referral in the batch to the partners covering its safe areas; `actor` None is
+    the service, on the scheme's cadence (referrals.batches). The circulated referrals, oldest first.
+
+    A referral the coordinator held back stays out, and so does one that would reach no partner: it is never
+    "circulated" to nobody, and waits, flagged on the batch page, until a partner covers one of its areas.
+    """
     approved = list(
         await db.scalars(
             select(Referral)
-            .where(Referral.tenant_id == actor.tenant_id, Referral.state == State.approved)
+            .where(Referral.tenant_id == tenant_id, Referral.state == State.approved, Referral.held_back.is_(False))
             .order_by(Referral.submitted_at)
             .with_for_update()
         )
     )
-    now = clock.now()
-    for referral in approved:
-        step = transition(referral.state, Action.circulate, actor.role)
-        referral.circulated_at = now
-        apply_step(db, actor, referral, step.target, step.event)
+    reached = await partners_reached(db, approved)
+    batch = [referral for referral in approved if reached[referral.id]]
+    party = SYSTEM if actor is None else actor.role
+    how = "scheduled" if actor is None else "now"
+    steps = {transition(referral.state, Action.circulate, party) for referral in batch}
+    for step in steps:  # one: every referral in the batch is approved
+        await apply_steps(db, actor, batch, step.target, step.event, circulated_at=clock.now(), batch=how)
+    if batch or actor is None:
+        details = {"batch": how, "circulated": len(batch), "no_partner": len(approved) - len(batch)}
+        record(db, tenant_id, BATCH_RELEASED, actor=actor, subject_type="scheme", subject_id=tenant_id, details=details)
     await db.flush()
-    return approved
+    return batch

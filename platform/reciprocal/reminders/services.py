@@ -37,7 +37,7 @@ from reciprocal.kernel.working_days import is_working_day, working_days_between
 from reciprocal.notifications.delivery import post
 from reciprocal.notifications.handoffs import portal_path
 from reciprocal.notifications.models import Notice
-from reciprocal.referrals import services as referrals
+from reciprocal.referrals import inactivity
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, Referral, RiskAssessment
 from reciprocal.referrals.workflow import State
 from reciprocal.reminders.models import Reminder
@@ -244,7 +244,7 @@ async def _send(db: AsyncSession, wait: Wait, rung: Rung, days: int, reminded: s
     """Record the rung once and act on it: 1 if this run sent it, 0 if it was sent already (or moot)."""
     referral = wait.referral
     tenant_id = referral.tenant_id
-    if rung == Rung.withdrawal and not await referrals.withdraw_inactive(
+    if rung == Rung.withdrawal and not await inactivity.withdraw_inactive(
         db, tenant_id, referral.id, version=referral.version
     ):
         return 0

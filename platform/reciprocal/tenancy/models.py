@@ -30,7 +30,9 @@ class Scheme(Base):
     """Starts every referral reference in the scheme: PL-2026-0042."""
     area_term: Mapped[str] = mapped_column(String(40), default="area")
     """What the scheme calls its areas in its own words: borough, district."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.stamp, server_default=func.now()
+    )
 
 
 class Area(TenantOwned, Base):

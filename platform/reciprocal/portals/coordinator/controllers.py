@@ -26,7 +26,7 @@ from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
-from reciprocal.referrals import offers
+from reciprocal.referrals import batches, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
@@ -319,8 +319,9 @@ async def batch_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
     released: FromQuery[int | None] = None,
+    done: FromQuery[str | None] = None,
 ) -> Template:
-    return await _batch_page(db, scheme, released=released)
+    return await _batch_page(db, scheme, released=released, done=BATCH_DONE.get(done or ""))
 
 
 @post("/coordinator/batch", opt=COORDINATOR, status_code=200)
@@ -337,8 +338,44 @@ async def release_batch(
     return see_other(request, batch_page, {"released": len(released)})
 
 
+BATCH_DONE = {
+    "hold-back": "Held back: the referral stays out of every batch until you put it back",
+    "put-back": "Put back: the referral goes in the next batch",
+}
+
+
+class HoldBackForm(msgspec.Struct):
+    version: str = ""
+
+
+@post("/coordinator/batch/{referral_id:uuid}/{step:str}", opt=COORDINATOR, status_code=200)
+async def hold_back(
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[uuid.UUID],
+    step: FromPath[str],
+    data: URLEncodedBody[HoldBackForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Response[Any]:
+    """Keep one approved referral out of batches (`hold-back`), or put it back in the next (`put-back`)."""
+    if step not in BATCH_DONE:
+        raise NotFoundException
+    held, version = step == "hold-back", version_field(data.version)
+    refused = await attempt(db, lambda: batches.hold_back(db, actor, referral_id, held=held, version=version))
+    if isinstance(refused, Refused):
+        return await _batch_page(db, scheme, problem=refused.message, status_code=409)
+    return see_other(request, batch_page, {"done": step})
+
+
 async def _batch_page(
-    db: AsyncSession, scheme: Scheme, *, released: int | None = None, problem: str | None = None, status_code: int = 200
+    db: AsyncSession,
+    scheme: Scheme,
+    *,
+    released: int | None = None,
+    done: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
 ) -> Template:
     return Template(
         "coordinator/batch.html.j2",
@@ -347,6 +384,7 @@ async def _batch_page(
             "batch": await coordination.next_batch(db, scheme.id),
             "risk_labels": await coordination.risk_labels(db, scheme.id),
             "released": released,
+            "done": done,
             "problem": problem,
             "stages": words.STAGES,
             "stage_by_state": words.STAGE_BY_STATE,
@@ -355,4 +393,4 @@ async def _batch_page(
     )
 
 
-HANDLERS = [coordinator_home, referrals_page, referral_page, referral_step, batch_page, release_batch]
+HANDLERS = [coordinator_home, referrals_page, referral_page, referral_step, batch_page, release_batch, hold_back]

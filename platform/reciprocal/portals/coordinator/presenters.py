@@ -246,6 +246,8 @@ EVENT_TITLES = {
     "reminder.cover": "Reminder sent to cover",
     "reminder.stalled": "Stalled: shown on the work queue",
     "reminder.inactivity_notice": "Warned of withdrawal for inactivity",
+    "referral.held_back": "Held back from batches",
+    "referral.put_back": "Put back in the next batch",
 }
 
 SYSTEM_EVENTS = frozenset(
@@ -258,6 +260,7 @@ SYSTEM_EVENTS = frozenset(
         "reminder.cover",
         "reminder.stalled",
         "reminder.inactivity_notice",
+        "referral.circulate",
     }
 )
 """Events the service itself may cause: without a person behind them, they are the service's."""
@@ -266,6 +269,13 @@ HOLD_REASONS = {
     "landlord_over_debt_cap": "The applicant's current landlord owes more than the scheme's debt cap",
     "landlord_reciprocated": "The applicant's current landlord has reciprocated",
 }
+
+
+BATCHES = {
+    "scheduled": "In the batch the service released on the scheme's cadence",
+    "now": "In a batch the coordinator released",
+}
+"""How a circulated referral's batch was released (services.release_batch)."""
 
 
 ROLE_WORDS = {role.value: ROLE_NAMES[role].lower() for role in Role}
@@ -297,6 +307,8 @@ def event_description(details: dict[str, Any]) -> list[str]:
         lines.append(f"Reason: {REFUSAL_REASONS[reason].lower()}")
     elif reason in HOLD_REASONS:
         lines.append(HOLD_REASONS[reason])
+    if details.get("batch") in BATCHES:
+        lines.append(BATCHES[details["batch"]])
     risk_identified = details.get("risk_identified")
     if risk_identified is not None:
         lines.append("Risk identified" if risk_identified == "True" else "No specific risk identified")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -17,9 +18,13 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.circulation import places_of, reachable
+from reciprocal.referrals import batches
+from reciprocal.referrals.circulation import partners_reached, places_of, reachable
 from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.offers import live_offer
 from reciprocal.referrals.rules import ReferralAnswers
@@ -73,6 +78,38 @@ class WorkQueue:
     """Waits whose reminders went unanswered (reminders.services): the longest first."""
     organisations: dict[uuid.UUID, str]
     """Names of the organisations the stalled waits' reminders went to."""
+    unoffered: list[Unoffered]
+    """Referrals circulating for the criteria's reminder days with no offer yet: the longest first."""
+    unoffered_days: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Unoffered:
+    referral_id: uuid.UUID
+    reference: str | None
+    circulated_at: datetime
+
+
+async def _unoffered(db: AsyncSession, tenant_id: uuid.UUID, days: int) -> list[Unoffered]:
+    """Circulating since `days` working days ago or longer, and never offered a property (by the state index)."""
+    since = working_days_before(clock.now().astimezone(UK_TIME).date(), days)
+    cutoff = datetime.combine(since, time.max, tzinfo=UK_TIME)
+    offered = select(Offer.id).where(Offer.tenant_id == Referral.tenant_id, Offer.referral_id == Referral.id)
+    rows = await db.execute(
+        select(Referral.id, Referral.reference, Referral.circulated_at)
+        .where(
+            Referral.tenant_id == tenant_id,
+            Referral.state == State.circulating,
+            Referral.circulated_at <= cutoff,
+            ~offered.exists(),
+        )
+        .order_by(Referral.circulated_at)
+        .limit(UNOFFERED_SHOWN)
+    )
+    return [Unoffered(id_, reference, at) for id_, reference, at in rows if at is not None]
+
+
+UNOFFERED_SHOWN = 20
 
 
 async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
@@ -88,7 +125,9 @@ async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
     organisations = await _names(db, tenant_id, {r.organisation_id for s in stalled for r in s.reminded})
     published = await current_criteria(db, tenant_id)
     if published is None:
-        return WorkQueue(stages, [], None, stalled, organisations)
+        return WorkQueue(stages, [], None, stalled, organisations, [], None)
+    days = published.criteria.reminder_days
+    unoffered = await _unoffered(db, tenant_id, days)
     cap = published.criteria.partner_debt_cap
     over = await partners_over_cap(db, tenant_id, cap)
     debts: list[PartnerDebt] = []
@@ -111,7 +150,7 @@ async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
             (PartnerDebt(p, names[p], -net[p], held.get(p, 0)) for p in over if p in names),
             key=lambda d: (-d.owes, d.name),
         )
-    return WorkQueue(stages, debts, cap, stalled, organisations)
+    return WorkQueue(stages, debts, cap, stalled, organisations, unoffered, days)
 
 
 async def _names(db: AsyncSession, tenant_id: uuid.UUID, ids: Collection[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -308,18 +347,26 @@ class BatchItem:
     safe_areas: tuple[str, ...]
     risk_areas: tuple[str, ...]
     reaches: list[Reach]
+    """Empty: released, it would reach no partner, so it stays out of the batch (services.release_batch)."""
 
 
 @dataclass(frozen=True)
 class Batch:
     items: list[BatchItem]
+    """What the next release circulates."""
+    unreached: list[BatchItem]
+    """Approved referrals no partner covers: they stay out until one does."""
+    held_back: list[BatchItem]
+    """Approved referrals the coordinator held back: out of every batch until put back."""
     last_released_at: datetime | None
     circulation_days: int | None
+    next_release: date | None
+    """The day the service releases the next batch on the scheme's cadence."""
 
 
 async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
-    """The approved referrals the next release circulates, and the partners each reaches, as the named
-    leads' own view of circulated referrals decides it (referrals.circulation)."""
+    """The approved referrals the next release circulates, and the partners each reaches, by the rule the
+    release itself follows (referrals.circulation.partners_reached); those it leaves out, and why."""
     approved = list(
         await db.scalars(
             select(Referral)
@@ -327,34 +374,37 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
             .order_by(Referral.submitted_at, Referral.reference)
         )
     )
-    last = await db.scalar(select(func.max(Referral.circulated_at)).where(Referral.tenant_id == tenant_id))
+    last = await batches.last_release(db, tenant_id)
     published = await current_criteria(db, tenant_id)
     days = published.criteria.circulation_days if published else None
+    today = clock.now().astimezone(UK_TIME).date()
+    upcoming = batches.next_release_day(last, days, today) if days else None
     if not approved:
-        return Batch([], last, days)
+        return Batch([], [], [], last, days, upcoming)
     area_names = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
     named = await places_of(db, tenant_id, [r.id for r in approved])
-    covers: dict[tuple[str, uuid.UUID], set[uuid.UUID]] = defaultdict(set)
-    for partner_name, partner_id, area_id in await db.execute(
-        select(Organisation.name, Organisation.id, OrganisationArea.area_id)
-        .join(
-            Organisation,
-            (Organisation.tenant_id == OrganisationArea.tenant_id)
-            & (Organisation.id == OrganisationArea.organisation_id),
+    reached = await partners_reached(db, approved)
+    partner_names = dict(
+        (await db.execute(select(Organisation.id, Organisation.name).where(Organisation.tenant_id == tenant_id))).all()
+    )
+    covers: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for partner_id, area_id in await db.execute(
+        select(OrganisationArea.organisation_id, OrganisationArea.area_id).where(
+            OrganisationArea.tenant_id == tenant_id
         )
-        .where(OrganisationArea.tenant_id == tenant_id)
     ):
-        covers[(partner_name, partner_id)].add(area_id)
+        covers[partner_id].add(area_id)
 
     def names(ids: Collection[uuid.UUID]) -> tuple[str, ...]:
         return tuple(sorted(area_names[a] for a in ids))
 
-    items = []
+    batch = Batch([], [], [], last, days, upcoming)
     for referral in approved:
         where = named[referral.id]
-        reaches = []
-        for (partner_name, _), covered in sorted(covers.items()):
-            if why := reachable(covered, where):
-                reaches.append(Reach(partner_name, names(why)))
-        items.append(BatchItem(referral, names(where.safe), names(where.risk), reaches))
-    return Batch(items, last, days)
+        reaches = sorted(
+            (Reach(partner_names[p], names(reachable(covers[p], where))) for p in reached[referral.id]),
+            key=lambda reach: reach.partner_name,
+        )
+        item = BatchItem(referral, names(where.safe), names(where.risk), reaches)
+        (batch.held_back if referral.held_back else batch.items if reaches else batch.unreached).append(item)
+    return batch

@@ -18,6 +18,7 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
@@ -29,6 +30,7 @@ from reciprocal.ledger.services import (
     partners_over_cap,
 )
 from reciprocal.portals.ledger.queries import statement
+from reciprocal.statements.services import Month, figures, this_month
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
@@ -92,13 +94,17 @@ async def statement_page(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
     done: FromQuery[str | None] = None,
+    month: FromQuery[str | None] = None,
 ) -> Template:
-    """A partner's statement: every entry on its account. Another partner's is not found for a named lead."""
+    """A partner's statement for a month (this one unless `?month=2026-11`): the month's figures, the balance at
+    its end and every entry until then. Another partner's is not found for a named lead, nor a month to come."""
     own = _own_only(actor)
     if own is not None and own != organisation_id:
         raise NotFoundException
     partner = await housing_partner(db, scheme.id, organisation_id)
-    if partner is None:
+    now = this_month()
+    chosen = now if month is None else Month.parse(month)
+    if partner is None or chosen is None or chosen.key > now.key:
         raise NotFoundException
     return Template(
         "ledger/statement.html.j2",
@@ -106,12 +112,28 @@ async def statement_page(
             "scheme": scheme,
             "actor": actor,
             "partner": partner,
-            "lines": await statement(db, scheme.id, partner_id=organisation_id),
-            "partners": _by_partner(await balances(db, scheme.id, organisation_id)),
+            "month": chosen,
+            "current": chosen == now,
+            "months": _months(scheme, now),
+            "figures": await figures(db, scheme.id, organisation_id, chosen),
+            "lines": await statement(db, scheme.id, partner_id=organisation_id, before=chosen.end),
             "can_correct": actor.role == Role.coordinator,
             "corrected": done == "corrected",
         },
     )
+
+
+MONTHS_SHOWN = 36
+"""How far back the month chooser goes (a month before the scheme began has nothing to show)."""
+
+
+def _months(scheme: Scheme, now: Month) -> list[Month]:
+    """The months a statement can be chosen for, newest first: from the scheme's start, three years at most."""
+    first = Month.of(scheme.created_at.astimezone(UK_TIME).date())
+    months = [now]
+    while len(months) < MONTHS_SHOWN and months[-1].key > first.key:
+        months.append(months[-1].previous)
+    return months
 
 
 class CorrectionForm(msgspec.Struct):

@@ -37,9 +37,15 @@ class StatementLine:
 
 
 async def statement(
-    db: AsyncSession, tenant_id: uuid.UUID, *, partner_id: uuid.UUID | None = None, entry_id: uuid.UUID | None = None
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    partner_id: uuid.UUID | None = None,
+    entry_id: uuid.UUID | None = None,
+    before: datetime | None = None,
 ) -> list[StatementLine]:
-    """A partner's entries (or one entry), oldest first, each with its move and whether it was corrected."""
+    """A partner's entries (or one entry), oldest first, each with its move and whether it was corrected;
+    those recorded `before` a moment only, for the statement of a month gone."""
     receiving, sending, partner = aliased(Organisation), aliased(Organisation), aliased(Organisation)
     reversing = aliased(LedgerEntry)
     corrected = (
@@ -76,4 +82,6 @@ async def statement(
         query = query.where(LedgerEntry.partner_id == partner_id)
     if entry_id is not None:
         query = query.where(LedgerEntry.id == entry_id)
+    if before is not None:
+        query = query.where(LedgerEntry.created_at < before)
     return [StatementLine(*tuple(row)) for row in await db.execute(query)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
 from reciprocal.portals.named_lead.approvals import Waiting, approvals_waiting
 from reciprocal.portals.named_lead.views import (
@@ -31,7 +32,7 @@ from reciprocal.portals.named_lead.views import (
 from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, places_of, reachable, reaches
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import ALREADY_OFFERED, Contact, officer_contact
-from reciprocal.referrals.services import HOME_VIEWED, ReferralNotFound, get_referral
+from reciprocal.referrals.services import HOME_VIEWED, VIEWED, ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
 
@@ -231,6 +232,36 @@ async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
     )
 
 
+async def opened_by(db: AsyncSession, actor: Actor, referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When this person last opened each of these referrals (those they never opened are absent)."""
+    if not referral_ids:
+        return {}
+    rows = await db.execute(
+        select(AuditEvent.subject_id, func.max(AuditEvent.occurred_at))
+        .where(
+            AuditEvent.tenant_id == actor.tenant_id,
+            AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id.in_(referral_ids),
+            AuditEvent.action == VIEWED,
+            AuditEvent.actor_user_id == actor.user_id,
+        )
+        .group_by(AuditEvent.subject_id)
+    )
+    return {referral_id: at for referral_id, at in rows if referral_id is not None}
+
+
+NEW_FOR = timedelta(days=7)
+"""A referral circulated to a named lead stays new until they open it, or for this long."""
+
+
+def _new(referral: CirculatedSummary, opened: dict[uuid.UUID, datetime], since: datetime) -> bool:
+    circulated = referral.circulated_at
+    if circulated is None or circulated <= since:
+        return False
+    last_opened = opened.get(referral.id)
+    return last_opened is None or last_opened < circulated
+
+
 # --- the named lead's home --------------------------------------------------------------------------------
 
 
@@ -240,7 +271,8 @@ class NamedLeadHome:
 
     approvals: list[Waiting]
     new_referrals: list[CirculatedSummary]
-    """Circulated to their organisation since their last visit (all circulating ones on a first visit)."""
+    """Circulated to their organisation in the last week (NEW_FOR) and not opened by this person since: a
+    reload of the home does not empty it, opening the referral does."""
     open_count: int
     """Every referral circulating to their organisation now."""
     last_visit: datetime | None
@@ -254,13 +286,15 @@ class NamedLeadHome:
 
 
 async def named_lead_home(db: AsyncSession, actor: Actor) -> NamedLeadHome:
-    """The named lead's home: what arrived since their last visit (the page records this one)."""
+    """The named lead's home: what is new for them (the page records this visit)."""
     last_visit = await last_home_visit(db, actor)
     everything = await open_for_offers(db, actor)
     published = await current_criteria(db, actor.tenant_id)
+    since = clock.now() - NEW_FOR
+    opened = await opened_by(db, actor, [r.id for r in everything if r.circulated_at and r.circulated_at > since])
     return NamedLeadHome(
         approvals=await approvals_waiting(db, actor),
-        new_referrals=[r for r in everything if last_visit is None or (r.circulated_at or last_visit) > last_visit],
+        new_referrals=[r for r in everything if _new(r, opened, since)],
         open_count=len(everything),
         last_visit=last_visit,
         offers=await open_offers(db, actor),

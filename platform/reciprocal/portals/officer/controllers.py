@@ -25,13 +25,13 @@ from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import agency_referrals
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
+from reciprocal.referrals.inactivity import confirm_still_needed
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
 from reciprocal.referrals.rules import Problem
 from reciprocal.referrals.services import (
     STALE,
     InvalidReferral,
     StaleReferral,
-    confirm_still_needed,
     get_referral,
     start_referral,
     submit,

@@ -18,7 +18,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.notifications import templates
-from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
+from reciprocal.notifications.messages import DIGEST_KINDS
 from reciprocal.notifications.models import MessageTemplate
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
@@ -40,7 +40,11 @@ async def messages_page(
             )
         ).all()
     )
-    rows = [(kind, templates.default(kind).subject, versions.get(kind)) for kind in KINDS]
+    sample = templates.SAMPLE[:1]
+    rows = [
+        (kind, templates.render(templates.default(kind), scheme.name, sample).subject, versions.get(kind))
+        for kind in templates.EDITABLE
+    ]
     return Template("scheme_admin/messages.html.j2", context={"scheme": scheme, "actor": actor, "rows": rows})
 
 
@@ -52,7 +56,7 @@ class TemplateForm(msgspec.Struct):
 
 
 def _kind(kind: str) -> str:
-    if kind not in KINDS:
+    if kind not in templates.EDITABLE:
         raise NotFoundException()
     return kind
 

@@ -1,0 +1,1 @@
+"""Monthly statements: each partner's figures for a month, and the emails that carry them."""

@@ -1,0 +1,196 @@
+"""A partner's figures for one month, as the toolkit's monthly email gives them: counts only, never case content.
+
+Moves are those of the month; everything else is as it stood when the month ended (or now, for the month under
+way): the referrals' states are read from their audit trail, the balances from the ledger's entries up to then.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import Select, String, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
+from reciprocal.ledger.models import LedgerEntry
+from reciprocal.referrals.circulation import partners_reached
+from reciprocal.referrals.models import Move, Referral
+from reciprocal.referrals.workflow import State
+
+ON_THE_LIST = (State.circulating.value, State.offer_made.value, State.viewing.value)
+"""States of a referral still looking for a home: an applicant "on the list"."""
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month | None:
+        """`2026-12` as a Month; None for anything else."""
+        # NOTE: ASCII digits only: str.isdigit() also takes "²", which int() then refuses (a 500, not a 404).
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", text):
+            return None
+        year, month = (int(part) for part in text.split("-"))
+        return cls(year, month) if 1 <= month <= 12 else None
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    @property
+    def end(self) -> datetime:
+        """The moment the month ends, UK time (as UTC)."""
+        return datetime.combine(self.next.first, time(), UK_TIME).astimezone(UTC)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return self.first.strftime("%B %Y")
+
+
+def this_month() -> Month:
+    return Month.of(clock.now().astimezone(UK_TIME).date())
+
+
+@dataclass(frozen=True)
+class BedroomBalance:
+    bedrooms: int | None
+    """None where the scheme does not count like for like."""
+    owed: int
+    owing: int
+
+    @property
+    def net(self) -> int:
+        return self.owed - self.owing
+
+
+@dataclass(frozen=True)
+class Figures:
+    month: Month
+    rehoused_elsewhere: int
+    """The partner's tenants who moved to another partner's home in the month."""
+    wanting_area: int
+    """Applicants on the list at the month's end whose safe areas (or lack of risk) include the partner's areas."""
+    on_hold: int
+    """The partner's tenants' referrals on hold (the partner over the debt cap) at the month's end."""
+    balances: tuple[BedroomBalance, ...]
+    """Owed and owing at the month's end, per bedroom class where like-for-like is on."""
+
+    def params(self) -> dict[str, object]:
+        """The figures as an outbox message keeps them: numbers only."""
+        return {
+            "month": self.month.key,
+            "rehoused_elsewhere": self.rehoused_elsewhere,
+            "wanting_area": self.wanting_area,
+            "on_hold": self.on_hold,
+            "balances": [[b.bedrooms, b.owed, b.owing] for b in self.balances],
+        }
+
+
+def _states_at(tenant_id: uuid.UUID, moment: datetime) -> Select[tuple[uuid.UUID, str]]:
+    """Each referral's state at `moment`: the target of its last step before then."""
+    to = AuditEvent.details["to"].astext
+    return (
+        select(AuditEvent.subject_id.label("referral_id"), to.cast(String).label("state"))
+        .where(
+            AuditEvent.tenant_id == tenant_id,
+            AuditEvent.subject_type == "referral",
+            AuditEvent.occurred_at < moment,
+            AuditEvent.details.has_key("to"),
+        )
+        .ext(distinct_on(AuditEvent.subject_id))
+        .order_by(AuditEvent.subject_id, AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+
+
+async def figures(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID, month: Month) -> Figures:
+    """One partner's figures for `month`."""
+    return (await figures_by_partner(db, tenant_id, [partner_id], month))[partner_id]
+
+
+async def figures_by_partner(
+    db: AsyncSession, tenant_id: uuid.UUID, partner_ids: Collection[uuid.UUID], month: Month
+) -> dict[uuid.UUID, Figures]:
+    """Each partner's figures for `month`, in five queries whatever the number of partners."""
+    moment = min(month.end, clock.now())
+    rehoused: dict[uuid.UUID, int] = dict(
+        (
+            await db.execute(
+                select(Move.sending_id, func.count())
+                .where(
+                    Move.tenant_id == tenant_id,
+                    Move.sending_id.in_(partner_ids),
+                    Move.receiving_id != Move.sending_id,
+                    Move.moved_on >= month.first,
+                    Move.moved_on < month.next.first,
+                )
+                .group_by(Move.sending_id)
+            )
+        ).all()
+    )
+    states = _states_at(tenant_id, moment).subquery()
+    waiting = await db.execute(
+        select(Referral, states.c.state)
+        .join(states, (Referral.tenant_id == tenant_id) & (Referral.id == states.c.referral_id))
+        .where(states.c.state.in_((*ON_THE_LIST, State.on_hold.value)))
+    )
+    listed, on_hold = [], Counter[uuid.UUID]()
+    for referral, state in waiting:
+        if state == State.on_hold.value:
+            on_hold[referral.current_landlord_id] += 1
+        else:
+            listed.append(referral)
+    # Whom each referral on the list reaches: the rule circulation itself follows, its own landlord aside.
+    wanting = Counter(partner for reached in (await partners_reached(db, listed)).values() for partner in reached)
+    balances: dict[uuid.UUID, list[BedroomBalance]] = {}
+    for partner_id, bedrooms, owed, owing in await db.execute(
+        select(
+            LedgerEntry.partner_id,
+            LedgerEntry.bedrooms,
+            func.sum(func.greatest(LedgerEntry.amount, 0)),
+            func.sum(func.greatest(-LedgerEntry.amount, 0)),
+        )
+        .where(
+            LedgerEntry.tenant_id == tenant_id,
+            LedgerEntry.partner_id.in_(partner_ids),
+            LedgerEntry.created_at < moment,
+        )
+        .group_by(LedgerEntry.partner_id, LedgerEntry.bedrooms)
+        .order_by(LedgerEntry.partner_id, LedgerEntry.bedrooms.nulls_first())
+    ):
+        balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, int(owed), int(owing)))
+    return {
+        partner: Figures(
+            month,
+            rehoused.get(partner, 0),
+            wanting[partner],
+            on_hold[partner],
+            tuple(balances.get(partner, ())),
+        )
+        for partner in partner_ids
+    }
