@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,15 +46,41 @@ async def post(
 ) -> uuid.UUID | None:
     """Put one message in the outbox, to be sent once this transaction commits: its id, or None if the message
     `key` names was made already (a job run twice)."""
-    message_id: uuid.UUID | None = await db.scalar(
-        insert(OutboxMessage)
-        .values(tenant_id=tenant_id, id=uuid.uuid4(), key=key, user_id=user_id, kind=kind, params={"items": items})
-        .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
-        .returning(OutboxMessage.id)
+    made = await post_many(db, tenant_id, [Outgoing(key, user_id, kind, {"items": items})])
+    return made[0] if made else None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to put in the outbox: `key` makes it once however often it is asked for."""
+
+    key: str
+    user_id: uuid.UUID
+    kind: str
+    params: dict[str, Any]
+
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+async def post_many(db: AsyncSession, tenant_id: uuid.UUID, messages: list[Outgoing]) -> list[uuid.UUID]:
+    """Put messages in the outbox in one statement, each sent once this transaction commits: the ids of those
+    made now (RETURNING names none that an earlier run made)."""
+    if not messages:
+        return []
+    rows = [
+        {"tenant_id": tenant_id, "id": uuid.uuid4(), "key": m.key, "user_id": m.user_id, "kind": m.kind}
+        | {"params": m.params}
+        for m in messages
+    ]
+    made = list(
+        await db.scalars(
+            insert(OUTBOX).on_conflict_do_nothing(index_elements=["tenant_id", "key"]).returning(OUTBOX.c.id), rows
+        )
     )
-    if message_id is not None:
+    for message_id in made:
         jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
-    return message_id
+    return made
 
 
 async def invitation(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, *, new: bool) -> None:

@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.identity.models import Membership, Role, User, UserStatus
-from reciprocal.jobs import services as jobs
-from reciprocal.notifications.delivery import post_to_summary
+from reciprocal.notifications.delivery import Outgoing, post_many, post_to_summary
 from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
-from reciprocal.notifications.models import EmailChoice, Notice, OutboxMessage
+from reciprocal.notifications.models import EmailChoice, Notice
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Offer, Referral
 
@@ -48,7 +47,7 @@ EVERYONE = {
 """Steps everyone who had a part in the referral is told of."""
 CIRCULATE = "referral.circulate"
 
-NOTICES, OUTBOX = cast(Table, Notice.__table__), cast(Table, OutboxMessage.__table__)
+NOTICES = cast(Table, Notice.__table__)
 """The tables themselves, for a batch's bulk inserts (the ORM's own bulk insert costs seconds for thousands)."""
 
 
@@ -248,26 +247,13 @@ async def tell(db: AsyncSession, tenant_id: uuid.UUID, event_ids: list[uuid.UUID
     emails = {key: email for key, email in emails.items() if any(pair in new for pair in steps[key])}
     daily = await _chose_daily(db, tenant_id, {user_id for user_id, _, _ in emails.values()})
     summaries: dict[uuid.UUID, list[dict[str, str | None]]] = {}
-    rows = []
+    outgoing = []
     for key, (user_id, kind, items) in emails.items():
         if (user_id, kind) in daily and not KINDS[kind].asks:
             summaries.setdefault(user_id, []).extend({**item, "kind": kind} for item in items)
         else:
-            rows.append(
-                {"tenant_id": tenant_id, "id": uuid.uuid4(), "key": key, "user_id": user_id, "kind": kind}
-                | {"params": {"items": items}}
-            )
-    made: list[uuid.UUID] = []
-    if rows:
-        # NOTE: one statement for every message (insertmanyvalues); RETURNING gives the ids of those made now only.
-        made = list(
-            await db.scalars(
-                insert(OUTBOX).on_conflict_do_nothing(index_elements=["tenant_id", "key"]).returning(OUTBOX.c.id),
-                rows,
-            )
-        )
-        for message_id in made:
-            jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
+            outgoing.append(Outgoing(key, user_id, kind, {"items": items}))
+    made = await post_many(db, tenant_id, outgoing)
     for user_id, items in summaries.items():
         await post_to_summary(db, tenant_id, user_id, items)
     log.info("notifications.told", steps=len(events), messages=len(made))

@@ -6,25 +6,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import cast
 
 import structlog
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.models import Membership, Role, User, UserStatus
-from reciprocal.jobs import services as jobs
 from reciprocal.kernel.working_days import first_working_day
+from reciprocal.notifications.delivery import Outgoing, post_many
 from reciprocal.notifications.messages import STATEMENT
-from reciprocal.notifications.models import OutboxMessage
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.circulation import HOUSING_PARTNERS
 from reciprocal.statements.services import Month, figures_by_partner
 
 log = structlog.get_logger(__name__)
-
-OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 def statement_path(partner_id: uuid.UUID, month: Month) -> str:
@@ -62,28 +57,19 @@ async def send_statements(db: AsyncSession, tenant_id: uuid.UUID, today: date) -
     month = Month.of(today).previous
     leads = await _leads(db, tenant_id)
     found = await figures_by_partner(db, tenant_id, [partner_id for partner_id, _ in leads], month)
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "id": uuid.uuid4(),
-            "key": f"{STATEMENT}:{month.key}:{partner_id}:{user_id}",
-            "user_id": user_id,
-            "kind": STATEMENT,
-            "params": {**found[partner_id].params(), "partner": name, "path": statement_path(partner_id, month)},
-        }
-        for (partner_id, name), users in leads.items()
-        for user_id in users
-    ]
-    made: list[uuid.UUID] = []
-    if rows:
-        # One statement for them all; RETURNING names only the messages made now, not those of an earlier run.
-        made = list(
-            await db.scalars(
-                insert(OUTBOX).on_conflict_do_nothing(index_elements=["tenant_id", "key"]).returning(OUTBOX.c.id),
-                rows,
+    made = await post_many(
+        db,
+        tenant_id,
+        [
+            Outgoing(
+                f"{STATEMENT}:{month.key}:{partner_id}:{user_id}",
+                user_id,
+                STATEMENT,
+                {**found[partner_id].params(), "partner": name, "path": statement_path(partner_id, month)},
             )
-        )
-    for message_id in made:
-        jobs.enqueue(db, jobs.DELIVER, {"scheme": tenant_id, "message": message_id})
+            for (partner_id, name), users in leads.items()
+            for user_id in users
+        ],
+    )
     log.info("statements.made", month=month.key, messages=len(made))
     return made
