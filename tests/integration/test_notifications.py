@@ -25,42 +25,16 @@ from reciprocal.referrals.workflow import Action
 from reciprocal.worker import run
 from smtp_server import Inbox
 from support import DatabaseUnderTest, make_settings
+from support.scheduled import CANARIES, CASE_REFERENCE, MONITORING, Jobs
 from support.world import KEYS, County, World
 
-CANARIES = {
-    "pets": "PETS-CANARY-1",
-    "access_needs": "ACCESS-CANARY-2",
-    "safeguarding_measures": "SAFEGUARDING-CANARY-3",
-    "resettlement_support": "RESETTLEMENT-CANARY-4",
-}
-CASE_REFERENCE = "CASEREF-CANARY-5"
-MONITORING = "MONITORING-CANARY-6"
 NOTE = "NOTE-CANARY-7"
 ADDRESS = "ADDRESS-CANARY-8, 1 Example Street"
 
 
-class Mail:
-    """The worker run until no job is left, and what the SMTP server received since last asked."""
-
-    def __init__(self, database: DatabaseUnderTest, db: Database, inbox: Inbox) -> None:
-        self.database, self.db, self.inbox = database, db, inbox
-        self.settings = make_settings(smtp_port=inbox.port)
-        self.seen = 0
-
-    async def new(self) -> dict[str, list[str]]:
-        """Each recipient's new messages' subjects, once the worker has done all there is."""
-        await run(self.db, self.database.app, SmtpMailer(self.settings), self.settings, drain=True)
-        messages = self.inbox.messages[self.seen :]
-        self.seen = len(self.inbox.messages)
-        by_recipient: dict[str, list[str]] = {}
-        for message in messages:
-            by_recipient.setdefault(str(message["To"]), []).append(str(message["Subject"]))
-        return by_recipient
-
-
 @pytest.fixture
-def mail(database: DatabaseUnderTest, db: Database, inbox: Inbox) -> Mail:
-    return Mail(database, db, inbox)
+def mail(database: DatabaseUnderTest, db: Database, inbox: Inbox) -> Jobs:
+    return Jobs(database, db, inbox)
 
 
 async def submitted_with_canaries(w: World) -> Referral:
@@ -79,22 +53,22 @@ async def submitted_with_canaries(w: World) -> Referral:
 
 
 async def test_each_hand_off_reaches_who_must_act_and_no_email_carries_case_content(
-    each_world: World, db: Database, mail: Mail
+    each_world: World, db: Database, mail: Jobs
 ) -> None:
     w = each_world
     other = await (County(db) if type(w) is World else World(db)).build()
     referral = await submitted_with_canaries(w)
-    assert await mail.new() == {}  # a submission is the coordinator's work queue, not an email
+    assert await mail.told() == {}  # a submission is the coordinator's work queue, not an email
     ref = referral.reference
 
     referral = await w.run(referrals.act, w.coordinator, referral.id, Action.request_approval, version=referral.version)
-    assert await mail.new() == {w.landlord.email: [f"Referral {ref} is waiting for your approval"]}
+    assert await mail.told() == {w.landlord.email: [f"Referral {ref} is waiting for your approval"]}
 
     referral = await w.run(referrals.act, w.landlord, referral.id, Action.approve, version=referral.version)
-    assert await mail.new() == {w.officer.email: [f"Referral {ref} was approved by the landlord"]}
+    assert await mail.told() == {w.officer.email: [f"Referral {ref} was approved by the landlord"]}
 
     await w.run(referrals.circulate_batch, w.coordinator)
-    circulated = await mail.new()
+    circulated = await mail.told()
     # Pan London words circulation its own way (tenants/pan-london/messages.toml); the county, the service's way.
     own = f"New referral {ref} for your boroughs" if type(w) is World else f"Referral {ref} was circulated to you"
     assert circulated[w.partner.email] == [own]
@@ -104,18 +78,18 @@ async def test_each_hand_off_reaches_who_must_act_and_no_email_carries_case_cont
     home = replace(w.home(), address=ADDRESS)
     await w.run(offers.make_offer, w.partner, KEYS, referral.id, home, version=referral.version)
     offered = f"A property was offered for referral {ref}"
-    assert await mail.new() == {w.coordinator.email: [offered], w.officer.email: [offered]}
+    assert await mail.told() == {w.coordinator.email: [offered], w.officer.email: [offered]}
 
     referral = await w.referral(referral.id)
     await w.run(offers.arrange_viewing, w.coordinator, referral.id, version=referral.version)
     viewing = f"A viewing was arranged for referral {ref}"
-    assert await mail.new() == {w.officer.email: [viewing], w.partner.email: [viewing]}
+    assert await mail.told() == {w.officer.email: [viewing], w.partner.email: [viewing]}
 
     for step in (offers.accept,):
         referral = await w.referral(referral.id)
         await w.run(step, w.coordinator, referral.id, version=referral.version)
     accepted = f"The offer for referral {ref} was accepted"
-    assert await mail.new() == {w.officer.email: [accepted], w.landlord.email: [accepted], w.partner.email: [accepted]}
+    assert await mail.told() == {w.officer.email: [accepted], w.landlord.email: [accepted], w.partner.email: [accepted]}
 
     referral = await w.referral(referral.id)
     await w.run(
@@ -127,7 +101,7 @@ async def test_each_hand_off_reaches_who_must_act_and_no_email_carries_case_cont
         version=referral.version,
     )
     moved = f"Referral {ref}: the household has moved"
-    assert await mail.new() == {w.officer.email: [moved], w.landlord.email: [moved], w.partner.email: [moved]}
+    assert await mail.told() == {w.officer.email: [moved], w.landlord.email: [moved], w.partner.email: [moved]}
 
     # Nobody of the other scheme was told anything, and no email carried what it must never carry.
     people_elsewhere = {other.officer.email, other.coordinator.email, other.landlord.email, other.partner.email}
@@ -152,20 +126,20 @@ async def test_each_hand_off_reaches_who_must_act_and_no_email_carries_case_cont
     assert paths == {f"/named-lead/approvals/{referral.id}"}
 
 
-async def test_a_note_the_officer_reads_stays_on_the_page_not_in_the_email(each_world: World, mail: Mail) -> None:
+async def test_a_note_the_officer_reads_stays_on_the_page_not_in_the_email(each_world: World, mail: Jobs) -> None:
     w = each_world
     referral = await submitted_with_canaries(w)
     await w.run(
         referrals.act, w.coordinator, referral.id, Action.return_for_information, version=referral.version, note=NOTE
     )
-    (message,) = mail.inbox.messages if await mail.new() else []
+    (message,) = mail.inbox.messages if await mail.told() else []
     assert message["To"] == w.officer.email
     assert message["Subject"] == f"Referral {referral.reference} was returned for more information"
     assert NOTE not in message.get_content()
     assert f"/s/{w.scheme.slug}/referrals/{referral.id}" in message.get_content()
 
 
-async def test_a_batch_is_one_email_to_each_partner(world: World, mail: Mail) -> None:
+async def test_a_batch_is_one_email_to_each_partner(world: World, mail: Jobs) -> None:
     made = []
     for _ in range(3):
         referral = await world.submitted(world.domestic_abuse())
@@ -173,9 +147,9 @@ async def test_a_batch_is_one_email_to_each_partner(world: World, mail: Mail) ->
             referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version
         )
         made.append(await world.run(referrals.act, world.camden, referral.id, Action.approve, version=referral.version))
-    await mail.new()
+    await mail.told()
     await world.run(referrals.circulate_batch, world.coordinator)
-    told = await mail.new()
+    told = await mail.told()
     assert told[world.islington.email] == ["3 new referrals for your boroughs"]
     (digest,) = [m for m in mail.inbox.messages if m["To"] == world.islington.email]
     body = digest.get_content()
@@ -188,10 +162,10 @@ async def test_a_batch_is_one_email_to_each_partner(world: World, mail: Mail) ->
     assert notices == 3  # each referral is its own line in "What's new"
 
 
-async def test_a_job_run_twice_sends_one_email(world: World, db: Database, mail: Mail) -> None:
+async def test_a_job_run_twice_sends_one_email(world: World, db: Database, mail: Jobs) -> None:
     referral = await world.submitted(world.domestic_abuse())
     await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
-    await mail.new()
+    await mail.told()
     assert len(mail.inbox.messages) == 1
     # The same step told again, and its message delivered again: nothing more is made or sent.
     async with db.tenant_session(world.scheme.id) as session, session.begin():
@@ -201,12 +175,12 @@ async def test_a_job_run_twice_sends_one_email(world: World, db: Database, mail:
     async with db.tenant_session(world.scheme.id) as session, session.begin():
         mailer = SmtpMailer(mail.settings)
         assert await delivery.deliver(session, world.scheme.id, message.id, mailer, "https://x") == MessageState.sent
-    await mail.new()
+    await mail.told()
     assert len(mail.inbox.messages) == 1
 
 
 async def test_a_send_that_fails_is_sent_later_and_a_lost_cause_is_marked_failed(
-    world: World, db: Database, mail: Mail, monkeypatch: pytest.MonkeyPatch
+    world: World, db: Database, mail: Jobs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     referral = await world.submitted(world.domestic_abuse())
     await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
@@ -245,12 +219,12 @@ async def test_a_send_that_fails_is_sent_later_and_a_lost_cause_is_marked_failed
 
 
 async def test_a_job_whose_worker_died_is_taken_up_by_another_and_sends_once(
-    world: World, db: Database, mail: Mail
+    world: World, db: Database, mail: Jobs
 ) -> None:
     referral = await world.submitted(world.domestic_abuse())
     await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
     # As a worker killed mid-job leaves it: taken, its transaction never committed, its heartbeat stopped.
     async with db.session() as session, session.begin():
         await session.execute(update(QueuedJob).values(status="picked", heartbeat=func.now() - timedelta(minutes=5)))
-    assert await mail.new() == {world.camden.email: [f"Referral {referral.reference} is waiting for your approval"]}
-    assert await mail.new() == {}
+    assert await mail.told() == {world.camden.email: [f"Referral {referral.reference} is waiting for your approval"]}
+    assert await mail.told() == {}

@@ -22,7 +22,6 @@ from reciprocal.identity.models import Role, User
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.mail.services import SmtpMailer
 from reciprocal.notifications.models import Notice
 from reciprocal.referrals import inactivity
 from reciprocal.referrals import services as referrals
@@ -32,9 +31,9 @@ from reciprocal.reminders import services as reminders
 from reciprocal.reminders.models import Reminder
 from reciprocal.reminders.rules import WITHDRAWAL_NOTICE_DAYS, Rung, Task
 from reciprocal.settings import Settings
-from reciprocal.worker import Worker, run
 from smtp_server import Inbox
-from support import DatabaseUnderTest, make_settings, visible_text
+from support import DatabaseUnderTest, visible_text
+from support.scheduled import Jobs
 from support.web import LONDON, Client, act_as, post, version_in
 from support.world import County, World
 
@@ -49,14 +48,12 @@ def days(start: date, end: date) -> Iterator[date]:
         yield day
 
 
-class Desk:
+class Desk(Jobs):
     """The clock, the worker's daily reminders, and what the SMTP server received since last asked."""
 
     def __init__(self, database: DatabaseUnderTest, db: Database, inbox: Inbox, monkeypatch: pytest.MonkeyPatch):
-        self.database, self.db, self.inbox, self.monkeypatch = database, db, inbox, monkeypatch
-        self.settings = make_settings(smtp_port=inbox.port)
-        self.worker = Worker(db, SmtpMailer(self.settings), self.settings)
-        self.seen = 0
+        super().__init__(database, db, inbox)
+        self.monkeypatch = monkeypatch
         self.scheme = uuid.UUID(int=0)
         """The scheme whose reminders `remind` reports (a session sees its own scheme's rows only)."""
 
@@ -85,16 +82,6 @@ class Desk:
             if found := await self.remind(day):
                 sent[day] = found
         return sent
-
-    async def new(self) -> dict[str, list[str]]:
-        """Each recipient's new messages' subjects, once the worker has delivered all there is."""
-        await run(self.db, self.database.app, SmtpMailer(self.settings), self.settings, drain=True)
-        messages = self.inbox.messages[self.seen :]
-        self.seen = len(self.inbox.messages)
-        by_recipient: dict[str, list[str]] = {}
-        for message in messages:
-            by_recipient.setdefault(str(message["To"]), []).append(str(message["Subject"]))
-        return by_recipient
 
     def assert_no_case_content(self, w: World) -> None:
         assert self.inbox.messages
@@ -154,7 +141,7 @@ async def test_an_approval_waits_then_is_reminded_covered_and_stalled_on_its_wor
     desk.at(asked, hour=10)
     referral = await with_canaries(w)
     await w.run(referrals.act, w.coordinator, referral.id, Action.request_approval, version=referral.version)
-    assert set(await desk.new()) == {w.landlord.email, cover.email}  # both were asked
+    assert set(await desk.told()) == {w.landlord.email, cover.email}  # both were asked
     ref = referral.reference
 
     reminded, covered, stalled = LADDER[w.scheme.slug]
@@ -164,7 +151,7 @@ async def test_an_approval_waits_then_is_reminded_covered_and_stalled_on_its_wor
         covered: [(Task.approval, Rung.cover)],
         stalled: [(Task.approval, Rung.stalled)],
     }
-    assert await desk.new() == {
+    assert await desk.told() == {
         w.landlord.email: [f"Reminder: referral {ref} is still waiting for your approval"],
         cover.email: [f"Referral {ref} is waiting for approval by your organisation"],
     }
@@ -208,7 +195,7 @@ async def test_a_reminder_job_run_twice_sends_once(world: World, desk: Desk) -> 
     desk.at(date(2026, 12, 14), hour=10)
     referral = await world.submitted(world.domestic_abuse())
     await world.run(referrals.act, world.coordinator, referral.id, Action.request_approval, version=referral.version)
-    await desk.new()
+    await desk.told()
     # Two workers at once on the day it is due (a schedule fired twice), then once more: one reminder.
     desk.at(date(2027, 1, 6))
     await asyncio.gather(desk.worker.reminders(), desk.worker.reminders())
@@ -220,10 +207,10 @@ async def test_a_reminder_job_run_twice_sends_once(world: World, desk: Desk) -> 
     assert notice.path == f"/named-lead/approvals/{referral.id}"  # in their "What's new", the way to act
     async with world.db.tenant_session(world.scheme.id) as session, session.begin():
         assert await reminders.remind(session, world.scheme.id) == 0
-    assert await desk.new() == {
+    assert await desk.told() == {
         world.landlord.email: [f"Reminder: referral {referral.reference} is still waiting for your approval"]
     }
-    assert await desk.new() == {}
+    assert await desk.told() == {}
 
 
 INACTIVITY = {
@@ -242,7 +229,7 @@ async def test_a_referral_without_update_is_reminded_warned_then_withdrawn(each_
     for step, who in ((Action.request_approval, w.coordinator), (Action.approve, w.landlord)):
         referral = await w.run(referrals.act, who, referral.id, step, version=referral.version)
     await w.run(referrals.circulate_batch, w.coordinator)
-    await desk.new()
+    await desk.told()
     ref = referral.reference
 
     reminded, warned, withdrawn = INACTIVITY[w.scheme.slug]
@@ -253,7 +240,7 @@ async def test_a_referral_without_update_is_reminded_warned_then_withdrawn(each_
         withdrawn: [(Task.officer_update, Rung.withdrawal)],
     }
     assert (await w.referral(referral.id)).state == State.withdrawn
-    told = await desk.new()
+    told = await desk.told()
     assert sorted(told[w.officer.email]) == [
         f"Referral {ref} was withdrawn",
         f"Referral {ref} will be withdrawn for inactivity",

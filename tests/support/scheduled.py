@@ -65,6 +65,10 @@ class Jobs:
         self.seen = len(self.inbox.messages)
         return messages
 
+    async def told(self) -> dict[str, list[str]]:
+        """Each recipient's subjects of the messages sent since last asked (see `new`)."""
+        return subjects(await self.new())
+
 
 def subjects(messages: list[EmailMessage]) -> dict[str, list[str]]:
     """Each recipient's subjects."""
