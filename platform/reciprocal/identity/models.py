@@ -30,6 +30,8 @@ class Role(enum.StrEnum):
     coordinator = "coordinator"
     risk_assessor = "risk_assessor"
     scheme_admin = "scheme_admin"
+    funder = "funder"
+    """A funder or steering group member: reads the scheme's reports and nothing else."""
 
 
 class UserStatus(enum.StrEnum):

@@ -35,6 +35,7 @@ ROLE_NAMES = {
     Role.coordinator: "Coordinator",
     Role.risk_assessor: "Risk assessor",
     Role.scheme_admin: "Scheme admin",
+    Role.funder: "Funder",
 }
 
 

@@ -3,6 +3,7 @@
 from reciprocal.audit.models import AuditEvent
 from reciprocal.criteria.models import CriteriaVersion
 from reciprocal.db.base import Base
+from reciprocal.enquiries.models import Enquiry
 from reciprocal.identity.models import (
     IdentityProvider,
     Membership,
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "CriteriaVersion",
     "EmailChoice",
+    "Enquiry",
     "IdentityProvider",
     "LedgerEntry",
     "Membership",

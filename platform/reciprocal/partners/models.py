@@ -19,6 +19,8 @@ class OrganisationKind(enum.StrEnum):
     """A referring agency: charity, youth team, social care. Its staff are nominating officers."""
     coordinator = "coordinator"
     """The scheme's independent coordinating body."""
+    funder = "funder"
+    """A funder or steering group: its people read the scheme's reports and nothing else."""
 
     @property
     def is_housing_partner(self) -> bool:

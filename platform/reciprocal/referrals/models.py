@@ -81,6 +81,16 @@ class Referral(TenantOwned, Base):
     """The latest word to the officer: why it was returned, found ineligible or declined."""
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     circulated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When its landlord first approved it: with the others below, the stage times reports measure."""
+    offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When a property was first offered for it."""
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When it first reached an end (moved, moved elsewhere, withdrawn, ineligible, declined)."""
+    other_pathways: Mapped[list[str]] = mapped_column(
+        ARRAY(String(63)), default=list, server_default=text("'{}'::varchar[]")
+    )
+    """Other pathways the applicant is registered with (keys the criteria name, e.g. Housing Moves)."""
     held_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     """The coordinator keeps this approved referral out of batches until they put it back."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)

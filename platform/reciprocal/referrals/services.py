@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,7 +34,15 @@ from reciprocal.referrals.models import (
     ReferralArea,
 )
 from reciprocal.referrals.rules import Problem, ReferralAnswers, check
-from reciprocal.referrals.workflow import OFFER_HELD, SYSTEM, Action, State, TransitionRefused, transition
+from reciprocal.referrals.workflow import (
+    MILESTONES,
+    OFFER_HELD,
+    SYSTEM,
+    Action,
+    State,
+    TransitionRefused,
+    transition,
+)
 from reciprocal.tenancy.models import Scheme
 
 
@@ -284,6 +292,9 @@ def apply_step(
     _record_step(db, actor, referral, target, event, details)
     referral.state = target
     referral.updated_at = clock.now()
+    milestone = MILESTONES.get(target)
+    if milestone and getattr(referral, milestone) is None:
+        setattr(referral, milestone, referral.updated_at)
 
 
 def _record_step(
@@ -323,6 +334,9 @@ async def apply_steps(
     values: dict[str, object] = {"state": target, "updated_at": now}
     if circulated_at is not None:
         values["circulated_at"] = circulated_at
+    milestone = MILESTONES.get(target)
+    if milestone:
+        values[milestone] = func.coalesce(getattr(Referral, milestone), now)
     await db.execute(
         update(Referral)
         .where(Referral.tenant_id == referrals[0].tenant_id, Referral.id.in_([r.id for r in referrals]))
@@ -332,6 +346,8 @@ async def apply_steps(
     # NOTE: the loaded objects are told what the UPDATE did, as if they had been flushed: nothing left to write.
     for referral in referrals:
         for name, value in (*values.items(), ("version", referral.version + 1)):
+            if name == milestone:
+                value = getattr(referral, name) or now
             set_committed_value(referral, name, value)
 
 

@@ -33,6 +33,8 @@ class State(enum.StrEnum):
     moved = "moved"
     closed = "closed"
     withdrawn = "withdrawn"
+    moved_elsewhere = "moved_elsewhere"
+    """Housed through another pathway the criteria name (Housing Moves): no ledger entries, reported apart."""
 
 
 class Action(enum.StrEnum):
@@ -58,6 +60,8 @@ class Action(enum.StrEnum):
     close = "close"
     withdraw = "withdraw"
     withdraw_inactive = "withdraw_inactive"
+    record_other_pathway = "record_other_pathway"
+    """The applicant was housed through another pathway (Housing Moves, another scheme the criteria name)."""
 
 
 SYSTEM = "system"
@@ -89,6 +93,12 @@ ACTIVE = frozenset(
 OFFER_HELD = frozenset({State.offer_made, State.viewing, State.accepted})
 """States in which a live offer holds a property (and its address) for the referral."""
 
+ENDED = frozenset({State.ineligible, State.declined, State.moved, State.closed, State.withdrawn, State.moved_elsewhere})
+"""States a referral's work has ended in: it keeps its page and timeline, and counts in reports, as long as kept."""
+
+MILESTONES = {State.approved: "approved_at", State.offer_made: "offered_at", **dict.fromkeys(ENDED, "ended_at")}
+"""The referral's column stamped the first time it reaches each of these states: what stage times come from."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -119,6 +129,7 @@ TABLE: dict[tuple[State, Action], Rule] = {
     (State.moved, Action.close): Rule(State.closed, COORDINATOR_OR_SYSTEM),
     **{(state, Action.withdraw): Rule(State.withdrawn, OFFICER | COORDINATOR) for state in ACTIVE},
     **{(state, Action.withdraw_inactive): Rule(State.withdrawn, frozenset({SYSTEM})) for state in ACTIVE},
+    **{(state, Action.record_other_pathway): Rule(State.moved_elsewhere, OFFICER | COORDINATOR) for state in ACTIVE},
 }
 
 
@@ -169,6 +180,7 @@ WORDS = {
     State.moved: "moved",
     State.closed: "closed",
     State.withdrawn: "withdrawn",
+    State.moved_elsewhere: "moved through another pathway",
 }
 
 PAST = {
@@ -192,6 +204,7 @@ PAST = {
     Action.close: "closed",
     Action.withdraw: "withdrawn",
     Action.withdraw_inactive: "withdrawn for inactivity",
+    Action.record_other_pathway: "recorded as moved through another pathway",
 }
 
 _ACTOR_WORDS = {
@@ -200,6 +213,7 @@ _ACTOR_WORDS = {
     Role.coordinator: "the coordinator",
     Role.risk_assessor: "the risk assessor",
     Role.scheme_admin: "a scheme admin",
+    Role.funder: "a funder",
     SYSTEM: "the service",
 }
 

@@ -105,6 +105,7 @@ STATE_TAGS = {
     State.moved: "govuk-tag--green",
     State.closed: "govuk-tag--grey",
     State.withdrawn: "govuk-tag--grey",
+    State.moved_elsewhere: "govuk-tag--green",
 }
 """A GOV.UK tag colour per state: the same on every coordinator page."""
 

@@ -341,7 +341,7 @@ HOME_GROUPS: list[tuple[str, str, tuple[State, ...]]] = [
     ),
     ("circulating", "Circulating to housing partners", (State.circulating,)),
     ("offers", "Under offer or viewing", (State.offer_made, State.viewing, State.accepted)),
-    ("moved", "Moved", (State.moved, State.closed)),
+    ("moved", "Moved", (State.moved, State.closed, State.moved_elsewhere)),
     ("ended", "Withdrawn, ineligible or declined", (State.withdrawn, State.ineligible, State.declined)),
 ]
 
@@ -359,6 +359,7 @@ NEXT = {
     State.moved: "The applicant has moved",
     State.closed: "The applicant has moved and the referral is closed",
     State.withdrawn: "Withdrawn",
+    State.moved_elsewhere: "The applicant moved through another pathway",
     State.ineligible: "Found ineligible by the coordinator",
     State.declined: "Declined by the current landlord",
 }
