@@ -24,7 +24,9 @@ def _differences(connection: Connection) -> list[Any]:
         change
         for change in found
         if not (isinstance(change, tuple) and change[0] == "remove_table" and change[1].name.startswith(PGQUEUER))
-        and not (isinstance(change, tuple) and change[0] == "remove_index" and change[1].table.name.startswith(PGQUEUER))
+        and not (
+            isinstance(change, tuple) and change[0] == "remove_index" and change[1].table.name.startswith(PGQUEUER)
+        )
     ]
 
 

@@ -18,6 +18,7 @@ THRESHOLD = 5
 FEWER = f"fewer than {THRESHOLD}"
 WITHHELD = "withheld"
 
+
 @dataclass(frozen=True)
 class Figure:
     """A count as it may be shown: `value` is None when it is withheld, and `words` says how."""
@@ -94,5 +95,5 @@ def share(part: Figure, whole: Figure) -> str:
     if part.value is None or whole.value is None:
         return WITHHELD
     if whole.value == 0:
-        return "–"
+        return "no cases"
     return f"{round(100 * part.value / whole.value)}%"

@@ -65,22 +65,24 @@ def upgrade() -> None:
         ),
     )
     # Referrals already under way get their milestones from the audit trail, which recorded every step.
-    ended = ", ".join(f"'{state}'" for state in ENDED)
-    op.execute(
-        f"""
+    op.get_bind().execute(
+        sa.text(
+            """
         update referrals r set
             approved_at = m.approved_at, offered_at = m.offered_at, ended_at = m.ended_at
         from (
             select tenant_id, subject_id,
                    min(occurred_at) filter (where details->>'to' = 'approved') as approved_at,
                    min(occurred_at) filter (where details->>'to' = 'offer_made') as offered_at,
-                   min(occurred_at) filter (where details->>'to' in ({ended})) as ended_at
+                   min(occurred_at) filter (where details->>'to' = any(:ended)) as ended_at
             from audit_events
             where subject_type = 'referral' and details ? 'to'
             group by tenant_id, subject_id
         ) m
         where m.tenant_id = r.tenant_id and m.subject_id = r.id
         """
+        ),
+        {"ended": list(ENDED)},
     )
 
 
