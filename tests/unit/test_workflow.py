@@ -57,6 +57,10 @@ ACTIVE = [
 for _state in ACTIVE:
     EXPECTED[(_state, Action.withdraw)] = (State.withdrawn, {Role.nominating_officer, Role.coordinator})
     EXPECTED[(_state, Action.withdraw_inactive)] = (State.withdrawn, {SYSTEM})
+    EXPECTED[(_state, Action.record_other_pathway)] = (
+        State.moved_elsewhere,
+        {Role.nominating_officer, Role.coordinator},
+    )
 
 
 @pytest.mark.parametrize(("state", "action", "actor"), list(itertools.product(State, Action, ACTORS)))
@@ -80,7 +84,7 @@ def test_the_table_is_exactly_the_expected_one() -> None:
 
 
 def test_terminal_states_allow_nothing() -> None:
-    for state in (State.ineligible, State.declined, State.closed, State.withdrawn):
+    for state in (State.ineligible, State.declined, State.closed, State.withdrawn, State.moved_elsewhere):
         for actor in ACTORS:
             assert allowed_actions(state, actor) == []
 
