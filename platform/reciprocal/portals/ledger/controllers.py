@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Template
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.services import current_criteria
@@ -29,9 +29,10 @@ from reciprocal.ledger.services import (
     housing_partner,
     partners_over_cap,
 )
-from reciprocal.portals.ledger.queries import statement
+from reciprocal.portals.ledger.queries import entries_table, statement
 from reciprocal.statements.services import Month, figures, this_month
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.downloads import DOWNLOAD, download, wanted
 from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
@@ -95,9 +96,12 @@ async def statement_page(
     actor: NamedDependency[Actor],
     done: FromQuery[str | None] = None,
     month: FromQuery[str | None] = None,
-) -> Template:
+    fmt: Annotated[str | None, QueryParameter(name=DOWNLOAD)] = None,
+) -> Template | Stream:
     """A partner's statement for a month (this one unless `?month=2026-11`): the month's figures, the balance at
-    its end and every entry until then. Another partner's is not found for a named lead, nor a month to come."""
+    its end and every entry until then. Another partner's is not found for a named lead, nor a month to come.
+    With `?format=csv` or `xlsx`, its entries download."""
+    download_as = wanted(fmt)
     own = _own_only(actor)
     if own is not None and own != organisation_id:
         raise NotFoundException
@@ -106,6 +110,9 @@ async def statement_page(
     chosen = now if month is None else Month.parse(month)
     if partner is None or chosen is None or chosen.key > now.key:
         raise NotFoundException
+    lines = await statement(db, scheme.id, partner_id=organisation_id, before=chosen.end)
+    if download_as:
+        return download(db, actor, scheme, entries_table(partner.name, chosen, lines), download_as)
     return Template(
         "ledger/statement.html.j2",
         context={
@@ -116,7 +123,7 @@ async def statement_page(
             "current": chosen == now,
             "months": _months(scheme, now),
             "figures": await figures(db, scheme.id, organisation_id, chosen),
-            "lines": await statement(db, scheme.id, partner_id=organisation_id, before=chosen.end),
+            "lines": lines,
             "can_correct": actor.role == Role.coordinator,
             "corrected": done == "corrected",
         },

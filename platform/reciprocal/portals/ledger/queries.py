@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reciprocal.exports.tables import Table
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.models import Move, Referral
+from reciprocal.statements.services import Month
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,25 @@ async def statement(
     if before is not None:
         query = query.where(LedgerEntry.created_at < before)
     return [StatementLine(*tuple(row)) for row in await db.execute(query)]
+
+
+def entries_table(partner_name: str, month: Month, lines: list[StatementLine]) -> Table:
+    """A statement's entries as its download carries them: the page's table, one entry a row."""
+    return Table(
+        name=f"statement-{month.key}",
+        title=f"{partner_name} {month.label}",
+        columns=("Recorded", "Reference", "From", "To", "Moved on", "Bedrooms", "Amount", "Correction"),
+        rows=[
+            (
+                line.recorded_at,
+                line.reference,
+                line.sending,
+                line.receiving,
+                line.moved_on,
+                "Any size" if line.bedrooms is None else line.bedrooms,
+                line.amount,
+                line.reason if line.reverses_id else ("corrected" if line.corrected else ""),
+            )
+            for line in lines
+        ],
+    )

@@ -1,0 +1,81 @@
+"""Downloads: a partner's statement as CSV and XLSX, the same entries as its page, audited, in each scheme."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import date
+
+import openpyxl
+from sqlalchemy import select
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.settings import Settings
+from reciprocal.statements.services import this_month
+from support.scheduled import ADDRESS, CANARIES
+from support.web import Client, act_as
+from support.world import World
+
+
+async def moved(world: World) -> str:
+    referral = await world.moved(
+        replace(world.domestic_abuse(), **CANARIES), world.partner, world.home(), moved_on=date(2026, 11, 2)
+    )
+    assert referral.reference
+    return referral.reference
+
+
+def statement(world: World) -> str:
+    return f"/s/{world.scheme.slug}/ledger/partners/{world.landlord.organisation_id}?month={this_month().key}"
+
+
+async def test_a_statement_downloads_as_csv_and_xlsx_with_its_entries(
+    client: Client, each_world: World, settings: Settings
+) -> None:
+    world = each_world
+    reference = await moved(world)
+    await act_as(client, world.db, settings, world.coordinator, world.scheme.slug)
+    page = await client.get(statement(world))
+    assert page.status_code == 200
+    assert "format=csv" in page.text
+    assert "format=xlsx" in page.text
+
+    got = await client.get(statement(world) + "&format=csv")
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("text/csv")
+    assert got.headers["content-disposition"].startswith(
+        f'attachment; filename="{world.scheme.slug}-statement-{this_month().key}'
+    )
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Recorded", "Reference", "From"]
+    assert [row[1] for row in rows[1:]] == [reference]
+    assert rows[1][6] == "-1"  # the landlord whose tenant left owes one
+
+    xlsx = await client.get(statement(world) + "&format=xlsx")
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    sheet = book.active
+    assert sheet is not None
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[1][1] == reference
+    assert values[1][6] == -1
+
+    for body in (got.content.decode("utf-8-sig"), "".join(str(v) for row in values for v in row)):
+        for canary in [*CANARIES.values(), ADDRESS]:
+            assert canary not in body
+
+    async with world.db.tenant_session(world.scheme.id) as session:
+        downloads = list(await session.scalars(select(AuditEvent).where(AuditEvent.action == "export.downloaded")))
+    assert sorted(event.details["format"] for event in downloads) == ["csv", "xlsx"]
+    assert {event.actor_user_id for event in downloads} == {world.coordinator.user_id}
+
+
+async def test_an_unknown_format_is_not_found_and_another_partners_statement_is_not_a_leads(
+    client: Client, world: World, settings: Settings
+) -> None:
+    await moved(world)
+    await act_as(client, world.db, settings, world.coordinator)
+    assert (await client.get(statement(world) + "&format=pdf")).status_code == 404
+    await act_as(client, world.db, settings, world.partner)
+    assert (await client.get(statement(world) + "&format=csv")).status_code == 404
