@@ -44,6 +44,8 @@ CIRCULATE = "circulate"
 """Every hour: each scheme whose cadence (`circulation_days`) has come round releases its batch."""
 STATEMENTS = "statements"
 """Every hour: on the first working day of a month, each partner's statement of the month before (made once)."""
+CONCURRENCY = 4
+"""Jobs of one kind a worker runs at once."""
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -108,8 +110,10 @@ class Worker:
 
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
-        pgq.entrypoint(jobs.HANDOFF)(self.handoff)
-        pgq.entrypoint(jobs.DELIVER)(self.deliver)
+        # Each job holds a pooled connection while it runs: together they stay well below the pool (10 + 10), so
+        # a burst of jobs (a year of demo history, a large batch) waits its turn instead of timing out.
+        pgq.entrypoint(jobs.HANDOFF, concurrency_limit=CONCURRENCY)(self.handoff)
+        pgq.entrypoint(jobs.DELIVER, concurrency_limit=CONCURRENCY)(self.deliver)
 
         async def sweep(_: Schedule) -> None:
             await self.sweep()

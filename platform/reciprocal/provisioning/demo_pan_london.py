@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from reciprocal.kernel import clock
+from reciprocal.provisioning.demo_history import last_year
 from reciprocal.provisioning.demo_seeder import Seeder
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action
@@ -19,6 +20,7 @@ YOUTH = "Youth Futures caseworker keeps weekly contact; the violence reduction u
 async def pan_london(s: Seeder) -> None:
     """Pan London: Safe Steps London refers; Camden, Islington, Hackney and Southwark approve and offer."""
     co = s.coordinator
+    await last_year(s)
 
     # Before circulation: a draft, then the coordinator's and the landlord's checks.
     await s.drafted(
