@@ -79,3 +79,21 @@ async def test_an_unknown_format_is_not_found_and_another_partners_statement_is_
     assert (await client.get(statement(world) + "&format=pdf")).status_code == 404
     await act_as(client, world.db, settings, world.partner)
     assert (await client.get(statement(world) + "&format=csv")).status_code == 404
+
+
+async def test_the_balances_download_as_the_page_shows_them_and_a_lead_gets_only_their_own(
+    client: Client, each_world: World, settings: Settings
+) -> None:
+    world = each_world
+    await moved(world)
+    ledger = f"/s/{world.scheme.slug}/ledger?format=csv"
+    await act_as(client, world.db, settings, world.coordinator, world.scheme.slug)
+    rows = list(csv.reader(io.StringIO((await client.get(ledger)).content.decode("utf-8-sig"))))
+    assert rows[0] == ["Partner", "Bedrooms", "Owed", "Owing", "Net"]
+    nets = {row[0]: int(row[4]) for row in rows[1:]}
+    assert sorted(nets.values()) == [-1, 1]
+    assert sum(nets.values()) == 0
+
+    await act_as(client, world.db, settings, world.partner, world.scheme.slug)
+    rows = list(csv.reader(io.StringIO((await client.get(ledger)).content.decode("utf-8-sig"))))
+    assert [int(row[4]) for row in rows[1:]] == [1]

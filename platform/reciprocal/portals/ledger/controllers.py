@@ -29,7 +29,7 @@ from reciprocal.ledger.services import (
     housing_partner,
     partners_over_cap,
 )
-from reciprocal.portals.ledger.queries import entries_table, statement
+from reciprocal.portals.ledger.queries import balances_table, entries_table, statement
 from reciprocal.statements.services import Month, figures, this_month
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.downloads import DOWNLOAD, download, wanted
@@ -67,10 +67,17 @@ def _own_only(actor: Actor) -> uuid.UUID | None:
 
 @get("/ledger", opt=LEDGER)
 async def ledger_page(
-    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
-) -> Template:
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    fmt: Annotated[str | None, QueryParameter(name=DOWNLOAD)] = None,
+) -> Template | Stream:
+    """Every partner's balance per bedroom class (a named lead's own only); `?format=csv|xlsx` downloads it."""
+    download_as = wanted(fmt)
     own = _own_only(actor)
     sheet = await balances(db, scheme.id, own)
+    if download_as:
+        return download(db, actor, scheme, balances_table(sheet), download_as)
     published = await current_criteria(db, scheme.id)
     cap = published.criteria.partner_debt_cap if published else None
     over = await partners_over_cap(db, scheme.id, cap) if cap is not None else set()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from reciprocal.exports.tables import Table
 from reciprocal.ledger.models import LedgerEntry
+from reciprocal.ledger.services import Balance
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.models import Move, Referral
 from reciprocal.statements.services import Month
@@ -107,5 +108,18 @@ def entries_table(partner_name: str, month: Month, lines: list[StatementLine]) -
                 line.reason if line.reverses_id else ("corrected" if line.corrected else ""),
             )
             for line in lines
+        ],
+    )
+
+
+def balances_table(sheet: list[Balance]) -> Table:
+    """The balance sheet as its download carries it: one row per partner and bedroom class."""
+    return Table(
+        name="ledger-balances",
+        title="Ledger balances",
+        columns=("Partner", "Bedrooms", "Owed", "Owing", "Net"),
+        rows=[
+            (row.partner_name, "Any size" if row.bedrooms is None else row.bedrooms, row.owed, row.owing, row.net)
+            for row in sheet
         ],
     )
