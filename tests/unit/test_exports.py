@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import openpyxl
 
 from reciprocal.exports import formats
 from reciprocal.exports.formats import csv_chunks, write_xlsx
-from reciprocal.exports.tables import Table
+from reciprocal.exports.tables import Table, Workbook
 from reciprocal.reports.suppression import FEWER, figure
 
 
@@ -45,7 +46,7 @@ def test_csv_carries_the_pages_words_and_never_a_formula() -> None:
 
 def test_a_long_csv_comes_in_chunks_and_loses_no_row() -> None:
     t = table(rows=formats.CHUNK_ROWS * 2 + 7)
-    assert len(list(csv_chunks(t))) == 4  # the header, two full chunks, the rest
+    assert len(list(csv_chunks(t))) == 4  # the byte-order mark, two full chunks (the first with the header), the rest
     assert len(read_csv(t)) == formats.CHUNK_ROWS * 2 + 7 + 1
 
 
@@ -61,4 +62,22 @@ def test_xlsx_has_numbers_as_numbers_and_withheld_figures_as_words(tmp_path: Pat
     assert rows[1][3] == datetime(2026, 11, 2)  # noqa: DTZ001
     assert rows[1][4] == datetime(2026, 7, 1, 12, 30)  # noqa: DTZ001
     assert rows[2][:3] == ["Area 0", 0, 5]
-    assert sheet.title == "Moves by area  2026 "
+    assert sheet.title == "Moves by area  2026"
+
+
+def test_a_workbook_has_a_sheet_per_table_and_its_csv_each_table_under_its_title(tmp_path: Path) -> None:
+    book = Workbook("report", "Report", [table(), replace(table(rows=2), title="Moves by area [2026]")])
+    path = tmp_path / "r.xlsx"
+    assert write_xlsx(book, path) == 3
+    assert openpyxl.load_workbook(path).sheetnames == ["Moves by area  2026", "Moves by area  2026 2"]
+    lines = list(csv.reader(io.StringIO(b"".join(csv_chunks(book)).decode("utf-8-sig"))))
+    assert [line[0] for line in lines if line] == [
+        "Moves by area [2026]",
+        "Area",
+        '\'=HYPERLINK("http://evil")',
+        "Moves by area [2026]",
+        "Area",
+        '\'=HYPERLINK("http://evil")',
+        "Area 0",
+    ]
+    assert [] in lines  # a blank line between the tables

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from reciprocal.exports.tables import Cell, Table
+from reciprocal.exports.tables import Cell, Export, Workbook, tables_of
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.reports.suppression import Figure
 
@@ -45,22 +45,29 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_chunks(table: Table) -> Iterator[bytes]:
-    """The table as CSV, UTF-8 with a byte-order mark (so spreadsheets read the £ and accents), in chunks."""
+def csv_chunks(export: Export) -> Iterator[bytes]:
+    """The table as CSV, UTF-8 with a byte-order mark (so spreadsheets read the £ and accents), in chunks; a
+    workbook's tables one after another, each under its title and a blank line apart."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_safe(c) for c in table.columns])
-    yield "\ufeff".encode() + buffer.getvalue().encode()
+    yield "\ufeff".encode()
+    several = isinstance(export, Workbook)
+    for n, table in enumerate(tables_of(export)):
+        if several:
+            writer.writerows([[]] * (n > 0) + [[_safe(table.title)]])
+        writer.writerow([_safe(c) for c in table.columns])
+        for i, row in enumerate(table.rows, start=1):
+            writer.writerow([_csv_cell(cell) for cell in row])
+            if i % CHUNK_ROWS == 0:
+                yield _drain(buffer)
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode()
     buffer.seek(0)
     buffer.truncate()
-    for i, row in enumerate(table.rows, start=1):
-        writer.writerow([_csv_cell(cell) for cell in row])
-        if i % CHUNK_ROWS == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode()
+    return data
 
 
 def _csv_cell(cell: Cell) -> str | int:
@@ -71,26 +78,40 @@ def _csv_cell(cell: Cell) -> str | int:
     return _safe(text_of(cell))
 
 
-def write_xlsx(table: Table, path: Path) -> int:
-    """The table as one worksheet of an XLSX file at `path`; returns how many rows it wrote."""
+def write_xlsx(export: Export, path: Path) -> int:
+    """The table (or each of a workbook's tables) as a worksheet of an XLSX file at `path`; returns how many rows
+    it wrote."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
     try:
-        sheet = book.add_worksheet(table.title[:31].translate(str.maketrans("[]:*?/\\", "       ")))
         bold = book.add_format({"bold": True})
         dated = book.add_format({"num_format": "yyyy-mm-dd"})
         stamped = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        widths = [max(10, len(c) + 2) for c in table.columns]
-        sheet.write_row(0, 0, list(table.columns), bold)
         rows = 0
-        for r, row in enumerate(table.rows, start=1):
-            rows = r
-            _xlsx_row(sheet, r, row, widths, dated, stamped)
-        for c, width in enumerate(widths):
-            sheet.set_column(c, c, min(width, 60))
-        sheet.freeze_panes(1, 0)
+        names: set[str] = set()
+        for table in tables_of(export):
+            sheet = book.add_worksheet(_sheet_name(table.title, names))
+            widths = [max(10, len(c) + 2) for c in table.columns]
+            sheet.write_row(0, 0, list(table.columns), bold)
+            for r, row in enumerate(table.rows, start=1):
+                rows += 1
+                _xlsx_row(sheet, r, row, widths, dated, stamped)
+            for c, width in enumerate(widths):
+                sheet.set_column(c, c, min(width, 60))
+            sheet.freeze_panes(1, 0)
     finally:
         book.close()
     return rows
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A worksheet name Excel accepts (31 characters, none of []:*?/\\) and no other sheet has."""
+    base = title.translate(str.maketrans("[]:*?/\\", "       ")).strip()[:31] or "Sheet"
+    name, n = base, 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]} {n}"
+    taken.add(name.lower())
+    return name
 
 
 def _xlsx_row(sheet, r: int, row: Sequence[Cell], widths: list[int], dated, stamped) -> None:  # type: ignore[no-untyped-def]

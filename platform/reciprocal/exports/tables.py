@@ -25,3 +25,19 @@ class Table:
     title: str
     columns: Sequence[str]
     rows: Iterable[Sequence[Cell]]
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """Several tables downloaded together (a report): one worksheet each in XLSX, one after another in CSV."""
+
+    name: str
+    title: str
+    tables: Sequence[Table]
+
+
+Export = Table | Workbook
+
+
+def tables_of(export: Export) -> Sequence[Table]:
+    return [export] if isinstance(export, Table) else export.tables

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
 from reciprocal.exports.formats import csv_chunks, write_xlsx
-from reciprocal.exports.tables import Table
+from reciprocal.exports.tables import Export
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
@@ -48,11 +48,11 @@ def wanted(value: str | None) -> Format | None:
     raise NotFoundException(f"There is no download as {value!r}: ask for csv or xlsx")
 
 
-def filename(scheme: Scheme, table: Table, fmt: Format) -> str:
+def filename(scheme: Scheme, table: Export, fmt: Format) -> str:
     return f"{scheme.slug}-{table.name}-{clock.now().astimezone(UK_TIME).date().isoformat()}.{fmt}"
 
 
-def download(db: AsyncSession, actor: Actor, scheme: Scheme, table: Table, fmt: Format) -> Stream:
+def download(db: AsyncSession, actor: Actor, scheme: Scheme, table: Export, fmt: Format) -> Stream:
     """The response for a download of `table`: the audit event is written in the request's own transaction."""
     record(db, scheme.id, "export.downloaded", actor=actor, details={"table": table.name, "format": fmt})
     body = _csv(table) if fmt == "csv" else _xlsx(table)
@@ -66,12 +66,12 @@ def download(db: AsyncSession, actor: Actor, scheme: Scheme, table: Table, fmt: 
     )
 
 
-async def _csv(table: Table) -> AsyncIterator[bytes]:
+async def _csv(table: Export) -> AsyncIterator[bytes]:
     for chunk in csv_chunks(table):
         yield chunk
 
 
-async def _xlsx(table: Table) -> AsyncIterator[bytes]:
+async def _xlsx(table: Export) -> AsyncIterator[bytes]:
     """XlsxWriter writes the file in a worker thread; it is then read back in chunks and removed."""
     handle, name = tempfile.mkstemp(prefix="reciprocal-export-", suffix=".xlsx")
     os.close(handle)
