@@ -64,6 +64,8 @@ class Band:
     ink: str
     low: int | None = None
     high: int | None = None
+    dashed: bool = False
+    """Outlined in dashes as well as coloured: the withheld band, told apart without colour."""
 
     def holds(self, figure: Figure) -> bool:
         if figure.value is None or self.low is None or self.high is None:
@@ -72,7 +74,7 @@ class Band:
 
 
 NONE_BAND = Band("0", NONE_FILL, INK)
-WITHHELD_BAND = Band("fewer than 5, or withheld", WITHHELD_FILL, INK)
+WITHHELD_BAND = Band("fewer than 5, or withheld", WITHHELD_FILL, INK, dashed=True)
 
 
 def bands(figures: Iterable[Figure]) -> list[Band]:
@@ -159,7 +161,7 @@ class TileMap:
 
 def _tile(tile: Tile, x: int, y: int) -> str:
     band = tile.band
-    dashed = ' stroke-dasharray="4 3"' if band is WITHHELD_BAND else ""
+    dashed = ' stroke-dasharray="4 3"' if band.dashed else ""
     lines = textwrap.wrap(tile.figure.words, 8) or [""]
     middle = x + TILE // 2
     text = [f'<text x="{middle}" y="{y + 22}" font-size="14" font-weight="bold">{escape(tile.place.short)}</text>']
