@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from reciprocal.portals.area_reports.presenters import MapOnPage
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.reports.maps import WITHHELD_BAND, Place, bands, short_label, tile_map
 from reciprocal.reports.suppression import Figure, suppress
@@ -42,7 +43,7 @@ def texts(svg: str) -> list[str]:
 
 def test_the_table_has_the_figures_of_the_map_and_every_area_once() -> None:
     drawn = make()
-    table = drawn.table
+    table = MapOnPage(drawn).table
     assert table.columns == ["District", "Choices"]
     rows = [(name, str(figure)) for name, figure in table.rows]
     group = suppress(COUNTS)

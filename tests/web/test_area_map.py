@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import replace
+from datetime import date, timedelta
 from html import unescape
 
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reciprocal.criteria.services import current_criteria, publish_criteria
 from reciprocal.identity.models import Role
+from reciprocal.referrals import services as referrals
+from reciprocal.reports.areas import today
 from reciprocal.settings import Settings
 from support import visible_text
 from support.web import Client, act_as, act_as_new_member
@@ -99,9 +107,13 @@ async def test_one_schemes_moves_are_never_on_anothers_map(client: Client, world
     assert london["Islington"] == "fewer than 5"
 
 
-def _today():  # type: ignore[no-untyped-def]
-    from reciprocal.reports.areas import today
+async def _no_debt_cap(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    published = await current_criteria(session, tenant_id)
+    assert published is not None
+    await publish_criteria(session, tenant_id, msgspec.structs.replace(published.criteria, partner_debt_cap=99))
 
+
+def _today() -> date:
     return today()
 
 
@@ -163,3 +175,44 @@ async def test_a_wrong_period_is_named_and_the_page_still_answers(
     )
     assert chosen.status_code == 200
     assert "Supply: 1 April 2025 to 31 March 2026" in visible_text(chosen.text)
+
+
+async def test_the_officer_sees_where_households_of_that_size_were_housed(
+    client: Client, each_world: World, settings: Settings
+) -> None:
+    w = each_world
+    answers = w.domestic_abuse()
+    home = w.home()
+    area = {World: "Islington", County: "South Cambridgeshire"}[type(w)]
+    like = f"needing {answers.bedrooms_needed} bedrooms"
+    await w.run(_no_debt_cap, w.scheme.id)  # one landlord's tenants move seven times here
+    draft = await w.run(referrals.start_referral, w.officer)
+    draft = await w.run(referrals.save_draft, w.officer, draft.id, answers, version=draft.version)
+    page_url = f"/s/{w.scheme.slug}/referrals/{draft.id}/areas"
+    await act_as(client, w.db, settings, w.officer, w.scheme.slug)
+
+    await w.moved(answers, w.partner, home, moved_on=_today())
+    text = visible_text((await client.get(page_url)).text)
+    assert f"{area} Housed fewer than 5 households {like} here in the last year" in text
+
+    # A bigger home is not a household of this size; a move more than a year ago is not the last year.
+    bigger = replace(answers, bedrooms_needed=(answers.bedrooms_needed or 0) + 1)
+    await w.moved(bigger, w.partner, replace(home, bedrooms=home.bedrooms + 1), moved_on=_today())
+    await w.moved(answers, w.partner, home, moved_on=_today() - timedelta(days=400))
+    for _ in range(4):
+        await w.moved(answers, w.partner, home, moved_on=_today())
+    page = await client.get(page_url)
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert f"{area} Housed 5 households {like} here in the last year" in text
+    assert f"households {like} housed here in the last year" in text, "the other areas say none"
+    assert f"See on a map where households {like} were housed" in text
+    assert f"<title>{area}: 5</title>" in page.text
+
+    # Before the bedrooms are answered, households of the same size are counted instead.
+    unsized = replace(answers, bedrooms_needed=None)
+    draft = await w.run(referrals.start_referral, w.officer)
+    draft = await w.run(referrals.save_draft, w.officer, draft.id, unsized, version=draft.version)
+    people = answers.adults + len(answers.children_ages)
+    text = visible_text((await client.get(f"/s/{w.scheme.slug}/referrals/{draft.id}/areas")).text)
+    assert f"{area} Housed 6 households of {people} people here in the last year" in text

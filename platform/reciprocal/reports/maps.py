@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from reciprocal.exports.tables import Table
 from reciprocal.reports.suppression import Figure
 
 TILE = 64
@@ -132,11 +131,17 @@ class TileMap:
         return [t for t in self.tiles if not t.place.placed]
 
     @property
-    def table(self) -> Table:
-        rows: list[list[str | Figure | None]] = [[t.place.name, t.figure] for t in self.tiles]
+    def columns(self) -> list[str]:
+        return [self.area_term.capitalize(), self.measure]
+
+    @property
+    def rows(self) -> list[tuple[str, Figure]]:
+        """Every area's figure, then the total if there is one: what the table beside the map shows (an
+        exports.tables.Table of these is made where the page is, since exports sits above reports)."""
+        rows = [(t.place.name, t.figure) for t in self.tiles]
         if self.total is not None:
-            rows.append([f"All {self.area_term}s", self.total])
-        return Table(self.key, self.title, [self.area_term.capitalize(), self.measure], rows)
+            rows.append((f"All {self.area_term}s", self.total))
+        return rows
 
     def svg(self, *, small: bool = False) -> Markup:
         """The map as inline SVG: `role="img"` named by its title and described by its description."""

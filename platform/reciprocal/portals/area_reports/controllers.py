@@ -14,6 +14,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.portals.area_reports.period import DateField, read_period
+from reciprocal.portals.area_reports.presenters import MapOnPage
 from reciprocal.reports.area_maps import demand_map, supply_maps
 from reciprocal.reports.areas import today
 from reciprocal.tenancy.models import Scheme
@@ -50,8 +51,10 @@ async def areas_report(
             "end": end,
             "errors": errors,
             "error_list": [{"text": text, "href": f"#{field}-day"} for field, text in errors.items()],
-            "demand": await demand_map(db, scheme),
-            "supply": await supply_maps(db, scheme, period.first, period.last) if period else [],
+            "demand": MapOnPage(await demand_map(db, scheme)),
+            "supply": [MapOnPage(m) for m in await supply_maps(db, scheme, period.first, period.last)]
+            if period
+            else [],
         },
         status_code=400 if errors else 200,
     )
