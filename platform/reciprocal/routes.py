@@ -7,6 +7,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from reciprocal.portals.area_reports import controllers as area_reports
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
@@ -49,6 +50,7 @@ scheme_router = Router(
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
+        *area_reports.HANDLERS,
     ],
 )
 

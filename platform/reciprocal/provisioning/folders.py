@@ -30,9 +30,16 @@ class SchemeFile(msgspec.Struct, forbid_unknown_fields=True):
     """Starts each referral's reference number: PL-2026-0042."""
 
 
+GridIndex = Annotated[int, msgspec.Meta(ge=0, le=99)]
+
+
 class AreaEntry(msgspec.Struct, forbid_unknown_fields=True):
     code: Code
     name: Name
+    short: Annotated[str, msgspec.Meta(pattern="^[A-Z0-9]{1,6}$")] | None = None
+    """The label of its tile on the scheme's map, e.g. "CMD"; the name's first letters if not given."""
+    grid: tuple[GridIndex, GridIndex] | None = None
+    """Its tile on the scheme's map, [row, column] from 0 at the top left. A scheme places all its areas or none."""
 
 
 class AreasFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -138,6 +145,7 @@ def read_scheme_folder(folder: Path) -> SchemeConfig:
                     Problem(str(folder / "areas.toml"), f"area[{i}].code", f"{area.code!r} is listed twice")
                 )
             area_codes.add(area.code)
+        problems.extend(_grid_problems(str(folder / "areas.toml"), areas.area))
     if organisations and areas:
         seen: set[str] = set()
         for i, org in enumerate(organisations.organisation):
@@ -175,6 +183,37 @@ def read_scheme_folder(folder: Path) -> SchemeConfig:
     assert organisations is not None
     assert criteria is not None
     return SchemeConfig(scheme, areas.area, organisations.organisation, criteria, messages)
+
+
+def _grid_problems(where: str, areas: list[AreaEntry]) -> list[Problem]:
+    """Each area on its own tile, and every area on one once any is: a map that silently dropped an area
+    would tell a reader nobody chose it."""
+    problems: list[Problem] = []
+    if not any(area.grid for area in areas):
+        return problems
+    placed: dict[tuple[int, int], str] = {}
+    shorts: dict[str, str] = {}
+    for i, area in enumerate(areas):
+        if area.grid is None:
+            problems.append(
+                Problem(where, f"area[{i}].grid", f"{area.code!r} has no place on the map: add grid = [row, column]")
+            )
+        elif area.grid in placed:
+            row, column = area.grid
+            problems.append(
+                Problem(
+                    where,
+                    f"area[{i}].grid",
+                    f"{area.code!r} is on row {row}, column {column}, where {placed[area.grid]!r} already is",
+                )
+            )
+        else:
+            placed[area.grid] = area.code
+        if area.short is not None and area.short in shorts:
+            problems.append(Problem(where, f"area[{i}].short", f"{area.short!r} already labels {shorts[area.short]!r}"))
+        elif area.short is not None:
+            shorts[area.short] = area.code
+    return problems
 
 
 def _messages(folder: Path, scheme_name: str, problems: list[Problem]) -> list[MessageEntry]:

@@ -52,7 +52,19 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
         await scope_to_tenant(session, tenant_id)
 
         area_ids = await _upsert_by_code(
-            session, Area, tenant_id, [{"code": a.code, "name": a.name} for a in config.areas]
+            session,
+            Area,
+            tenant_id,
+            [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "short_name": a.short,
+                    "grid_row": a.grid[0] if a.grid else None,
+                    "grid_column": a.grid[1] if a.grid else None,
+                }
+                for a in config.areas
+            ],
         )
         org_ids = await _upsert_by_code(
             session,

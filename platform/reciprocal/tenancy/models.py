@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, String, Text, UniqueConstraint, Uuid, func
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, UniqueConstraint, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reciprocal.db.base import Base, TenantOwned, new_id
@@ -39,9 +39,20 @@ class Area(TenantOwned, Base):
     """A borough or district: what referrals name as safe or at risk, and partners cover."""
 
     __tablename__ = "areas"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint(
+            "(grid_row is null) = (grid_column is null) and grid_row >= 0 and grid_column >= 0", name="grid_position"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(63))
     """Stable key from the scheme's configuration, e.g. `camden`."""
     name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(6), default=None)
+    """What its tile on a map says, e.g. `CMD` (the London squares' codes); the name's first letters if unset."""
+    grid_row: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Its tile's row on the scheme's tile-grid map, from 0 at the top; None (with no column) when it has none."""
+    grid_column: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Its tile's column, from 0 at the left."""

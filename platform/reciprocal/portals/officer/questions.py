@@ -33,6 +33,7 @@ from reciprocal.portals.officer.forms import (
     SupportForm,
     free_texts,
 )
+from reciprocal.portals.officer.housed import Housed, housed_here
 from reciprocal.portals.officer.presenters import (
     AREAS,
     CASE_REFERENCE,
@@ -72,6 +73,7 @@ def _question_page(
     warnings: NameWarnings | None = None,
     stale: bool = False,
     status_code: int = 200,
+    housed: Housed | None = None,
 ) -> Template:
     messages = messages or {}
     risk = show.risk_of(draft.criteria, draft.answers)
@@ -95,9 +97,15 @@ def _question_page(
             risk_rules={r.key: show.risk_rules(r, scheme.area_term) for r in draft.criteria.risk_types},
             current_area=current_area,
             monitoring_questions=MONITORING,
+            housed=housed,
         ),
         status_code=status_code,
     )
+
+
+async def _housed(db: AsyncSession, scheme: Scheme, draft: Draft, section: Section) -> Housed | None:
+    """Only the areas page shows where households like this one were housed."""
+    return await housed_here(db, scheme, draft.answers) if section is AREAS else None
 
 
 def _asked(section: Section, draft: Draft) -> bool:
@@ -116,7 +124,8 @@ async def _show_question(
         # Arrived from a refused submission: the page says again what is wrong with its answers.
         problems = [(name, m) for name, m in draft.problems(scheme.area_term) if name in section.fields]
         messages = show.messages_by_field(problems)
-    return _question_page(scheme, draft, section, _initial(section, draft), messages=messages)
+    housed = await _housed(db, scheme, draft, section)
+    return _question_page(scheme, draft, section, _initial(section, draft), messages=messages, housed=housed)
 
 
 async def _save_question(
@@ -130,10 +139,20 @@ async def _save_question(
     parsed = form.parse(options)
     if parsed.errors:
         messages = {name: [message] for name, message in parsed.errors.items()}
-        return _question_page(scheme, draft, section, form, messages=messages, status_code=400)
+        return _question_page(
+            scheme,
+            draft,
+            section,
+            form,
+            messages=messages,
+            status_code=400,
+            housed=await _housed(db, scheme, draft, section),
+        )
     warnings = await names_to_confirm(db, scheme.id, free_texts(form), getattr(form, "names_confirmed", ""))
     if warnings.by_field:  # saved once the officer sends the page again, having looked
-        return _question_page(scheme, draft, section, form, warnings=warnings)
+        return _question_page(
+            scheme, draft, section, form, warnings=warnings, housed=await _housed(db, scheme, draft, section)
+        )
     saved = await attempt(
         db,
         lambda: save_draft(
@@ -147,7 +166,10 @@ async def _save_question(
         ),
     )
     if isinstance(saved, StaleReferral):
-        return _question_page(scheme, draft, section, _initial(section, draft), stale=True, status_code=409)
+        housed = await _housed(db, scheme, draft, section)
+        return _question_page(
+            scheme, draft, section, _initial(section, draft), stale=True, status_code=409, housed=housed
+        )
     # Saved, or no longer the officer's to change (submitted from another tab): the referral's page says which.
     return Redirect(base, status_code=303)
 
