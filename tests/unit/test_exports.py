@@ -12,7 +12,7 @@ import openpyxl
 
 from reciprocal.exports import formats
 from reciprocal.exports.formats import csv_chunks, write_xlsx
-from reciprocal.exports.tables import Table, Workbook
+from reciprocal.kernel.tables import Table, Workbook
 from reciprocal.reports.suppression import FEWER, figure
 
 

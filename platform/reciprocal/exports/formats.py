@@ -14,9 +14,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from reciprocal.exports.tables import Cell, Export, Workbook, tables_of
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.reports.suppression import Figure
+from reciprocal.kernel.tables import Cell, Export, Figure, Workbook, tables_of
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 500

@@ -87,9 +87,7 @@ async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.U
         .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
     )
     acting = [Acting(org_id, name, role) for org_id, name, role in rows]
-    # NOTE: a role not (yet) in ROLE_ORDER (the funder's) comes last, rather than failing everyone's sign-in.
-    order = {role: i for i, role in enumerate(ROLE_ORDER)}
-    return sorted(acting, key=lambda a: (order.get(a.role, len(order)), a.organisation_name))
+    return sorted(acting, key=lambda a: (ROLE_ORDER.index(a.role), a.organisation_name))
 
 
 async def start_session(

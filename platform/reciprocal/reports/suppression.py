@@ -12,26 +12,15 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
+from reciprocal.kernel.tables import Figure
+
+__all__ = ["FEWER", "THRESHOLD", "WITHHELD", "Figure", "Group", "figure", "share", "shown", "suppress"]
+
 THRESHOLD = 5
 """Counts below this (and above zero) are never shown."""
 
 FEWER = f"fewer than {THRESHOLD}"
 WITHHELD = "withheld"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A count as it may be shown: `value` is None when it is withheld, and `words` says how."""
-
-    value: int | None
-    words: str
-
-    def __str__(self) -> str:
-        return self.words
-
-    @property
-    def withheld(self) -> bool:
-        return self.value is None
 
 
 def shown(value: int) -> Figure:

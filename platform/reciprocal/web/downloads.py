@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
 from reciprocal.exports.formats import csv_chunks, write_xlsx
-from reciprocal.exports.tables import Export
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.tables import Export
 from reciprocal.tenancy.models import Scheme
 
 Format = Literal["csv", "xlsx"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reciprocal.exports.tables import Table
+from reciprocal.kernel.tables import Table
 from reciprocal.reports.maps import TileMap
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reciprocal.exports.tables import Table
+from reciprocal.kernel.tables import Table
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import Balance
 from reciprocal.partners.models import Organisation

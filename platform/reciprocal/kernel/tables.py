@@ -1,7 +1,7 @@
 """A table as a page shows it and a download carries it: the one shape every list and report hands to exports.
 
-Cells are what the page shows, already suppressed (reports.suppression.Figure) and already free of anything the
-viewer may not see: a download never carries more than the page did.
+Cells are what the page shows, already suppressed (a Figure from reports.suppression) and already free of
+anything the viewer may not see: a download never carries more than the page did.
 """
 
 from __future__ import annotations
@@ -10,7 +10,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reciprocal.reports.suppression import Figure
+
+@dataclass(frozen=True)
+class Figure:
+    """A count as it may be shown: `value` is None when it is withheld, and `words` says how."""
+
+    value: int | None
+    words: str
+
+    def __str__(self) -> str:
+        return self.words
+
+    @property
+    def withheld(self) -> bool:
+        return self.value is None
+
 
 Cell = str | int | date | datetime | Figure | None
 
