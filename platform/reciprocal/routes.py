@@ -18,6 +18,7 @@ from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.public import controllers as public
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
 from reciprocal.portals.scheme_admin import controllers as scheme_admin
+from reciprocal.portals.search import controllers as search
 from reciprocal.portals.sign_in import controllers as sign_in
 from reciprocal.web.guard import (
     admit,
@@ -51,6 +52,7 @@ scheme_router = Router(
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
+        *search.HANDLERS,
     ],
 )
 

@@ -70,7 +70,10 @@ def read_filters(query: MultiDict[str], known: listing.Choices) -> tuple[listing
     """The filters the query asks for; values that are not the scheme's are dropped, and dates that are not
     real dates are named in the errors (and not applied)."""
     errors: dict[str, str] = {}
-    states = tuple(dict.fromkeys(State(s) for s in query.getall("state", []) if s in set(listing.LISTED)))
+    asked = query.getall("state", [])
+    states = tuple(dict.fromkeys(State(s) for s in asked if s in set(listing.LISTED)))
+    if len(states) < len(set(asked)):
+        errors["state"] = "Select statuses from the list"
     risks = tuple(dict.fromkeys(r for r in query.getall("risk", []) if r in known.risk_types))
     start, end = _date(query, "submitted-from", errors), _date(query, "submitted-to", errors)
     if start and end and end < start:
@@ -216,7 +219,10 @@ async def referrals_page(
             "filters": filters,
             "known": known,
             "options": _options(filters, known),
-            "error_list": [{"text": message, "href": f"#{field_id}-day"} for field_id, message in errors.items()],
+            "error_list": [
+                {"text": message, "href": f"#{field_id}" if field_id == "state" else f"#{field_id}-day"}
+                for field_id, message in errors.items()
+            ],
             "tags": _tags(base, filters, sort, known),
             "clear": base + ("?" + urlencode(sort_params(sort)) if sort_params(sort) else ""),
             "headings": _headings(base, filters, sort),
