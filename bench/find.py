@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import run  # noqa: E402 - bench/run.py, beside this file
+import run  # bench/run.py, beside this file
 
 GOAL_MS = 100.0
 
@@ -128,7 +128,8 @@ def main() -> None:
             with httpx.Client(base_url=app.base_url, cookies=cookies, follow_redirects=False, timeout=10) as client:
                 landlord = re.search(r'name="landlord" type="checkbox" value="([^"]+)"', client.get(listed).text)
                 area = re.search(r'name="area" type="checkbox" value="([^"]+)"', client.get(listed).text)
-                assert landlord and area
+                assert landlord
+                assert area
                 first = client.get(f"{listed}?sort=reference&order=ascending").text
                 after = re.search(r'href="([^"]+)" rel="next"', first)
                 assert after
