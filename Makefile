@@ -62,6 +62,7 @@ assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.j
 bench: install ## Page latency at fixed arrival rates, then the scheduled jobs at scale (~6 min; not in `make test`)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/find.py
 
 clean: ## Remove the virtualenv, tool cache and local databases
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from reciprocal.portals.area_reports import controllers as area_reports
 from reciprocal.portals.coordinator import controllers as coordinator
+from reciprocal.portals.coordinator import every_referral
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
 from reciprocal.portals.named_lead import controllers as named_lead
@@ -18,6 +19,7 @@ from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.public import controllers as public
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
 from reciprocal.portals.scheme_admin import controllers as scheme_admin
+from reciprocal.portals.search import controllers as search
 from reciprocal.portals.sign_in import controllers as sign_in
 from reciprocal.web.guard import (
     admit,
@@ -47,10 +49,12 @@ scheme_router = Router(
         *officer.HANDLERS,
         *officer_drafts.HANDLERS,
         *coordinator.HANDLERS,
+        *every_referral.HANDLERS,
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
         *area_reports.HANDLERS,
+        *search.HANDLERS,
     ],
 )
 

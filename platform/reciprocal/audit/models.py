@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, Uuid, func
+from sqlalchemy import DateTime, Index, String, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,7 +18,18 @@ class AuditEvent(TenantOwned, Base):
     """One thing that happened in a scheme. The application role may insert and read, never change."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "tenant_id", "subject_type", "subject_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "tenant_id", "subject_type", "subject_id", "occurred_at"),
+        # A named lead's history: the approvals and declines their organisation gave, newest first.
+        Index(
+            "ix_audit_events_decisions",
+            "tenant_id",
+            "actor_organisation_id",
+            "occurred_at",
+            "id",
+            postgresql_where=text("action in ('referral.approve', 'referral.decline')"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     occurred_at: Mapped[datetime] = mapped_column(

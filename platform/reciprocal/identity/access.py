@@ -22,3 +22,7 @@ PUBLIC: dict[str, Any] = {ALLOW: PUBLIC_RULE}
 
 ANY_ROLE = allow(*Role)
 """`opt` for a page any signed-in person may use, whatever role they act in."""
+
+CASE_ROLES = frozenset({Role.coordinator, Role.nominating_officer, Role.named_lead, Role.risk_assessor})
+"""The roles that work on referrals: each may find one by its reference, among those it may see. A funder
+reads reports and a scheme admin runs the scheme: neither searches referrals."""

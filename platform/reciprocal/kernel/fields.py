@@ -7,6 +7,8 @@ numbers with these, never with `int()` on what was typed.
 
 from __future__ import annotations
 
+from datetime import date
+
 WHOLE_NUMBER_DIGITS = 9
 """The longest whole number a form may send: well inside the database's 32-bit integers."""
 
@@ -30,3 +32,18 @@ def version_field(value: str) -> int:
     """
     version = whole_number(value)
     return NO_VERSION if version is None else version
+
+
+def date_from_parts(day: str, month: str, year: str) -> date | None:
+    """A GOV.UK date input's three fields as a date, or None when all three are blank.
+
+    Raises ValueError for some but not all of them given, or for a date that is not a real one."""
+    parts = (day.strip(), month.strip(), year.strip())
+    if not any(parts):
+        return None
+    if not all(parts):
+        raise ValueError("incomplete")
+    d, m, y = (whole_number(part) for part in parts)
+    if d is None or m is None or y is None or not 1000 <= y <= 9999:
+        raise ValueError("not a date")
+    return date(y, m, d)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -46,6 +47,9 @@ class Referral(TenantOwned, Base):
         ),
         Index("ix_referrals_state", "tenant_id", "state", "updated_at"),
         Index("ix_referrals_agency", "tenant_id", "agency_id", "state"),
+        # The coordinator's list, sorted by submission, or by state then submission, a page at a time.
+        Index("ix_referrals_submitted", "tenant_id", "submitted_at", "id"),
+        Index("ix_referrals_state_submitted", "tenant_id", "state", "submitted_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -94,6 +98,15 @@ class Referral(TenantOwned, Base):
     held_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     """The coordinator keeps this approved referral out of batches until they put it back."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)
+
+
+# Search by a reference's beginning, whatever its case: `upper(reference) like 'PL-2026-00%'` reads this index.
+Index(
+    "ix_referrals_reference_prefix",
+    Referral.tenant_id,
+    func.upper(Referral.reference).label("reference_upper"),
+    postgresql_ops={"reference_upper": "text_pattern_ops"},
+)
 
 
 class ReferralArea(TenantOwned, Base):
@@ -158,6 +171,8 @@ class Offer(TenantOwned, Base):
             unique=True,
             postgresql_where=text("state in ('open', 'viewing', 'accepted')"),
         ),
+        # A named lead's history: their organisation's offers, newest first.
+        Index("ix_offers_organisation", "tenant_id", "organisation_id", "created_at", "id"),
         # An offer that has ended keeps no address, whichever path ended it.
         CheckConstraint(
             "address_encrypted is null or state in ('open', 'viewing', 'accepted')", name="address_only_while_live"

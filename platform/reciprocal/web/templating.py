@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
+from reciprocal.identity.access import CASE_ROLES
 from reciprocal.kernel.dates import govuk_date, govuk_datetime, govuk_time
 
 
@@ -30,6 +31,8 @@ def template_environment(templates_dir: Path, filters: Mapping[str, Callable[...
     env.filters["govuk_datetime"] = govuk_datetime
     env.filters["govuk_time"] = govuk_time
     env.filters.update(filters or {})
+    # Whom the layout gives the header's search box.
+    env.globals["case_roles"] = CASE_ROLES
     return env
 
 

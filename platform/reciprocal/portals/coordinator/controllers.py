@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,30 +58,6 @@ async def coordinator_home(
             "task_words": words.TASK_WORDS,
             "today": _today(),
             "whats_new": await whats_new(db, actor),
-        },
-    )
-
-
-@get("/coordinator/referrals", opt=COORDINATOR)
-async def referrals_page(
-    db: NamedDependency[AsyncSession],
-    scheme: NamedDependency[Scheme],
-    actor: NamedDependency[Actor],
-    stage: Annotated[State | None, QueryParameter(name="state")] = None,
-) -> Template:
-    """The referrals at one stage (`?state=`), or at every stage of the work queue."""
-    # NOTE: `state` is a name Litestar keeps for the application's state: the parameter takes another.
-    rows = await coordination.referrals_at(db, scheme.id, [stage] if stage else coordination.QUEUE)
-    return Template(
-        "coordinator/referrals.html.j2",
-        context={
-            "scheme": scheme,
-            "state": stage,
-            "rows": rows,
-            "risk_labels": await coordination.risk_labels(db, scheme.id),
-            "stages": words.STAGES,
-            "stage_by_state": words.STAGE_BY_STATE,
-            "today": _today(),
         },
     )
 
@@ -393,4 +369,4 @@ async def _batch_page(
     )
 
 
-HANDLERS = [coordinator_home, referrals_page, referral_page, referral_step, batch_page, release_batch, hold_back]
+HANDLERS = [coordinator_home, referral_page, referral_step, batch_page, release_batch, hold_back]

@@ -165,42 +165,6 @@ async def _names(db: AsyncSession, tenant_id: uuid.UUID, ids: Collection[uuid.UU
     return {organisation_id: name for organisation_id, name in rows}
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    id: uuid.UUID
-    reference: str | None
-    state: State
-    landlord: str | None
-    bedrooms_needed: int | None
-    risk_type: str | None
-    submitted_at: datetime | None
-    since: datetime
-    """When it last changed: how long it has waited at this stage."""
-
-
-async def referrals_at(db: AsyncSession, tenant_id: uuid.UUID, states: Collection[State]) -> list[QueueRow]:
-    """The referrals at these stages, the one waiting longest first."""
-    rows = await db.execute(
-        select(
-            Referral.id,
-            Referral.reference,
-            Referral.state,
-            Organisation.name,
-            Referral.bedrooms_needed,
-            Referral.risk_type,
-            Referral.submitted_at,
-            Referral.updated_at,
-        )
-        .outerjoin(
-            Organisation,
-            (Organisation.tenant_id == Referral.tenant_id) & (Organisation.id == Referral.current_landlord_id),
-        )
-        .where(Referral.tenant_id == tenant_id, Referral.state.in_(list(states)))
-        .order_by(Referral.updated_at, Referral.reference)
-    )
-    return [QueueRow(*row) for row in rows]
-
-
 async def risk_labels(db: AsyncSession, tenant_id: uuid.UUID) -> dict[str, str]:
     """Each risk type's label under the scheme's current criteria."""
     published = await current_criteria(db, tenant_id)

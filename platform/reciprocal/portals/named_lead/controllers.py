@@ -23,7 +23,7 @@ from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import text_problem
 from reciprocal.notifications.whats_new import whats_new
-from reciprocal.portals.named_lead import approvals, queries
+from reciprocal.portals.named_lead import approvals, history, queries
 from reciprocal.portals.named_lead.views import Outcome
 from reciprocal.referrals.offers import ALREADY_OFFERED, Property, make_offer
 from reciprocal.referrals.services import (
@@ -75,6 +75,29 @@ async def named_lead_home(
         "named_lead/home.html.j2",
         context={"scheme": scheme, "actor": actor, "home": home, "whats_new": await whats_new(db, actor)},
     )
+
+
+@get("/named-lead/history", opt=allow(Role.named_lead))
+async def history_page(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    """The organisation's approvals and offers, and what became of each, newest first, by cursor."""
+    query = request.query_params
+    found = await history.history(db, actor, after=query.get("after"), before=query.get("before"))
+    base = f"/s/{scheme.slug}/named-lead/history"
+    after, before = found.page.next, found.page.previous
+    context = {
+        "scheme": scheme,
+        "actor": actor,
+        "history": found,
+        "lines": list(zip(found.page.rows, found.table.rows, strict=True)),
+        "next": f"{base}?after={after}" if after else None,
+        "previous": f"{base}?before={before}" if before else None,
+    }
+    return Template("named_lead/history.html.j2", context=context)
 
 
 @get("/named-lead/referrals/", opt=allow(Role.named_lead))
@@ -388,6 +411,7 @@ async def offer(
 
 HANDLERS = [
     named_lead_home,
+    history_page,
     circulating_referrals,
     approval_page,
     decide,
