@@ -8,9 +8,13 @@ from dataclasses import replace
 from datetime import date
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from reciprocal.audit.models import AuditEvent
+from reciprocal.portals.coordinator import listing
+from reciprocal.referrals import services as referrals
+from reciprocal.referrals.workflow import Action
 from reciprocal.settings import Settings
 from reciprocal.statements.services import this_month
 from support.scheduled import ADDRESS, CANARIES
@@ -97,3 +101,37 @@ async def test_the_balances_download_as_the_page_shows_them_and_a_lead_gets_only
     await act_as(client, world.db, settings, world.partner, world.scheme.slug)
     rows = list(csv.reader(io.StringIO((await client.get(ledger)).content.decode("utf-8-sig"))))
     assert [int(row[4]) for row in rows[1:]] == [1]
+
+
+async def test_the_coordinators_list_downloads_every_referral_its_filters_find_not_one_page(
+    client: Client, each_world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = each_world
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    made = [await world.submitted(world.domestic_abuse()) for _ in range(3)]
+    withdrawn = await world.run(
+        referrals.act, world.coordinator, made[0].id, Action.withdraw, version=made[0].version, note="x"
+    )
+    await act_as(client, world.db, settings, world.coordinator, world.scheme.slug)
+    base = f"/s/{world.scheme.slug}/coordinator/referrals?state=submitted"
+    page = await client.get(base)
+    assert f'href="{base}&amp;format=csv"' in page.text
+    got = await client.get(base + "&format=csv")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == list(listing.COLUMNS)
+    assert sorted(row[0] for row in rows[1:]) == sorted(str(r.reference) for r in made[1:])
+    assert withdrawn.reference not in got.text
+    everything = await client.get(f"/s/{world.scheme.slug}/coordinator/referrals?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(everything.content)).active
+    assert sheet is not None
+    assert sorted(row[0].value for row in sheet.iter_rows(min_row=2)) == sorted(str(r.reference) for r in made)
+
+
+async def test_a_named_leads_history_downloads_whole(client: Client, each_world: World, settings: Settings) -> None:
+    world = each_world
+    reference = await moved(world)
+    await act_as(client, world.db, settings, world.partner, world.scheme.slug)
+    got = await client.get(f"/s/{world.scheme.slug}/named-lead/history?format=csv")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Date", "Reference", "What you did", "What became of it"]
+    assert [row[1] for row in rows[1:]] == [reference]

@@ -12,12 +12,13 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.datastructures import MultiDict
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import Stream, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
+from reciprocal.identity.services import Actor
 from reciprocal.kernel.fields import date_from_parts
 from reciprocal.partners.models import Organisation
 from reciprocal.portals.coordinator import listing
@@ -26,6 +27,7 @@ from reciprocal.portals.coordinator.queries import risk_labels
 from reciprocal.referrals.circulation import HOUSING_PARTNERS
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area, Scheme
+from reciprocal.web.downloads import DOWNLOAD, download, wanted
 
 SORT_TITLES = {"reference": "Reference", "state": "Status", "submitted": "Submitted"}
 DATES = {"submitted-from": "Submitted from", "submitted-to": "Submitted to"}
@@ -193,13 +195,17 @@ async def referrals_page(
     request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
-) -> Template:
+    actor: NamedDependency[Actor],
+) -> Template | Stream:
     """Every referral in every state, closed and ended ones too, filtered (`?state=` as the work queue links),
-    sorted and paged by cursor (`?after=` / `?before=`)."""
+    sorted and paged by cursor (`?after=` / `?before=`); `?format=csv|xlsx` downloads every one it finds."""
     query = request.query_params
+    download_as = wanted(query.get(DOWNLOAD))
     known = await choices(db, scheme.id)
     filters, errors = read_filters(query, known)
     sort = read_sort(query)
+    if download_as and not errors:
+        return download(db, actor, scheme, await listing.every_match(db, scheme.id, filters, sort, known), download_as)
     found = await listing.every_referral(
         db, scheme.id, filters, sort, known, after=query.get("after"), before=query.get("before")
     )
@@ -232,6 +238,7 @@ async def referrals_page(
             "errors": errors,
             "typed": typed,
             "stage_by_state": words.STAGE_BY_STATE,
+            "download_href": base + ("?" + urlencode(kept) if kept else ""),
         },
         status_code=400 if errors else 200,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Result, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db import keyset
@@ -140,10 +140,32 @@ async def every_referral(
 ) -> Listing:
     """One page of the referrals the filters find, in `sort`'s order, and how many they find in all."""
     conditions = _conditions(tenant_id, filters)
-    query = (
+    query, reading = keyset.paged(_listed(conditions), sort.order, after=after, before=before, size=PAGE_SIZE)
+    rows = _rows(await db.execute(query))
+    page = keyset.page_of(rows, lambda r: r.key(sort), size=PAGE_SIZE, reading=reading)
+    count = await db.scalar(select(func.count()).select_from(Referral).where(*conditions)) or 0
+    return Listing(page, count, table_of(page.rows, choices), choices)
+
+
+async def every_match(db: AsyncSession, tenant_id: uuid.UUID, filters: Filters, sort: Sort, choices: Choices) -> Table:
+    """Every referral the filters find, in `sort`'s order, as the list's download carries them."""
+    order = sort.order
+    columns = [c.desc() if order.descending else c.asc() for c in order.columns]
+    query = _listed(_conditions(tenant_id, filters)).order_by(*columns)
+    return table_of(_rows(await db.execute(query)), choices)
+
+
+def _rows(result: Result[uuid.UUID, str, State, str, str | None, datetime | None]) -> list[Listed]:
+    return [Listed(rid, ref, state, landlord, risk, at) for rid, ref, state, landlord, risk, at in result]
+
+
+def _listed(
+    conditions: list[ColumnElement[bool]],
+) -> Select[uuid.UUID, str, State, str, str | None, datetime | None]:
+    return (
         select(
             Referral.id,
-            Referral.reference,
+            func.coalesce(Referral.reference, ""),
             Referral.state,
             Organisation.name,
             Referral.risk_type,
@@ -155,14 +177,6 @@ async def every_referral(
         )
         .where(*conditions)
     )
-    query, reading = keyset.paged(query, sort.order, after=after, before=before, size=PAGE_SIZE)
-    rows = [
-        Listed(rid, ref or "", state, landlord, risk, at)
-        for rid, ref, state, landlord, risk, at in await db.execute(query)
-    ]
-    page = keyset.page_of(rows, lambda r: r.key(sort), size=PAGE_SIZE, reading=reading)
-    count = await db.scalar(select(func.count()).select_from(Referral).where(*conditions)) or 0
-    return Listing(page, count, table_of(page.rows, choices), choices)
 
 
 COLUMNS = ("Reference", "Status", "Current landlord", "Risk type", "Submitted")

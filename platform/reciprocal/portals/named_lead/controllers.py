@@ -11,7 +11,7 @@ from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Template
+from litestar.response import Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
@@ -35,6 +35,7 @@ from reciprocal.referrals.services import (
 )
 from reciprocal.referrals.workflow import Action
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.downloads import DOWNLOAD, download, wanted
 from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.htmx import is_htmx
 from reciprocal.web.urls import see_other
@@ -83,9 +84,14 @@ async def history_page(
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
-) -> Template:
-    """The organisation's approvals and offers, and what became of each, newest first, by cursor."""
+) -> Template | Stream:
+    """The organisation's approvals and offers, and what became of each, newest first, by cursor; `?format=`
+    downloads all of them."""
     query = request.query_params
+    download_as = wanted(query.get(DOWNLOAD))
+    if download_as:
+        everything = await history.history(db, actor, after=None, before=None, every=True)
+        return download(db, actor, scheme, everything.table, download_as)
     found = await history.history(db, actor, after=query.get("after"), before=query.get("before"))
     base = f"/s/{scheme.slug}/named-lead/history"
     after, before = found.page.next, found.page.previous

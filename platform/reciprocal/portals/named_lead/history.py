@@ -77,9 +77,11 @@ class History:
     table: Table
 
 
-async def history(db: AsyncSession, actor: Actor, *, after: str | None, before: str | None) -> History:
+async def history(
+    db: AsyncSession, actor: Actor, *, after: str | None, before: str | None, every: bool = False
+) -> History:
     """The actor's organisation's approvals and offers, newest first (indexes ix_audit_events_decisions and
-    ix_offers_organisation in migration 0011)."""
+    ix_offers_organisation in migration 0011): one page, or `every` one for a download."""
     decisions = (
         select(
             AuditEvent.id.label("id"),
@@ -116,7 +118,11 @@ async def history(db: AsyncSession, actor: Actor, *, after: str | None, before: 
     )
     both = union_all(decisions, offers).subquery()
     order = keyset.Order((both.c.at, both.c.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True)
-    query, reading = keyset.paged(select(both), order, after=after, before=before, size=PAGE_SIZE)
+    size = None if every else PAGE_SIZE
+    if size is None:
+        query, reading = select(both).order_by(both.c.at.desc(), both.c.id.desc()), keyset.Reading(False, False)
+    else:
+        query, reading = keyset.paged(select(both), order, after=after, before=before, size=size)
     rows = [
         Entry(
             row.id,
@@ -130,7 +136,7 @@ async def history(db: AsyncSession, actor: Actor, *, after: str | None, before: 
         )
         for row in await db.execute(query)
     ]
-    page = keyset.page_of(rows, Entry.key, size=PAGE_SIZE, reading=reading)
+    page = keyset.page_of(rows, Entry.key, size=size or len(rows), reading=reading)
     table = Table(
         name="history",
         title="Approvals and offers",
