@@ -8,6 +8,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from reciprocal.portals.coordinator import controllers as coordinator
+from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
 from reciprocal.portals.named_lead import controllers as named_lead
@@ -46,6 +47,7 @@ scheme_router = Router(
         *officer.HANDLERS,
         *officer_drafts.HANDLERS,
         *coordinator.HANDLERS,
+        *coordinator_enquiries.HANDLERS,
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,

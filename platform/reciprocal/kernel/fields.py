@@ -7,6 +7,8 @@ numbers with these, never with `int()` on what was typed.
 
 from __future__ import annotations
 
+from datetime import date
+
 WHOLE_NUMBER_DIGITS = 9
 """The longest whole number a form may send: well inside the database's 32-bit integers."""
 
@@ -30,3 +32,14 @@ def version_field(value: str) -> int:
     """
     version = whole_number(value)
     return NO_VERSION if version is None else version
+
+
+def date_from_parts(day: str, month: str, year: str) -> date | None:
+    """A GOV.UK date input's three boxes as a date, or None when one is empty, not a number or not a real date."""
+    d, m, y = whole_number(day), whole_number(month), whole_number(year)
+    if d is None or m is None or y is None:
+        return None
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
