@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from reciprocal.portals.area_reports import controllers as area_reports
 from reciprocal.portals.coordinator import controllers as coordinator
+from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.coordinator import every_referral
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
@@ -50,6 +51,7 @@ scheme_router = Router(
         *officer_drafts.HANDLERS,
         *coordinator.HANDLERS,
         *every_referral.HANDLERS,
+        *coordinator_enquiries.HANDLERS,
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,

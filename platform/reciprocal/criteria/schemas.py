@@ -37,6 +37,13 @@ class TenancyType(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     label: Label
 
 
+class Pathway(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Another way to a move the scheme's applicants should also use (e.g. the Mayor's Housing Moves)."""
+
+    key: Key
+    label: Label
+
+
 class Eligibility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     tenancy_types: list[TenancyType]
     """Social tenancies an applicant may hold to be referred."""
@@ -74,10 +81,16 @@ class Criteria(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     inactivity_days: Days
     circulation_days: Days
     """How often the coordinator releases a batch of approved referrals to partners."""
+    other_pathways: list[Pathway] = msgspec.field(default_factory=list)
+    """Other schemes an applicant should register with too; a referral may end by moving through one."""
 
     def risk_type(self, key: str | None) -> RiskType | None:
         """The risk type with this key, or None for a key these criteria do not list."""
         return next((r for r in self.risk_types if r.key == key), None)
+
+    def pathway(self, key: str | None) -> Pathway | None:
+        """The other pathway with this key, or None for a key these criteria do not list."""
+        return next((p for p in self.other_pathways if p.key == key), None)
 
     def problems(self) -> list[tuple[str, str]]:
         """Rules msgspec cannot express: (key, problem) pairs, empty when the document is sound."""
@@ -89,6 +102,10 @@ class Criteria(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             if risk.key in seen:
                 found.append((f"risk_types[{i}].key", f"{risk.key!r} is listed twice"))
             seen.add(risk.key)
+        keys = [p.key for p in self.other_pathways]
+        for i, key in enumerate(keys):
+            if key in keys[:i]:
+                found.append((f"other_pathways[{i}].key", f"{key!r} is listed twice"))
         if not self.eligibility.tenancy_types and not self.eligibility.duty_to_house:
             found.append(("eligibility", "name at least one tenancy type, or accept a duty to house"))
         if self.inactivity_days <= self.reminder_days:
@@ -201,6 +218,15 @@ def diff(old: Criteria, new: Criteria, area_term: str = "area") -> list[str]:
         ("Circulation to partners changes from every {} to every {}", old.circulation_days, new.circulation_days),
     )
     changes += [words.format(_days(a), _days(b)) for words, a, b in timings if a != b]
+    before = {p.key: p.label for p in old.other_pathways}
+    after = {p.key: p.label for p in new.other_pathways}
+    changes += [f"Other pathway added: {label}" for key, label in after.items() if key not in before]
+    changes += [f"Other pathway removed: {label}" for key, label in before.items() if key not in after]
+    changes += [
+        f"Other pathway {key}: name changes from “{before[key]}” to “{label}”"
+        for key, label in after.items()
+        if key in before and before[key] != label
+    ]
     if not changes and old != new:
         # NOTE: only the order of the allowed refusal reasons is left; it changes no rule.
         changes.append("The allowed refusal reasons are listed in a new order")

@@ -23,6 +23,7 @@ LABELS = {
     "accepted": "An offer was accepted",
     "moved": "A household moved",
     "withdrawn": "A referral was withdrawn",
+    "moved_elsewhere": "A household moved through another pathway",
     "on_hold": "A referral was put on hold",
     "released": "A referral is no longer on hold",
 }

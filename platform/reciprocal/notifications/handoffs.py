@@ -40,6 +40,7 @@ EVERYONE = {
     "referral.withdraw": "withdrawn",
     "referral.withdraw_inactive": "withdrawn",
     "referral.refuse_and_withdraw": "withdrawn",
+    "referral.record_other_pathway": "moved_elsewhere",
     "referral.refuse_and_recirculate": "refused",
     "referral.put_on_hold": "on_hold",
     "referral.release_hold": "released",

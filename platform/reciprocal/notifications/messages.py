@@ -106,6 +106,11 @@ KINDS: dict[str, Kind] = {
         "Nothing more is needed on it.",
         asks=False,
     ),
+    "moved_elsewhere": Kind(
+        "Referral {reference}: the applicant moved through another pathway",
+        "The referral has ended. Nothing more is needed on it, and no partner owes or is owed a property for it.",
+        asks=False,
+    ),
     "on_hold": Kind(
         "Referral {reference} is on hold",
         "The current landlord owes the scheme properties: the referral waits until it reciprocates.",

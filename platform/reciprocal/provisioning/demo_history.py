@@ -13,9 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from reciprocal.criteria.schemas import Criteria
+from reciprocal.criteria.services import current_criteria
+from reciprocal.enquiries import services as enquiries
 from reciprocal.jobs.models import QueuedJob
 from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.provisioning.demo_seeder import Seeder
+from reciprocal.referrals import pathways
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action
 
@@ -73,6 +78,9 @@ async def last_year(s: Seeder) -> None:
     What the year's steps would have told people was told at the time: their hand-off jobs are not kept, so the
     demo's people start with today's news, not a year of it."""
     queued_before = await s.session.scalar(select(func.coalesce(func.max(QueuedJob.id), 0)))
+    published = await current_criteria(s.session, s.scheme.id)
+    assert published is not None
+    criteria = published.criteria
     moves = 0
     for i, case in enumerate(_cases()):
         start = clock.now() - timedelta(days=case.days_ago)
@@ -91,6 +99,7 @@ async def last_year(s: Seeder) -> None:
             safeguarding=SUPPORT,
             resettlement=SUPPORT,
         )
+        await _enquiries(s, criteria, case, start, i)
         with clock.as_of(start):
             referral = await s.submitted(answers, f"SS-{3000 + i}", case.monitoring)
         if case.ending == "ineligible":
@@ -113,12 +122,32 @@ async def last_year(s: Seeder) -> None:
             continue
         if case.ending == "elsewhere":
             with clock.as_of(start + timedelta(days=35)):
-                await s.act(s.coordinator, referral, Action.record_other_pathway)
+                await pathways.record_other_pathway(
+                    s.session, s.coordinator, referral.id, pathway="housing_moves", version=referral.version
+                )
             continue
         await _move(s, referral, receiving, start, i)
         moves += 1
     await s.session.flush()
     await s.session.execute(delete(QueuedJob).where(QueuedJob.id > queued_before))
+
+
+ASKED = (("police", "advice_given"), ("social_care", "referred_elsewhere"), ("housing_officer", "not_eligible"))
+
+
+async def _enquiries(s: Seeder, criteria: Criteria, case: Case, start: datetime, i: int) -> None:
+    """The enquiries before a referral, about two for each as in the toolkit's figures: the officer's own check
+    on the public checker, and on most weeks a call the coordinator logged that came to nothing here."""
+    risk = RISKS[i % len(RISKS)]
+    with clock.as_of(start - timedelta(days=3)):
+        enquiries.record_checker_enquiry(s.session, s.scheme.id, criteria, risk_type=risk, outcome="likely_eligible")
+    if i % 4 == 3:
+        return
+    agency, outcome = ASKED[i % len(ASKED)]
+    asked = start - timedelta(days=6)
+    with clock.as_of(asked):
+        entry = enquiries.LoggedEnquiry(asked.astimezone(UK_TIME).date(), "phone", risk, agency, outcome)
+        await enquiries.log_enquiry(s.session, s.coordinator, criteria, entry, today=asked.astimezone(UK_TIME).date())
 
 
 async def _move(s: Seeder, referral: Referral, receiving: tuple[str, str, str], start: datetime, i: int) -> None:

@@ -37,6 +37,8 @@ class ReferralAnswers:
     risk_assessor_id: uuid.UUID | None = None
     safeguarding_measures: str = ""
     resettlement_support: str = ""
+    other_pathways: tuple[str, ...] = ()
+    """Keys of the criteria's other pathways (e.g. Housing Moves) the applicant is registered with."""
 
     FREE_TEXT = ("pets", "access_needs", "safeguarding_measures", "resettlement_support")
 

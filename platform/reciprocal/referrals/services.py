@@ -167,6 +167,7 @@ async def answers_of(db: AsyncSession, referral: Referral) -> ReferralAnswers:
         risk_assessor_id=referral.risk_assessor_id,
         safeguarding_measures=referral.safeguarding_measures,
         resettlement_support=referral.resettlement_support,
+        other_pathways=tuple(referral.other_pathways),
     )
 
 
@@ -203,6 +204,7 @@ async def save_draft(
     values = asdict(answers)
     risk, safe = values.pop("risk_area_ids"), values.pop("safe_area_ids")
     values["children_ages"] = list(values["children_ages"])
+    values["other_pathways"] = list(values["other_pathways"])
     for name, value in values.items():
         setattr(referral, name, value)
     if case_reference is not None:

@@ -26,7 +26,7 @@ from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
-from reciprocal.referrals import batches, offers
+from reciprocal.referrals import batches, offers, pathways
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
@@ -76,6 +76,8 @@ class StepForm(msgspec.Struct):
     moved_month: str = ""
     moved_year: str = ""
     bedrooms: str = ""
+    pathway: str = ""
+    """The other pathway the applicant moved through: a key of the referral's criteria's other pathways."""
     names_confirmed: str = ""
     """Words the coordinator was warned may be names and kept: see web.forms.names_to_confirm."""
 
@@ -95,11 +97,13 @@ class NamesToConfirm(Refused):
         self.names = names
 
 
-async def _message(db: AsyncSession, actor: Actor, form: StepForm, field_id: str, missing: str) -> str:
-    """A required message to the nominating officer, which must not identify the applicant: sent once the
-    coordinator has looked at any word in it that may be a name."""
+async def _message(db: AsyncSession, actor: Actor, form: StepForm, field_id: str, missing: str | None) -> str:
+    """A message to the nominating officer (required unless `missing` is None), which must not identify the
+    applicant: sent once the coordinator has looked at any word in it that may be a name."""
     text = form.note.strip()
     if not text:
+        if missing is None:
+            return ""
         raise FormErrors({field_id: missing})
     problem = text_problem(
         text,
@@ -134,6 +138,15 @@ async def _request_approval(
 async def _withdraw(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
     note = await _message(db, actor, form, "withdraw-note", "Enter why the referral is withdrawn")
     await referrals.act(db, actor, referral_id, Action.withdraw, version=version, note=note)
+
+
+async def _moved_elsewhere(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm
+) -> None:
+    if not form.pathway:
+        raise FormErrors({"moved-elsewhere-pathway": "Select the pathway the applicant moved through"})
+    note = await _message(db, actor, form, "moved-elsewhere-note", None)
+    await pathways.record_other_pathway(db, actor, referral_id, pathway=form.pathway, note=note, version=version)
 
 
 async def _viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
@@ -191,6 +204,7 @@ STEPS: dict[str, tuple[frozenset[Action], Step]] = {
     "refuse": (frozenset({Action.refuse_and_recirculate, Action.refuse_and_withdraw}), _refuse),
     "move": (frozenset({Action.record_move}), _move),
     "withdraw": (frozenset({Action.withdraw}), _withdraw),
+    "moved-elsewhere": (frozenset({Action.record_other_pathway}), _moved_elsewhere),
 }
 """Each form on the referral page: the workflow actions it may take, and how. The page shows a form only
 when the workflow allows the coordinator one of its actions in the referral's state."""

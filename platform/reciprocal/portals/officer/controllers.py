@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.dates import UK_TIME
@@ -20,13 +21,14 @@ from reciprocal.kernel.fields import version_field
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer import questions
-from reciprocal.portals.officer.forms import VersionForm
+from reciprocal.portals.officer.forms import PathwayForm, VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import agency_referrals
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.inactivity import confirm_still_needed
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
+from reciprocal.referrals.pathways import record_other_pathway
 from reciprocal.referrals.rules import Problem
 from reciprocal.referrals.services import (
     STALE,
@@ -36,7 +38,7 @@ from reciprocal.referrals.services import (
     start_referral,
     submit,
 )
-from reciprocal.referrals.workflow import State
+from reciprocal.referrals.workflow import Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 
@@ -120,6 +122,7 @@ def _answers_page(
     status_code: int = 200,
     offer: OfferForOfficer | None = None,
     confirmed: bool = False,
+    elsewhere_errors: dict[str, str] | None = None,
 ) -> Template:
     base = referral_path(scheme, draft.referral.id)
     errors = show.messages_by_field(problems or [])
@@ -147,6 +150,10 @@ def _answers_page(
             offer=offer,
             still_needed=draft.referral.state == State.circulating,
             confirmed=confirmed,
+            can_close_elsewhere=bool(draft.criteria.other_pathways)
+            and Action.record_other_pathway in allowed_actions(draft.referral.state, Role.nominating_officer),
+            elsewhere_errors=elsewhere_errors or {},
+            criteria=draft.criteria,
         ),
         status_code=status_code,
     )
@@ -224,6 +231,32 @@ async def still_needed(
     return Redirect(base if isinstance(done, Refused) else f"{base}?confirmed=true", status_code=303)
 
 
+@post("/referrals/{referral_id:uuid}/moved-elsewhere", opt=OFFICER, status_code=200)
+async def moved_elsewhere(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[PathwayForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+    keys: NamedDependency[Keys],
+) -> Response[Any]:
+    """The applicant was housed through another pathway the criteria name: the referral ends, nothing in the
+    ledger. A missing choice, a stale form or a state that no longer allows it is said on the page again."""
+    version = version_field(data.version)
+    done = await attempt(
+        db, lambda: record_other_pathway(db, actor, referral_id, pathway=data.pathway, version=version)
+    )
+    base = referral_path(scheme, referral_id)
+    if isinstance(done, InvalidReferral):
+        draft = await load_draft(db, scheme, actor, referral_id)
+        offer = await offer_for_officer(db, actor, keys, draft.referral)
+        errors = {"moved-elsewhere-pathway": "Select the pathway the applicant moved through"}
+        return _answers_page(
+            "officer/view.html.j2", scheme, draft, editable=False, offer=offer, elsewhere_errors=errors, status_code=400
+        )
+    return Redirect(base, status_code=303)
+
+
 HANDLERS = [
     officer_home,
     new_referral,
@@ -233,4 +266,5 @@ HANDLERS = [
     submit_referral,
     submitted_page,
     still_needed,
+    moved_elsewhere,
 ]

@@ -336,20 +336,41 @@ class SupportForm(msgspec.Struct):
     """Words the officer was warned may be names and kept: see names_to_confirm."""
     safeguarding_measures: str = ""
     resettlement_support: str = ""
+    other_pathways: str | list[str] = msgspec.field(default_factory=list)
+    """Ticked boxes of the criteria's other pathways: asked only when the criteria name some."""
 
     @classmethod
     def of(cls, answers: ReferralAnswers) -> SupportForm:
         return cls(
-            safeguarding_measures=answers.safeguarding_measures, resettlement_support=answers.resettlement_support
+            safeguarding_measures=answers.safeguarding_measures,
+            resettlement_support=answers.resettlement_support,
+            other_pathways=list(answers.other_pathways),
         )
+
+    @property
+    def pathway_values(self) -> list[str]:
+        return _many(self.other_pathways)
 
     def parse(self, options: Options) -> Parsed:
         errors: dict[str, str] = {}
-        changes = {
+        changes: dict[str, Any] = {
             name: _free_text(name, getattr(self, name), errors)
             for name in ("safeguarding_measures", "resettlement_support")
         }
+        named = [p.key for p in options.criteria.other_pathways]
+        if named:
+            ticked = set(self.pathway_values) - {""}
+            if ticked - set(named):
+                errors["other_pathways"] = "Select from the list"
+            changes["other_pathways"] = tuple(key for key in named if key in ticked)
         return Parsed(changes, errors)
+
+
+class PathwayForm(msgspec.Struct):
+    """The officer's "Moved through another pathway": which of the criteria's other pathways housed them."""
+
+    version: str = ""
+    pathway: str = ""
 
 
 class MonitoringForm(msgspec.Struct):

@@ -51,7 +51,11 @@ NEEDS = Section(
 RISK_TYPE = Section("risk-type", "Type of risk", ("risk_type",))
 AREAS = Section("areas", "Risk {areas} and safe {areas}", ("risk_area_ids", "safe_area_ids"))
 RISK_ASSESSOR = Section("risk-assessor", "Risk assessor", ("risk_assessor_id",))
-SUPPORT = Section("support", "Safeguarding and resettlement support", ("safeguarding_measures", "resettlement_support"))
+SUPPORT = Section(
+    "support",
+    "Safeguarding and resettlement support",
+    ("safeguarding_measures", "resettlement_support", "other_pathways"),
+)
 MONITORING_SECTION = Section("monitoring", "Equality and monitoring", (), optional=True)
 CASE_REFERENCE = Section("case-reference", "Your case reference", (), optional=True)
 
@@ -71,6 +75,11 @@ _UNANSWERED = ReferralAnswers()
 
 def risk_of(criteria: Criteria, answers: ReferralAnswers) -> RiskType | None:
     return criteria.risk_type(answers.risk_type)
+
+
+def pathways_of(criteria: Criteria, keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The other pathways an applicant is registered with, in words ("None" for none)."""
+    return tuple((p.label if (p := criteria.pathway(key)) else key) for key in keys) or ("None",)
 
 
 def needs_assessor(criteria: Criteria, answers: ReferralAnswers) -> bool:
@@ -311,6 +320,11 @@ def answer_blocks(
         "support": [
             Row("Safeguarding measures", _text(answers.safeguarding_measures), "safeguarding_measures"),
             Row("Resettlement support", _text(answers.resettlement_support), "resettlement_support"),
+            *(
+                [Row("Also registered with", pathways_of(criteria, answers.other_pathways), "other_pathways")]
+                if criteria.other_pathways
+                else []
+            ),
         ],
         "monitoring": [
             Row(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from litestar import get
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.presenters import rules_table
-from reciprocal.criteria.services import current_criteria
+from reciprocal.criteria.services import PublishedCriteria, current_criteria
+from reciprocal.enquiries import rules as checker
+from reciprocal.enquiries.services import record_checker_enquiry
 from reciprocal.identity.access import PUBLIC
 from reciprocal.tenancy.models import Scheme
 from reciprocal.tenancy.services import list_schemes, scheme_counts
 from reciprocal.web.guard import provide_directory
+from reciprocal.web.urls import see_other
 
 
 @get("/", dependencies={"directory": Provide(provide_directory)})
@@ -36,4 +43,93 @@ async def criteria_page(db: NamedDependency[AsyncSession], scheme: NamedDependen
     return Template("public/criteria.html.j2", context={"scheme": scheme, "published": published, "table": table})
 
 
-HANDLERS = [scheme_home, criteria_page]
+# "Could this scheme help my client?": anonymous, from the current criteria; each completed check is one enquiry.
+
+
+class CheckForm(msgspec.Struct):
+    """The checker's questions: choices only, so nothing typed can be sent, asked or kept."""
+
+    risk_type: str = ""
+    tenancy: str = ""
+    safe_areas: str = ""
+    assessor: str = ""
+
+
+async def _published(db: AsyncSession, scheme: Scheme) -> PublishedCriteria:
+    published = await current_criteria(db, scheme.id)
+    if published is None:
+        raise NotFoundException
+    return published
+
+
+def _check_page(
+    scheme: Scheme, published: PublishedCriteria, form: CheckForm, errors: dict[str, str], status_code: int = 200
+) -> Template:
+    criteria = published.criteria
+    return Template(
+        "public/check.html.j2",
+        context={
+            "scheme": scheme,
+            "criteria": criteria,
+            "form": form,
+            "errors": errors,
+            "tenancies": checker.tenancy_choices(criteria),
+            "other_risk": checker.OTHER_RISK,
+            "safe_rules": [(r.label, r.min_safe_areas) for r in criteria.risk_types if r.name_safe_areas],
+            "assessor_rules": [r.label for r in criteria.risk_types if r.risk_assessor_required],
+        },
+        status_code=status_code,
+    )
+
+
+@get("/check", opt=PUBLIC)
+async def check_page(db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme]) -> Template:
+    return _check_page(scheme, await _published(db, scheme), CheckForm(), {})
+
+
+def _answers(form: CheckForm) -> checker.CheckAnswers:
+    return checker.CheckAnswers(form.risk_type, form.tenancy, form.safe_areas, form.assessor)
+
+
+@post("/check", opt=PUBLIC, status_code=200)
+async def send_check(
+    request: Request[Any, Any, Any],
+    data: URLEncodedBody[CheckForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+) -> Response[Any]:
+    """Answer a check: the enquiry is counted here, once; the answer page is a GET that counts nothing."""
+    published = await _published(db, scheme)
+    answers = _answers(data)
+    problems = checker.problems(published.criteria, answers)
+    if problems:
+        return _check_page(scheme, published, data, dict(problems), status_code=400)
+    result = checker.check(published.criteria, answers, scheme.area_term)
+    record_checker_enquiry(db, scheme.id, published.criteria, risk_type=answers.risk_type, outcome=result.outcome)
+    query = {k: v for k, v in msgspec.structs.asdict(data).items() if v}
+    return see_other(request, check_answer, query)
+
+
+@get("/check/answer", opt=PUBLIC)
+async def check_answer(
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    risk_type: FromQuery[str] = "",
+    tenancy: FromQuery[str] = "",
+    safe_areas: FromQuery[str] = "",
+    assessor: FromQuery[str] = "",
+) -> Template:
+    published = await _published(db, scheme)
+    form = CheckForm(risk_type, tenancy, safe_areas, assessor)
+    answers = _answers(form)
+    if checker.problems(published.criteria, answers):
+        # A mangled or stale link (the criteria changed since): ask again.
+        return _check_page(scheme, published, CheckForm(), {})
+    result = checker.check(published.criteria, answers, scheme.area_term)
+    return Template(
+        "public/check_answer.html.j2",
+        context={"scheme": scheme, "criteria": published.criteria, "published": published, "result": result},
+    )
+
+
+HANDLERS = [scheme_home, criteria_page, check_page, send_check, check_answer]

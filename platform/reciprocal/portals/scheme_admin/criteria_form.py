@@ -11,6 +11,7 @@ import msgspec
 from reciprocal.criteria.schemas import (
     Criteria,
     Eligibility,
+    Pathway,
     Refusal,
     RefusalReason,
     RiskType,
@@ -71,6 +72,7 @@ class CriteriaForm:
                 if getattr(risk, flag):
                     fields[risk_field(risk.key, flag)] = TICKED
         fields["tenancy_types"] = "\n".join(f"{t.key}: {t.label}" for t in criteria.eligibility.tenancy_types)
+        fields["other_pathways"] = "\n".join(f"{p.key}: {p.label}" for p in criteria.other_pathways)
         for name in SETTINGS:
             fields[name] = str(getattr(criteria, name))
         ticked = {
@@ -140,9 +142,9 @@ class _Reader:
             self.errors[name] = f"{what[0].upper()}{what[1:]} must be {most} or fewer{most_why}"
         return value
 
-    def tenancy_types(self) -> list[TenancyType]:
-        name = "tenancy_types"
-        found: list[TenancyType] = []
+    def keyed_lines(self, name: str, what: str, example: str) -> list[tuple[str, str]]:
+        """A textarea of `key: name` lines (tenancy types, other pathways) as (key, name) pairs."""
+        found: list[tuple[str, str]] = []
         seen: set[str] = set()
         lines = [line.strip() for line in self.form.value(name).splitlines()]
         for number, line in enumerate(lines, start=1):
@@ -151,7 +153,7 @@ class _Reader:
             key, colon, label = line.partition(":")
             key, label = key.strip(), " ".join(label.split())
             if not colon or not label:
-                problem = "must be a key, a colon, then a name, like secure: Secure tenancy with a council"
+                problem = f"must be a key, a colon, then a name, like {example}"
             elif not KEY.match(key) or len(key) > 63:
                 problem = f"key “{key}” must start with a letter and use only a to z, 0 to 9 and underscores"
             elif key in seen:
@@ -160,10 +162,18 @@ class _Reader:
                 problem = f"name must be {LABEL_MAX} characters or fewer"
             else:
                 seen.add(key)
-                found.append(TenancyType(key=key, label=label))
+                found.append((key, label))
                 continue
-            self.errors.setdefault(name, f"Tenancy types, line {number}: {problem}")
+            self.errors.setdefault(name, f"{what}, line {number}: {problem}")
         return found
+
+    def tenancy_types(self) -> list[TenancyType]:
+        lines = self.keyed_lines("tenancy_types", "Tenancy types", "secure: Secure tenancy with a council")
+        return [TenancyType(key=key, label=label) for key, label in lines]
+
+    def other_pathways(self) -> list[Pathway]:
+        lines = self.keyed_lines("other_pathways", "Other pathways", "housing_moves: Housing Moves")
+        return [Pathway(key=key, label=label) for key, label in lines]
 
     def reasons(self, base: Criteria) -> list[RefusalReason]:
         chosen = set(self.form.allowed_reasons)
@@ -216,6 +226,7 @@ def read_criteria(form: CriteriaForm, base: Criteria, *, areas: int, area_term: 
             )
         )
     tenancy_types = read.tenancy_types()
+    other_pathways = read.other_pathways()
     debt_cap = read.number("partner_debt_cap", "the partner debt cap", least=0)
     reasons = read.reasons(base)
     days = {
@@ -245,6 +256,7 @@ def read_criteria(form: CriteriaForm, base: Criteria, *, areas: int, area_term: 
         "like_for_like_bedrooms": form.ticked("like_for_like_bedrooms"),
         "partner_debt_cap": debt_cap,
         **counts,
+        "other_pathways": [msgspec.to_builtins(p) for p in other_pathways],
     }
     # The schema's own checks, for anything the form's checks above let through.
     try:
@@ -289,6 +301,7 @@ def _field_order(base: Criteria) -> list[str]:
         "reminder_days",
         "inactivity_days",
         "circulation_days",
+        "other_pathways",
     ]
 
 
