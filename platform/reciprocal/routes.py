@@ -15,6 +15,7 @@ from reciprocal.portals.officer import controllers as officer
 from reciprocal.portals.officer import drafts as officer_drafts
 from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.public import controllers as public
+from reciprocal.portals.reports import controllers as reports
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
 from reciprocal.portals.scheme_admin import controllers as scheme_admin
 from reciprocal.portals.sign_in import controllers as sign_in
@@ -49,6 +50,7 @@ scheme_router = Router(
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
+        *reports.HANDLERS,
     ],
 )
 

@@ -59,6 +59,7 @@ MEMBERSHIP_FOR = {
     Role.coordinator: "coordinator",
     Role.risk_assessor: "islington-council",
     Role.scheme_admin: "coordinator",
+    Role.funder: "coordinator",
 }
 """Where each test person holds their one role in pan-london."""
 

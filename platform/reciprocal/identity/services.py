@@ -26,6 +26,7 @@ ROLE_ORDER = (
     Role.nominating_officer,
     Role.risk_assessor,
     Role.scheme_admin,
+    Role.funder,
 )
 """Which role a person with several acts in first, until they switch."""
 

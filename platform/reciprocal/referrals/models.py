@@ -46,6 +46,12 @@ class Referral(TenantOwned, Base):
         ),
         Index("ix_referrals_state", "tenant_id", "state", "updated_at"),
         Index("ix_referrals_agency", "tenant_id", "agency_id", "state"),
+        # Reports count each stage by when it happened: each milestone is read by a range on its own index.
+        Index("ix_referrals_submitted", "tenant_id", "submitted_at"),
+        Index("ix_referrals_approved", "tenant_id", "approved_at"),
+        Index("ix_referrals_circulated", "tenant_id", "circulated_at"),
+        Index("ix_referrals_offered", "tenant_id", "offered_at"),
+        Index("ix_referrals_ended", "tenant_id", "ended_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -158,6 +164,7 @@ class Offer(TenantOwned, Base):
             unique=True,
             postgresql_where=text("state in ('open', 'viewing', 'accepted')"),
         ),
+        Index("ix_offers_created", "tenant_id", "created_at"),
         # An offer that has ended keeps no address, whichever path ended it.
         CheckConstraint(
             "address_encrypted is null or state in ('open', 'viewing', 'accepted')", name="address_only_while_live"
@@ -208,6 +215,7 @@ class Move(TenantOwned, Base):
         tenant_fk(["sending_id"], "organisations"),
         tenant_fk(["area_id"], "areas"),
         UniqueConstraint("tenant_id", "referral_id"),
+        Index("ix_moves_moved_on", "tenant_id", "moved_on"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -36,6 +36,7 @@ _KIND_PHRASES = {
     OrganisationKind.housing_association: "a housing association",
     OrganisationKind.agency: "a referring agency",
     OrganisationKind.coordinator: "the scheme's coordinating body",
+    OrganisationKind.funder: "a funder or steering group",
 }
 
 ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
@@ -45,6 +46,8 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     # Risk assessors (police, probation, a council's community safety team) may sit anywhere.
     Role.risk_assessor: frozenset(OrganisationKind),
     Role.scheme_admin: frozenset(OrganisationKind),
+    # Funders read the reports: at a funder or steering group, or the coordinating body (its steering group).
+    Role.funder: frozenset({OrganisationKind.funder, OrganisationKind.coordinator}),
 }
 """Which kinds of organisation each role may be held at: the rules the invite page states."""
 
@@ -54,6 +57,7 @@ ROLE_WHERE = {
     Role.coordinator: "at the scheme's coordinating body",
     Role.risk_assessor: "at any organisation in the scheme",
     Role.scheme_admin: "at any organisation in the scheme",
+    Role.funder: "at a funder or steering group, or the scheme's coordinating body",
 }
 """The same rules in words."""
 
