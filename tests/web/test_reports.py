@@ -168,6 +168,7 @@ async def test_a_small_scheme_shows_no_small_number(client: Client, db: Database
     top = headlines(text)
     assert "fewer than 5 moves" in top
     assert "fewer than 5 referrals submitted" in top
+    assert "withheld adults and children moved" in top
     assert not re.search(r"\b3 (moves|referrals)\b", text)
     assert "Submitted to approved by the landlord (fewer than 5 referrals) withheld withheld" in text
     # The chart draws no bar for a withheld value, and says so in words.
@@ -203,7 +204,7 @@ async def test_the_default_is_the_last_12_months(client: Client, db: Database, s
     w = await World(db).build()
     await act_as(client, db, settings, w.coordinator)
     text = visible_text((await client.get("/s/pan-london/reports")).text)
-    assert "The last 12 months" in text
+    assert "Reports for the 12 months to" in text
     assert "From enquiry to move" in text
 
 

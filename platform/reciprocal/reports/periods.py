@@ -59,6 +59,8 @@ class Period:
             return f"{MONTHS[self.first.month - 1]} to {MONTHS[self.last.month - 1]} {self.first.year}"
         if self.kind == Kind.year:
             return f"{self.first.year}"
+        if self.kind == Kind.last_12_months:
+            return f"the 12 months to {govuk_date(self.last)}"
         return f"{govuk_date(self.first)} to {govuk_date(self.last)}"
 
     @property

@@ -103,7 +103,10 @@ def build(period: Period, counts: Counts) -> Report:
         Headline("Circulated to partners", figure(counts.circulated)),
         Headline("Offers of a property", figure(counts.offers)),
         Headline("Moves", moves),
-        Headline("Adults and children moved", figure(counts.people_moved)),
+        # People moved, with the moves withheld, would tell how many households (and how big) moved.
+        Headline(
+            "Adults and children moved", Figure(None, WITHHELD) if moves.withheld else figure(counts.people_moved)
+        ),
     ]
     trend = charts.Chart(
         "monthly",
