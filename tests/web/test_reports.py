@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from people import organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.enquiries.models import Channel, Enquiry
 from reciprocal.identity.models import Role
@@ -18,8 +19,8 @@ from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action
 from reciprocal.settings import Settings
-from support import visible_text
-from support.web import Client, act_as, act_as_new_member
+from support import scheme_id, visible_text
+from support.web import Client, act_as, act_as_new_member, post
 from support.world import KEYS, County, World
 
 MARCH = "?period=month&month=3&month-year=2026"
@@ -241,3 +242,28 @@ async def test_the_reports_page_is_the_coordinators_and_funders_only(
     for person in (w.officer, w.landlord, w.assessor):
         await act_as(client, db, settings, person)
         assert (await client.get("/s/pan-london/reports")).status_code == 403
+
+
+async def test_the_scheme_admin_grants_the_funder_role_where_it_fits(
+    client: Client, db: Database, settings: Settings
+) -> None:
+    await act_as_new_member(
+        client, db, settings, "pan-london", "admin@pan-london.example", [("coordinator", Role.scheme_admin)]
+    )
+    invite = await client.get("/s/pan-london/admin/users/invite")
+    assert "Funder" in visible_text(invite.text)
+    coordinator = await organisation_id(db, await scheme_id(db, "pan-london"), "coordinator")
+    camden = await organisation_id(db, await scheme_id(db, "pan-london"), "camden-council")
+    refused = await post(
+        client,
+        "/s/pan-london/admin/users/invite",
+        {"email": "f@camden.example", "name": "F", "organisation": str(camden), "roles": "funder"},
+    )
+    assert refused.status_code == 400
+    assert "Camden Council is a council, so they cannot be a funder there" in visible_text(refused.text)
+    granted = await post(
+        client,
+        "/s/pan-london/admin/users/invite",
+        {"email": "steering@funder.example", "name": "Steering", "organisation": str(coordinator), "roles": "funder"},
+    )
+    assert granted.status_code == 303

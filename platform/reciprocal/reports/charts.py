@@ -1,8 +1,9 @@
 """Charts drawn on the server as SVG, from the same figures as the table shown beside each.
 
-Pure: a Chart is its categories and series; `svg()` draws it and `table()` lists it, from the same values,
-so the two cannot disagree. Bars are horizontal (one row per category, one bar per series), so long labels
-and many months fit on a narrow screen. A withheld value is drawn as no bar, with its words.
+Pure: a Chart is its categories and series; `svg()` draws it, and `columns` and `rows()` list it from the same
+values, so the two cannot disagree (the page shows them as an exports.tables.Table beside the chart). Bars are
+horizontal (one row per category, one bar per series), so long labels and many months fit on a narrow screen.
+A withheld value is drawn as no bar, with its words.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
-from reciprocal.exports.tables import Cell, Table
 from reciprocal.reports.suppression import Figure
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -66,19 +66,22 @@ class Chart:
     categories: Sequence[str]
     series: Sequence[Series]
 
-    def table(self) -> Table:
-        """The chart's figures as a table: a row per category, a column per series."""
-        rows: list[list[Cell]] = [
+    @property
+    def columns(self) -> list[str]:
+        return [self.category_heading, *(s.name for s in self.series)]
+
+    def rows(self) -> list[list[Figure | str]]:
+        """The chart's figures as a table's rows: one per category, a column per series."""
+        return [
             [category, *(_cell(series.points[i]) for series in self.series)]
             for i, category in enumerate(self.categories)
         ]
-        return Table(self.id, self.title, [self.category_heading, *(s.name for s in self.series)], rows)
 
     def svg(self) -> Markup:
         return draw(self)
 
 
-def _cell(point: Shown) -> Cell:
+def _cell(point: Shown) -> Figure | str:
     # A Figure goes to the table as itself (a download knows it), anything else as its words.
     return point if isinstance(point, Figure) else point.words
 

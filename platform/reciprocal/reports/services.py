@@ -1,6 +1,6 @@
 """A scheme's counts for a period, read in a few statements bounded by the period's indexes.
 
-These are raw counts: nothing here is shown. reports.report turns them into what a page may show, every
+These are raw counts: nothing here is shown. portals.reports.presenters turns them into what a page may show, every
 figure through reports.suppression.
 """
 

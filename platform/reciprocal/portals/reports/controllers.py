@@ -14,7 +14,8 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.reports import report, services
+from reciprocal.portals.reports import presenters
+from reciprocal.reports import services
 from reciprocal.reports.periods import MONTHS, PeriodErrors, parse
 from reciprocal.tenancy.models import Scheme
 
@@ -49,7 +50,9 @@ async def reports_page(
             "reports/report.html.j2", context={**context, "errors": wrong.errors, "report": None}, status_code=400
         )
     counts = await services.counts(db, scheme.id, period)
-    return Template("reports/report.html.j2", context={**context, "errors": {}, "report": report.build(period, counts)})
+    return Template(
+        "reports/report.html.j2", context={**context, "errors": {}, "report": presenters.build(period, counts)}
+    )
 
 
 HANDLERS = [reports_page]

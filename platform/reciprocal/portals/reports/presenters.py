@@ -1,4 +1,4 @@
-"""A report as a page may show it: every count a suppression.Figure, every breakdown a suppressed Group.
+"""The reports page's figures as it may show them: every count a suppression.Figure, every breakdown a suppressed Group.
 
 A headline count that is also the total of breakdowns on the page is withheld whenever any of those
 breakdowns had to withhold its total: else the headline would give back what the breakdown protects.
@@ -33,12 +33,24 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class ChartView:
+    """A chart and the table shown beside it, made from the same figures."""
+
+    chart: charts.Chart
+    table: Table
+
+
+def _view(chart: charts.Chart) -> ChartView:
+    return ChartView(chart, Table(chart.id, chart.title, chart.columns, chart.rows()))
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     funnel: list[Headline]
     moved_elsewhere: Figure
     stalled: Figure
-    charts: list[charts.Chart]
+    charts: list[ChartView]
     tables: list[Table]
     """Breakdowns with no chart of their own, in the page's order."""
     monitoring: list[Table]
@@ -191,7 +203,7 @@ def build(period: Period, counts: Counts) -> Report:
         funnel,
         figure(counts.moved_elsewhere),
         figure(counts.stalled),
-        [funnel_chart, trend, stage_chart],
+        [_view(funnel_chart), _view(trend), _view(stage_chart)],
         tables,
         monitoring_tables,
         shares,
