@@ -59,10 +59,11 @@ check: lint typecheck test ## Lint, types and every test: keep it green
 assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.json (needs npm)
 	bash web/build-assets.sh
 
-bench: install ## Page latency at fixed arrival rates, then the scheduled jobs at scale (~6 min; not in `make test`)
+bench: install ## Page latency at fixed arrival rates, then the scheduled jobs and a year's report at scale (~7 min; not in `make test`)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/find.py
+	$(BIN)/python bench/reports.py
 
 clean: ## Remove the virtualenv, tool cache and local databases
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ from reciprocal.portals.officer import controllers as officer
 from reciprocal.portals.officer import drafts as officer_drafts
 from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.public import controllers as public
+from reciprocal.portals.reports import controllers as reports
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
 from reciprocal.portals.scheme_admin import controllers as scheme_admin
 from reciprocal.portals.search import controllers as search
@@ -57,6 +58,7 @@ scheme_router = Router(
         *ledger.HANDLERS,
         *area_reports.HANDLERS,
         *search.HANDLERS,
+        *reports.HANDLERS,
     ],
 )
 

@@ -110,3 +110,13 @@ def test_a_schemes_own_emails_are_checked_as_the_admins_page_checks_them(tmp_pat
         "message[0].body: The message, line 2: applicant is not one of the variables",
         "message[1].kind: 'no_such_email' is not a kind of email",
     ]
+
+
+def test_a_funder_organisation_loads(tmp_path: Path) -> None:
+    folder = copy_scheme(tmp_path)
+    orgs = folder / "organisations.toml"
+    orgs.write_text(
+        orgs.read_text() + '\n[[organisation]]\ncode = "steering"\nname = "Steering Group"\nkind = "funder"\n'
+    )
+    config = read_scheme_folder(folder)
+    assert [o.kind for o in config.organisations if o.code == "steering"] == ["funder"]

@@ -50,6 +50,12 @@ class Referral(TenantOwned, Base):
         # The coordinator's list, sorted by submission, or by state then submission, a page at a time.
         Index("ix_referrals_submitted", "tenant_id", "submitted_at", "id"),
         Index("ix_referrals_state_submitted", "tenant_id", "state", "submitted_at", "id"),
+        # Reports count each stage by when it happened: each milestone is read by a range on its own index
+        # (submission's by ix_referrals_submitted above).
+        Index("ix_referrals_approved", "tenant_id", "approved_at"),
+        Index("ix_referrals_circulated", "tenant_id", "circulated_at"),
+        Index("ix_referrals_offered", "tenant_id", "offered_at"),
+        Index("ix_referrals_ended", "tenant_id", "ended_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -173,6 +179,7 @@ class Offer(TenantOwned, Base):
         ),
         # A named lead's history: their organisation's offers, newest first.
         Index("ix_offers_organisation", "tenant_id", "organisation_id", "created_at", "id"),
+        Index("ix_offers_created", "tenant_id", "created_at"),
         # An offer that has ended keeps no address, whichever path ended it.
         CheckConstraint(
             "address_encrypted is null or state in ('open', 'viewing', 'accepted')", name="address_only_while_live"
@@ -223,6 +230,7 @@ class Move(TenantOwned, Base):
         tenant_fk(["sending_id"], "organisations"),
         tenant_fk(["area_id"], "areas"),
         UniqueConstraint("tenant_id", "referral_id"),
+        Index("ix_moves_moved_on", "tenant_id", "moved_on"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -31,6 +31,7 @@ HOMES = {  # each role's home, under /s/{scheme}/
     Role.coordinator: "coordinator",
     Role.risk_assessor: "risk-assessor",
     Role.scheme_admin: "admin",
+    Role.funder: "reports",
 }
 """Each role's home, under /s/{scheme}/."""
 
