@@ -3,10 +3,12 @@ funder who sees the reports and nothing else."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import openpyxl
 import pytest
 
 from people import organisation_id
@@ -18,6 +20,7 @@ from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action
+from reciprocal.reports.suppression import FEWER, WITHHELD
 from reciprocal.settings import Settings
 from support import scheme_id, visible_text
 from support.web import Client, act_as, act_as_new_member, post
@@ -267,3 +270,39 @@ async def test_the_scheme_admin_grants_the_funder_role_where_it_fits(
         {"email": "steering@funder.example", "name": "Steering", "organisation": str(coordinator), "roles": "funder"},
     )
     assert granted.status_code == 303
+
+
+async def test_the_report_downloads_whole_with_the_pages_suppression(
+    client: Client, db: Database, settings: Settings
+) -> None:
+    london = await World(db).build()
+    county = await County(db).build()
+    await london_history(london)
+    await county_history(county)
+    await act_as(client, db, settings, london.coordinator)
+    page = await client.get(f"/s/pan-london/reports{MARCH}")
+    assert "format=xlsx" in page.text
+
+    xlsx = await client.get(f"/s/pan-london/reports{MARCH}&format=xlsx")
+    assert xlsx.status_code == 200
+    assert 'filename="pan-london-report-2026-03-01-to-2026-03-31' in xlsx.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames[0] == "Headlines"
+    cells = {sheet: [[c.value for c in row] for row in book[sheet].iter_rows()] for sheet in book.sheetnames}
+    assert [
+        row[1] for row in cells["Headlines"] if str(row[0]).lower() in ("moves", "adults and children moved")
+    ] == [6, 18]
+    lone = next(rows for sheet, rows in cells.items() if rows[0][0] == "Lone parent")
+    assert lone[1][:3] == ["Yes", FEWER, WITHHELD]
+    every = " ".join(str(v) for rows in cells.values() for row in rows for v in row)
+    assert "Cambridge" not in every
+    assert any("map" in sheet.lower() or "area" in sheet.lower() for sheet in book.sheetnames)
+
+    csv_text = (await client.get(f"/s/pan-london/reports{MARCH}&format=csv")).content.decode("utf-8-sig")
+    assert "Yes,fewer than 5,withheld" in csv_text
+    assert not re.search(r"Yes,3\b", csv_text)
+
+    await act_as_new_member(
+        client, db, settings, "pan-london", "funder@steering.example", [("coordinator", Role.funder)], replace=True
+    )
+    assert (await client.get(f"/s/pan-london/reports{MARCH}&format=csv")).status_code == 200

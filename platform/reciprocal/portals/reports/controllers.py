@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.identity.access import allow
@@ -14,10 +15,13 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
+from reciprocal.portals.area_reports.presenters import MapOnPage
 from reciprocal.portals.reports import presenters
 from reciprocal.reports import services
+from reciprocal.reports.area_maps import demand_map, supply_maps
 from reciprocal.reports.periods import MONTHS, PeriodErrors, parse
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.downloads import DOWNLOAD, download, wanted
 
 REPORTS = allow(Role.coordinator, Role.funder)
 
@@ -39,7 +43,9 @@ async def reports_page(
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
-) -> Template:
+) -> Template | Stream:
+    """The scheme's figures for a period, with its charts and maps; `?format=csv|xlsx` downloads all of it."""
+    download_as = wanted(request.query_params.get(DOWNLOAD))
     asked = {name: str(request.query_params.get(name, ""))[:20] for name in FIELDS}
     today = clock.now().astimezone(UK_TIME).date()
     context: dict[str, Any] = {"scheme": scheme, "actor": actor, "asked": asked, "months": MONTHS, "today": today}
@@ -49,9 +55,22 @@ async def reports_page(
         return Template(
             "reports/report.html.j2", context={**context, "errors": wrong.errors, "report": None}, status_code=400
         )
-    counts = await services.counts(db, scheme.id, period)
+    report = presenters.build(period, await services.counts(db, scheme.id, period))
+    maps = [MapOnPage(await demand_map(db, scheme))]
+    maps += [MapOnPage(m) for m in await supply_maps(db, scheme, period.first, period.last)]
+    if download_as:
+        book = presenters.workbook(report, [m.table for m in maps], scheme.name)
+        return download(db, actor, scheme, book, download_as)
+    kept = {name: value for name, value in asked.items() if value}
     return Template(
-        "reports/report.html.j2", context={**context, "errors": {}, "report": presenters.build(period, counts)}
+        "reports/report.html.j2",
+        context={
+            **context,
+            "errors": {},
+            "report": report,
+            "maps": maps,
+            "download_href": f"/s/{scheme.slug}/reports" + (f"?{urlencode(kept)}" if kept else ""),
+        },
     )
 
 

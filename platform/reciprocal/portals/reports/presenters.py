@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reciprocal.kernel.tables import Cell, Table
+from reciprocal.kernel.tables import Cell, Table, Workbook
 from reciprocal.reports import charts
 from reciprocal.reports.periods import Period
 from reciprocal.reports.services import Counts, StageTime
@@ -222,3 +222,24 @@ def _answers_table(key: str, group: Group[str | None]) -> Table:
     ]
     rows.append(["Total", group.total, ""])
     return Table(f"monitoring-{key.replace('_', '-')}", heading, [heading, "Referrals", "Share"], rows)
+
+
+def workbook(report: Report, maps: list[Table], scheme_name: str) -> Workbook:
+    """The whole report as its download carries it: the headlines, every chart's and breakdown's table, the
+    monitoring shares and the maps' tables, each exactly as the page shows it."""
+    headlines = Table(
+        "headlines",
+        "Headlines",
+        ("Figure", "Count"),
+        [
+            *((h.words, h.figure) for h in report.funnel),
+            ("Housed through another pathway", report.moved_elsewhere),
+            ("Stalled today", report.stalled),
+            *((h.words, h.figure) for h in report.shares),
+        ],
+    )
+    return Workbook(
+        name=f"report-{report.period.first.isoformat()}-to-{report.period.last.isoformat()}",
+        title=f"{scheme_name}: {report.period.label}",
+        tables=[headlines, *(c.table for c in report.charts), *report.tables, *report.monitoring, *maps],
+    )
