@@ -7,7 +7,6 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from reciprocal.portals.area_reports import controllers as area_reports
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.coordinator import every_referral
@@ -56,7 +55,6 @@ scheme_router = Router(
         *named_lead.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
-        *area_reports.HANDLERS,
         *search.HANDLERS,
         *reports.HANDLERS,
     ],

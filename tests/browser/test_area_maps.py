@@ -48,9 +48,10 @@ async def test_the_maps_are_accessible(
 
     context = await _signed_in(browser, db, settings, world, world.coordinator)
     page = await context.new_page()
-    await page.goto(f"{live_server}/s/{world.scheme.slug}/reports/areas")
-    maps = page.get_by_role("img")
-    assert await maps.count() >= 3
+    await page.goto(f"{live_server}/s/{world.scheme.slug}/reports")
+    maps = page.locator("svg.app-tile-map__svg")
+    assert await maps.count() == 3
+    assert await maps.first.get_attribute("role") == "img"
     assert (await maps.first.get_attribute("aria-labelledby") or "").startswith("map-demand-safe-areas-title")
     assert await serious_violations(page) == []
     await context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from reciprocal.portals.area_reports.presenters import MapOnPage
+from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.reports.maps import WITHHELD_BAND, Place, bands, short_label, tile_map
 from reciprocal.reports.suppression import Figure, suppress

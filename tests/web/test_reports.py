@@ -289,9 +289,10 @@ async def test_the_report_downloads_whole_with_the_pages_suppression(
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames[0] == "Headlines"
     cells = {sheet: [[c.value for c in row] for row in book[sheet].iter_rows()] for sheet in book.sheetnames}
-    assert [
-        row[1] for row in cells["Headlines"] if str(row[0]).lower() in ("moves", "adults and children moved")
-    ] == [6, 18]
+    assert [row[1] for row in cells["Headlines"] if str(row[0]).lower() in ("moves", "adults and children moved")] == [
+        6,
+        18,
+    ]
     lone = next(rows for sheet, rows in cells.items() if rows[0][0] == "Lone parent")
     assert lone[1][:3] == ["Yes", FEWER, WITHHELD]
     every = " ".join(str(v) for rows in cells.values() for row in rows for v in row)

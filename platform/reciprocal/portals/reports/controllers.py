@@ -15,8 +15,8 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.portals.area_reports.presenters import MapOnPage
 from reciprocal.portals.reports import presenters
+from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.reports import services
 from reciprocal.reports.area_maps import demand_map, supply_maps
 from reciprocal.reports.periods import MONTHS, PeriodErrors, parse
