@@ -195,3 +195,17 @@ async def test_another_scheme_s_referrals_never_appear(
     assert str(ours.reference) in (await client.get(_base(world))).text
     assert county.city_council
     assert str(county.city_council) not in (await client.get(_base(world))).text
+
+
+async def test_the_list_counts_no_further_than_it_must(
+    client: Client, db: Database, settings: Settings, each_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every match would cost more as the scheme's history grows: past the cap the page says "more than"."""
+    world = each_world
+    monkeypatch.setattr(listing, "COUNTED_UP_TO", 2)
+    for _ in range(3):
+        await world.submitted(world.domestic_abuse())
+    await sign_in(client, db, settings, world.coordinator, world.scheme.slug)
+    assert "More than 2 referrals" in visible_text((await client.get(_base(world))).text)
+    monkeypatch.setattr(listing, "COUNTED_UP_TO", 3)
+    assert "3 referrals" in visible_text((await client.get(_base(world))).text)

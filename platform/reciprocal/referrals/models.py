@@ -21,7 +21,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -106,12 +105,14 @@ class Referral(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)
 
 
-# Search by a reference's beginning, whatever its case: `upper(reference) like 'PL-2026-00%'` reads this index.
+# Search by a reference's beginning: `reference ~>=~ 'PL-2026-00' and reference ~<~ ...` reads this index. (Not
+# `upper(reference) like ...`: under row-level security only leakproof operators may use an index, and neither
+# upper() nor LIKE is; references are upper case already, their prefix checked so when a scheme is loaded.)
 Index(
     "ix_referrals_reference_prefix",
     Referral.tenant_id,
-    func.upper(Referral.reference).label("reference_upper"),
-    postgresql_ops={"reference_upper": "text_pattern_ops"},
+    Referral.reference,
+    postgresql_ops={"reference": "text_pattern_ops"},
 )
 
 

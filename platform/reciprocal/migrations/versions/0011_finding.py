@@ -20,7 +20,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_referrals_reference_prefix",
         "referrals",
-        ["tenant_id", sa.text("upper(reference) text_pattern_ops")],
+        ["tenant_id", "reference"],
+        postgresql_ops={"reference": "text_pattern_ops"},
         unique=False,
     )
     op.create_index("ix_referrals_submitted", "referrals", ["tenant_id", "submitted_at", "id"], unique=False)

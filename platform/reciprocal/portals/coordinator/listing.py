@@ -19,6 +19,8 @@ from reciprocal.referrals.models import Referral, ReferralArea
 from reciprocal.referrals.workflow import State
 
 PAGE_SIZE = 25
+COUNTED_UP_TO = 1000
+"""The list says how many referrals its filters find up to this many, then "more than" it."""
 
 SORTS: dict[str, tuple[tuple[Any, keyset.Parse], ...]] = {
     "submitted": ((Referral.submitted_at, keyset.parse_datetime), (Referral.id, keyset.PARSE_ID)),
@@ -81,6 +83,14 @@ class Listed:
 class Listing:
     page: keyset.Page[Listed]
     count: int
+    """How many the filters find, up to COUNTED_UP_TO + 1 (more than COUNTED_UP_TO)."""
+
+    @property
+    def count_words(self) -> str:
+        if self.count > COUNTED_UP_TO:
+            return f"More than {COUNTED_UP_TO:,} referrals"
+        return f"{self.count:,} referral" + ("" if self.count == 1 else "s")
+
     """How many referrals the filters find, on every page."""
     table: Table
     choices: Choices
@@ -143,7 +153,9 @@ async def every_referral(
     query, reading = keyset.paged(_listed(conditions), sort.order, after=after, before=before, size=PAGE_SIZE)
     rows = _rows(await db.execute(query))
     page = keyset.page_of(rows, lambda r: r.key(sort), size=PAGE_SIZE, reading=reading)
-    count = await db.scalar(select(func.count()).select_from(Referral).where(*conditions)) or 0
+    # Counted no further than COUNTED_UP_TO: a page's cost must not grow with the scheme's history.
+    found = select(Referral.id).where(*conditions).limit(COUNTED_UP_TO + 1).subquery()
+    count = await db.scalar(select(func.count()).select_from(found)) or 0
     return Listing(page, count, table_of(page.rows, choices), choices)
 
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -68,9 +68,12 @@ def normalised(typed: str) -> str:
     return typed.strip().upper()
 
 
-def _like_prefix(text: str) -> str:
-    """`text` as the start of a LIKE pattern, its own % and _ taken literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def beginning(text: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """References that begin with `text`, as a range a leakproof operator reads from ix_referrals_reference_prefix
+    (text_pattern_ops: compared byte by byte, so every reference with the prefix sorts between the two)."""
+    return Referral.reference.op("~>=~", is_comparison=True)(text), Referral.reference.op("~<~", is_comparison=True)(
+        text + "\U0010ffff"
+    )
 
 
 def _select(actor: Actor) -> Select[uuid.UUID, str | None, datetime | None, bool]:
@@ -92,7 +95,7 @@ async def whole(db: AsyncSession, actor: Actor, text: str) -> Found | None:
     """The referral with exactly this reference (any case), if the actor may see it."""
     if not text or len(text) > LONGEST:
         return None
-    row = (await db.execute(_select(actor).where(func.upper(Referral.reference) == text))).first()
+    row = (await db.execute(_select(actor).where(Referral.reference == text))).first()
     return Found(row[0], row[1] or "", row[2], bool(row[3])) if row else None
 
 
@@ -102,7 +105,7 @@ async def beginning_with(
     """The referrals whose reference begins with `text` (any case) that the actor may see, newest first."""
     if not text or len(text) > LONGEST:
         return keyset.Page([], None, None)
-    query = _select(actor).where(func.upper(Referral.reference).like(_like_prefix(text), escape="\\"))
+    query = _select(actor).where(*beginning(text))
     query, reading = keyset.paged(query, NEWEST_FIRST, after=after, before=before, size=PAGE_SIZE)
     rows = [Found(rid, ref or "", at, bool(own)) for rid, ref, at, own in await db.execute(query)]
     return keyset.page_of(rows, Found.key, size=PAGE_SIZE, reading=reading)
