@@ -59,7 +59,7 @@ async def test_the_enquiry_log_and_the_pathway_forms_in_a_browser(
     context = await signed_in(browser, world, settings, world.coordinator)
     page = await context.new_page()
     await page.goto(f"{live_server}/s/pan-london/coordinator/")
-    await page.get_by_role("link", name="Enquiries").click()
+    await page.get_by_role("link", name="Enquiries", exact=True).click()
     await page.wait_for_url("**/coordinator/enquiries")
     await accessible(page)
     await page.get_by_role("button", name="Log an enquiry").click()

@@ -213,4 +213,10 @@ async def test_the_log_pages_by_keyset(client: Client, world: World, settings: S
     assert "Older" in visible_text(first.text)
     older = await client.get(enquiries_url(world) + "?after=" + first.text.split("?after=")[1].split('"')[0])
     assert older.text.count("Anonymous check") == 1
+    assert "Newer" in visible_text(older.text)
     assert (await client.get(enquiries_url(world) + "?after=nonsense")).status_code == 200
+
+    # The download carries every one of them, not a page.
+    got = await client.get(enquiries_url(world) + "?format=csv")
+    assert got.status_code == 200
+    assert got.content.decode("utf-8-sig").count("Anonymous check") == 51

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import structlog
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
+from reciprocal.db import keyset
 from reciprocal.enquiries.models import Channel, Enquiry
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
@@ -160,46 +161,30 @@ class EnquiryRow:
     outcome: str
     logged_by: str | None
 
-
-@dataclass(frozen=True)
-class EnquiryPage:
-    rows: list[EnquiryRow]
-    after: str | None
-    """The keyset cursor of the next (older) page, or None on the last."""
+    def key(self) -> keyset.Key:
+        return (keyset.as_text(self.received_at), str(self.id))
 
 
-def cursor_of(row: EnquiryRow) -> str:
-    return f"{row.received_at.isoformat()}_{row.id}"
-
-
-def parse_cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """A page's cursor as the page's link carries it; anything mangled reads as the first page."""
-    if not value or "_" not in value:
-        return None
-    stamp, _, ident = value.rpartition("_")
-    try:
-        when = datetime.fromisoformat(stamp)
-        return (when, uuid.UUID(ident)) if when.tzinfo is not None else None
-    except ValueError:
-        return None
+NEWEST_FIRST = keyset.Order(
+    (Enquiry.received_at, Enquiry.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True
+)
 
 
 async def recent_enquiries(
-    db: AsyncSession, tenant_id: uuid.UUID, *, after: tuple[datetime, uuid.UUID] | None, limit: int = PAGE_SIZE
-) -> EnquiryPage:
-    """The scheme's enquiries, newest first, `limit` at a time, from after the cursor `after`."""
+    db: AsyncSession, tenant_id: uuid.UUID, *, after: str | None, before: str | None, every: bool = False
+) -> keyset.Page[EnquiryRow]:
+    """The scheme's enquiries, newest first: a page from a cursor (db.keyset), or `every` one for a download."""
     query = (
         select(Enquiry, User.display_name)
         .outerjoin(User, (User.tenant_id == Enquiry.tenant_id) & (User.id == Enquiry.logged_by_id))
         .where(Enquiry.tenant_id == tenant_id)
-        .order_by(Enquiry.received_at.desc(), Enquiry.id.desc())
-        .limit(limit + 1)
     )
-    if after is not None:
-        query = query.where(tuple_(Enquiry.received_at, Enquiry.id) < tuple_(*after))
+    if every:
+        query, reading = query.order_by(Enquiry.received_at.desc(), Enquiry.id.desc()), keyset.Reading(False, False)
+    else:
+        query, reading = keyset.paged(query, NEWEST_FIRST, after=after, before=before, size=PAGE_SIZE)
     found = [
         EnquiryRow(e.id, e.received_at, e.channel, e.risk_type, e.agency_kind, e.outcome, name)
         for e, name in await db.execute(query)
     ]
-    rows = found[:limit]
-    return EnquiryPage(rows, cursor_of(rows[-1]) if len(found) > limit else None)
+    return keyset.page_of(found, EnquiryRow.key, size=len(found) if every else PAGE_SIZE, reading=reading)

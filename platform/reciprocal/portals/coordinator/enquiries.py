@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, URLEncodedBody
-from litestar.response import Template
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
+from reciprocal.db import keyset
 from reciprocal.enquiries import services as enquiries
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
@@ -24,6 +25,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import date_from_parts
 from reciprocal.kernel.tables import Table
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.downloads import DOWNLOAD, download, wanted
 from reciprocal.web.forms import attempt
 from reciprocal.web.urls import see_other
 
@@ -35,7 +37,7 @@ def _today() -> date:
     return datetime.now(UK_TIME).date()
 
 
-def enquiry_table(page: enquiries.EnquiryPage, risk_labels: dict[str, str]) -> Table:
+def enquiry_table(page: keyset.Page[enquiries.EnquiryRow], risk_labels: dict[str, str]) -> Table:
     """The log as the page shows it: words, never keys, and no one but the coordinator who logged it named."""
     return Table(
         name="enquiries",
@@ -59,19 +61,26 @@ def enquiry_table(page: enquiries.EnquiryPage, risk_labels: dict[str, str]) -> T
 async def enquiries_page(
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
     after: FromQuery[str | None] = None,
+    before: FromQuery[str | None] = None,
     done: FromQuery[str | None] = None,
-) -> Template:
-    page = await enquiries.recent_enquiries(db, scheme.id, after=enquiries.parse_cursor(after))
+    fmt: Annotated[str | None, QueryParameter(name=DOWNLOAD)] = None,
+) -> Template | Stream:
+    """The scheme's enquiries, newest first, a page at a time by cursor; `?format=csv|xlsx` downloads them all."""
+    download_as = wanted(fmt)
+    page = await enquiries.recent_enquiries(db, scheme.id, after=after, before=before, every=bool(download_as))
     published = await current_criteria(db, scheme.id)
     labels = {} if published is None else {r.key: r.label for r in published.criteria.risk_types}
+    if download_as:
+        return download(db, actor, scheme, enquiry_table(page, labels), download_as)
     return Template(
         "coordinator/enquiries.html.j2",
         context={
             "scheme": scheme,
             "table": enquiry_table(page, labels),
-            "after": page.after,
-            "first_page": after is None,
+            "next": page.next,
+            "previous": page.previous,
             "done": "Enquiry logged" if done == "logged" else None,
         },
     )
