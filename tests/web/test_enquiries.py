@@ -3,10 +3,12 @@ the coordinator logs phone and email enquiries, and sees their own scheme's only
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.enquiries.models import Channel, Enquiry
+from reciprocal.portals.public import controllers as public
 from reciprocal.settings import Settings
 from support import visible_text
 from support.web import Client, act_as, post
@@ -204,7 +206,10 @@ async def test_a_coordinator_never_sees_another_schemes_enquiries(
     assert "Hate crime" not in text
 
 
-async def test_the_log_pages_by_keyset(client: Client, world: World, settings: Settings) -> None:
+async def test_the_log_pages_by_keyset(
+    client: Client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(public, "CHECKS_COUNTED", 100)  # 51 checks from the test's one address all count
     for _ in range(51):
         await post(client, check_url(world), {"risk_type": "other", "tenancy": "secure"})
     await act_as(client, world.db, settings, world.coordinator, world.scheme.slug)
@@ -220,3 +225,14 @@ async def test_the_log_pages_by_keyset(client: Client, world: World, settings: S
     got = await client.get(enquiries_url(world) + "?format=csv")
     assert got.status_code == 200
     assert got.content.decode("utf-8-sig").count("Anonymous check") == 51
+
+
+async def test_a_script_cannot_inflate_the_enquiries(
+    client: Client, each_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everyone gets an answer, but only the first checks an hour from one network address count as enquiries."""
+    monkeypatch.setattr(public, "CHECKS_COUNTED", 2)
+    for _ in range(4):
+        answer = await check(client, each_world, risk_type="domestic_abuse", tenancy="secure", safe_areas="yes")
+        assert "could" in answer.lower()
+    assert len(await enquiries_of(each_world)) == 2

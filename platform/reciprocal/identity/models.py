@@ -169,7 +169,8 @@ class SignInAttempt(TenantOwned, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(20))
-    """`link` (a link was asked for) or `failed` (a sign-in was refused)."""
+    """`link` (a link was asked for), `failed` (a sign-in was refused) or `check` (the public checker counted an
+    enquiry: see portals/public)."""
     email_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     ip_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.stamp)

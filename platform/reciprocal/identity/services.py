@@ -229,12 +229,17 @@ def note_failed_sign_in(db: AsyncSession, tenant_id: uuid.UUID, *, reason: str, 
 
 async def recent_failures(db: AsyncSession, tenant_id: uuid.UUID, ip_hash: bytes) -> int:
     """Refused sign-ins from one network address in the last FAILURE_WINDOW."""
+    return await recent_attempts(db, tenant_id, "failed", ip_hash, FAILURE_WINDOW)
+
+
+async def recent_attempts(db: AsyncSession, tenant_id: uuid.UUID, kind: str, ip_hash: bytes, window: timedelta) -> int:
+    """Attempts of `kind` from one network address (its keyed hash) in the last `window`."""
     count = await db.scalar(
         select(func.count()).where(
             SignInAttempt.tenant_id == tenant_id,
-            SignInAttempt.kind == "failed",
+            SignInAttempt.kind == kind,
             SignInAttempt.ip_hash == ip_hash,
-            SignInAttempt.at > clock.now() - FAILURE_WINDOW,
+            SignInAttempt.at > clock.now() - window,
         )
     )
     return count or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -17,6 +18,9 @@ from reciprocal.criteria.services import PublishedCriteria, current_criteria
 from reciprocal.enquiries import rules as checker
 from reciprocal.enquiries.services import record_checker_enquiry
 from reciprocal.identity.access import PUBLIC
+from reciprocal.identity.models import SignInAttempt
+from reciprocal.identity.secrets import Keys
+from reciprocal.identity.services import recent_attempts
 from reciprocal.tenancy.models import Scheme
 from reciprocal.tenancy.services import list_schemes, scheme_counts
 from reciprocal.web.guard import provide_directory
@@ -44,6 +48,11 @@ async def criteria_page(db: NamedDependency[AsyncSession], scheme: NamedDependen
 
 
 # "Could this scheme help my client?": anonymous, from the current criteria; each completed check is one enquiry.
+
+CHECK = "check"
+CHECK_WINDOW = timedelta(hours=1)
+CHECKS_COUNTED = 20
+"""Checks from one network address counted as enquiries in CHECK_WINDOW: an office of officers, not a script."""
 
 
 class CheckForm(msgspec.Struct):
@@ -97,6 +106,7 @@ async def send_check(
     data: URLEncodedBody[CheckForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
+    keys: NamedDependency[Keys],
 ) -> Response[Any]:
     """Answer a check: the enquiry is counted here, once; the answer page is a GET that counts nothing."""
     published = await _published(db, scheme)
@@ -105,7 +115,12 @@ async def send_check(
     if problems:
         return _check_page(scheme, published, data, dict(problems), status_code=400)
     result = checker.check(published.criteria, answers, scheme.area_term)
-    record_checker_enquiry(db, scheme.id, published.criteria, risk_type=answers.risk_type, outcome=result.outcome)
+    # Everyone gets the answer; only the first few checks an hour from one network address count as enquiries,
+    # so that a script cannot inflate the scheme's figures. The address is kept only as a keyed hash, briefly.
+    ip_hash = keys.fingerprint(request.client.host if request.client else "unknown")
+    if await recent_attempts(db, scheme.id, CHECK, ip_hash, CHECK_WINDOW) < CHECKS_COUNTED:
+        db.add(SignInAttempt(tenant_id=scheme.id, kind=CHECK, ip_hash=ip_hash))
+        record_checker_enquiry(db, scheme.id, published.criteria, risk_type=answers.risk_type, outcome=result.outcome)
     query = {k: v for k, v in msgspec.structs.asdict(data).items() if v}
     return see_other(request, check_answer, query)
 
