@@ -12,7 +12,7 @@ from reciprocal.ledger.models import LedgerEntry
 from reciprocal.notifications.handoffs import who_is_told
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Move, Offer, OfferState, Referral
-from reciprocal.referrals.workflow import State
+from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import visible_text
 from support.web import Client, act_as, post, version_in
@@ -174,3 +174,35 @@ async def test_another_schemes_coordinator_cannot_close_it(client: Client, world
     sent = await post(client, crafted, {"version": str(referral.version), "pathway": "housing_moves"})
     assert sent.status_code == 404
     assert (await world.referral(referral.id)).state == State.circulating
+
+
+async def test_the_officer_records_registration_after_submission_until_the_referral_ends(
+    client: Client, world: World, settings: Settings
+) -> None:
+    referral = await world.circulating(world.domestic_abuse())
+    await act_as(client, world.db, settings, world.officer)
+    page = await client.get(officer_page(world, referral))
+    assert "Where else the applicant is registered" in visible_text(page.text)
+    step = f"{officer_page(world, referral)}/registered"
+    sent = await post(client, step, {"version": version_in(page.text), "pathways": "housing_moves"})
+    assert sent.status_code == 303
+    saved = await world.referral(referral.id)
+    assert saved.other_pathways == ["housing_moves"]
+    assert saved.state == State.circulating
+    async with world.db.tenant_session(world.scheme.id) as session:
+        event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.pathways_registered"))
+    assert event is not None
+    assert event.details == {"pathways": ["housing_moves"]}
+
+    # Not a pathway the criteria name: nothing changes.
+    page = await client.get(officer_page(world, referral))
+    await post(client, step, {"version": version_in(page.text), "pathways": "council_transfer"})
+    assert (await world.referral(referral.id)).other_pathways == ["housing_moves"]
+
+    # Once it has ended, the form is gone and a post changes nothing.
+    ended = await world.referral(referral.id)
+    await world.run(referrals.act, world.officer, referral.id, Action.withdraw, version=ended.version, note="x")
+    page = await client.get(officer_page(world, referral))
+    assert "Where else the applicant is registered" not in visible_text(page.text)
+    await post(client, step, {"version": str((await world.referral(referral.id)).version)})
+    assert (await world.referral(referral.id)).other_pathways == ["housing_moves"]

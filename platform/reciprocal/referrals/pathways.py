@@ -11,6 +11,7 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.audit.services import record
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.services import Actor
@@ -22,7 +23,7 @@ from reciprocal.referrals.services import (
     end_live_offer,
     load_for_change,
 )
-from reciprocal.referrals.workflow import Action, transition
+from reciprocal.referrals.workflow import ACTIVE, Action, TransitionRefused, transition
 
 log = structlog.get_logger(__name__)
 
@@ -54,4 +55,34 @@ async def record_other_pathway(
     apply_step(db, actor, referral, step.target, step.event, pathway=pathway)
     await db.flush()
     log.info("referral.moved_elsewhere", referral=str(referral.id), pathway=pathway)
+    return referral
+
+
+REGISTERED = "referral.pathways_registered"
+
+
+async def register(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, pathways: list[str], version: int
+) -> Referral:
+    """Record which of the criteria's other pathways the applicant is registered with, at any time while the
+    referral is live (registration with Housing Moves often comes after the referral); audited with the keys."""
+    referral = await load_for_change(db, actor, referral_id, version=version)
+    if referral.state not in ACTIVE:
+        raise TransitionRefused("This referral has ended: what it was registered with can no longer change.")
+    criteria = await pathways_for(db, referral)
+    if criteria is None or any(criteria.pathway(key) is None for key in pathways):
+        raise InvalidReferral([("pathways", "Select only the pathways listed")])
+    chosen = [p.key for p in criteria.other_pathways if p.key in pathways]
+    if chosen != referral.other_pathways:
+        referral.other_pathways = chosen
+        record(
+            db,
+            referral.tenant_id,
+            REGISTERED,
+            actor=actor,
+            subject_type="referral",
+            subject_id=referral.id,
+            details={"pathways": chosen},
+        )
+        await db.flush()
     return referral

@@ -21,14 +21,14 @@ from reciprocal.kernel.fields import version_field
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer import questions
-from reciprocal.portals.officer.forms import PathwayForm, VersionForm
+from reciprocal.portals.officer.forms import PathwayForm, RegisteredForm, VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import agency_referrals
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.inactivity import confirm_still_needed
 from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
-from reciprocal.referrals.pathways import record_other_pathway
+from reciprocal.referrals.pathways import record_other_pathway, register
 from reciprocal.referrals.rules import Problem
 from reciprocal.referrals.services import (
     STALE,
@@ -38,7 +38,7 @@ from reciprocal.referrals.services import (
     start_referral,
     submit,
 )
-from reciprocal.referrals.workflow import Action, State, allowed_actions
+from reciprocal.referrals.workflow import ACTIVE, Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 
@@ -150,6 +150,7 @@ def _answers_page(
             offer=offer,
             still_needed=draft.referral.state == State.circulating,
             confirmed=confirmed,
+            can_register=bool(draft.criteria.other_pathways) and draft.referral.state in ACTIVE,
             can_close_elsewhere=bool(draft.criteria.other_pathways)
             and Action.record_other_pathway in allowed_actions(draft.referral.state, Role.nominating_officer),
             elsewhere_errors=elsewhere_errors or {},
@@ -257,6 +258,21 @@ async def moved_elsewhere(
     return Redirect(base, status_code=303)
 
 
+@post("/referrals/{referral_id:uuid}/registered", opt=OFFICER, status_code=200)
+async def registered(
+    referral_id: FromPath[uuid.UUID],
+    data: URLEncodedBody[RegisteredForm],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Redirect:
+    """What other pathways the applicant is registered with, changed at any time while the referral is live. A
+    stale form or an ended referral changes nothing (the page then shows what is recorded)."""
+    version = version_field(data.version)
+    await attempt(db, lambda: register(db, actor, referral_id, pathways=data.values(), version=version))
+    return Redirect(referral_path(scheme, referral_id), status_code=303)
+
+
 HANDLERS = [
     officer_home,
     new_referral,
@@ -267,4 +283,5 @@ HANDLERS = [
     submitted_page,
     still_needed,
     moved_elsewhere,
+    registered,
 ]

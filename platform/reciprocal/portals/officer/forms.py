@@ -366,6 +366,17 @@ class SupportForm(msgspec.Struct):
         return Parsed(changes, errors)
 
 
+class RegisteredForm(msgspec.Struct):
+    """The officer's "Registered with": the criteria's other pathways the applicant has registered with."""
+
+    version: str = ""
+    pathways: str | list[str] = msgspec.field(default_factory=list)
+    """One ticked box arrives as a string, several as a list."""
+
+    def values(self) -> list[str]:
+        return _many(self.pathways)
+
+
 class PathwayForm(msgspec.Struct):
     """The officer's "Moved through another pathway": which of the criteria's other pathways housed them."""
 
