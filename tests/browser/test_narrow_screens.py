@@ -203,13 +203,27 @@ async def test_no_signed_in_page_scrolls_sideways_on_a_phone(
     admin = await actor(db, slug, "coordinator", Role.scheme_admin)
     partner_org = cast.partner.organisation_id
     pages: list[tuple[Actor, list[str]]] = [
-        (w.officer, ["officer/", f"referrals/{found['draft'].id}", f"referrals/{found['viewing'].id}"]),
+        (
+            w.officer,
+            [
+                "officer/",
+                f"referrals/{found['draft'].id}",
+                f"referrals/{found['draft'].id}/areas",
+                f"referrals/{found['viewing'].id}",
+            ],
+        ),
         (
             w.coordinator,
             [
                 "coordinator/",
                 "coordinator/referrals",
+                "coordinator/referrals?risk=domestic_abuse&submitted-from-day=1&submitted-from-month=1"
+                "&submitted-from-year=2026",
                 "coordinator/batch",
+                "coordinator/enquiries",
+                "coordinator/enquiries/new",
+                "reports",
+                f"search?reference={found['viewing'].reference[:4]}",
                 f"coordinator/referrals/{found['viewing'].id}",
                 "ledger",
                 f"ledger/partners/{partner_org}",
@@ -224,6 +238,7 @@ async def test_no_signed_in_page_scrolls_sideways_on_a_phone(
                 f"named-lead/referrals/{found['circulating'].id}",
                 f"named-lead/referrals/{found['circulating'].id}/offer",
                 f"named-lead/referrals/{found['viewing'].id}",
+                "named-lead/history",
                 "ledger",
             ],
         ),
