@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db.engine import Database
 from reciprocal.jobs import services as jobs
-from reciprocal.kernel import clock
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel import clock, dates
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
 from reciprocal.referrals import batches
@@ -105,7 +104,7 @@ class Worker:
         await self._each_scheme(CIRCULATE, batches.release_if_due)
 
     async def statements(self) -> None:
-        today = clock.now().astimezone(UK_TIME).date()
+        today = dates.today()
         await self._each_scheme(STATEMENTS, lambda session, scheme: send_statements(session, scheme, today))
 
     def build(self, connection: asyncpg.Connection) -> PgQueuer:

@@ -8,8 +8,8 @@ from playwright.async_api import Browser
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import User
 from reciprocal.identity.services import SESSION_COOKIE, Actor
+from reciprocal.kernel.dates import today
 from reciprocal.referrals import services as referrals
-from reciprocal.reports.areas import today
 from reciprocal.settings import Settings
 from support import session_token
 from support.browser import serious_violations

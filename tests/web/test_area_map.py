@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.services import current_criteria, publish_criteria
 from reciprocal.identity.models import Role
+from reciprocal.kernel.dates import today
 from reciprocal.referrals import services as referrals
-from reciprocal.reports.areas import today
 from reciprocal.settings import Settings
 from support import visible_text
 from support.web import Client, act_as, act_as_new_member

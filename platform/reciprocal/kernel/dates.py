@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from reciprocal.kernel import clock
+
 UK_TIME = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    """Today's date on the UK's clock (the service's clock: a test's or the demo's history's when set)."""
+    return clock.now().astimezone(UK_TIME).date()
 
 
 def govuk_date(value: date | datetime | None) -> str:

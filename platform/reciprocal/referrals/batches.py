@@ -16,7 +16,7 @@ from reciprocal.audit.services import record
 from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
-from reciprocal.kernel import clock
+from reciprocal.kernel import dates
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.services import BATCH_RELEASED, load_for_change, release_batch
@@ -49,7 +49,7 @@ async def release_if_due(db: AsyncSession, tenant_id: uuid.UUID) -> list[Referra
     published = await current_criteria(db, tenant_id)
     if published is None:
         return None
-    today = clock.now().astimezone(UK_TIME).date()
+    today = dates.today()
     if today < next_release_day(await last_release(db, tenant_id), published.criteria.circulation_days, today):
         return None
     released = await release_batch(db, tenant_id, None)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.kernel import clock
+from reciprocal.kernel import dates
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.referrals.models import Move, Offer, Referral, ReferralArea
 from reciprocal.referrals.workflow import State
@@ -21,11 +21,6 @@ LIVE = (State.approved, State.circulating, State.offer_made, State.viewing, Stat
 
 HOUSED_WINDOW = timedelta(days=365)
 """How far back "housed here in the last year" looks."""
-
-
-def today() -> date:
-    """The date on the UK's clock."""
-    return clock.now().astimezone(UK_TIME).date()
 
 
 async def places(db: AsyncSession, tenant_id: uuid.UUID) -> list[Place]:
@@ -90,7 +85,7 @@ async def housed_like(
 ) -> dict[str, int]:
     """Area code -> households moved there in the last year needing `bedrooms` (the move's bedroom count) or,
     when the bedrooms are not known yet, of `household` people (adults and children); every move if neither."""
-    since = today() - HOUSED_WINDOW
+    since = dates.today() - HOUSED_WINDOW
     query = (
         select(Area.code, func.count())
         .select_from(Move)

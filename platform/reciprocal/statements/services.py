@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
-from reciprocal.kernel import clock
+from reciprocal.kernel import clock, dates
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.referrals.circulation import partners_reached
@@ -74,7 +74,7 @@ class Month:
 
 
 def this_month() -> Month:
-    return Month.of(clock.now().astimezone(UK_TIME).date())
+    return Month.of(dates.today())
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.services import record
 from reciprocal.exports.formats import csv_chunks, write_xlsx
 from reciprocal.identity.services import Actor
-from reciprocal.kernel import clock
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel import dates
 from reciprocal.kernel.tables import Export
 from reciprocal.tenancy.models import Scheme
 
@@ -49,7 +48,7 @@ def wanted(value: str | None) -> Format | None:
 
 
 def filename(scheme: Scheme, table: Export, fmt: Format) -> str:
-    return f"{scheme.slug}-{table.name}-{clock.now().astimezone(UK_TIME).date().isoformat()}.{fmt}"
+    return f"{scheme.slug}-{table.name}-{dates.today().isoformat()}.{fmt}"
 
 
 def download(db: AsyncSession, actor: Actor, scheme: Scheme, table: Export, fmt: Format) -> Stream:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel import dates
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.names import NameWarnings
@@ -34,10 +34,6 @@ from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
 COORDINATOR = allow(Role.coordinator)
-
-
-def _today() -> date:
-    return datetime.now(UK_TIME).date()
 
 
 # The work queue.
@@ -56,7 +52,7 @@ async def coordinator_home(
             "queue": queue,
             "stage_by_state": words.STAGE_BY_STATE,
             "task_words": words.TASK_WORDS,
-            "today": _today(),
+            "today": dates.today(),
             "whats_new": await whats_new(db, actor),
         },
     )
@@ -178,7 +174,7 @@ def _move_answers(form: StepForm) -> tuple[date, int]:
         except ValueError:
             errors["move-date"] = "The date of the move must be a real date"
         else:
-            if moved_on > _today():
+            if moved_on > dates.today():
                 errors["move-date"] = "The date of the move must be today or in the past"
     bedrooms = whole_number(form.bedrooms)
     if bedrooms is None or bedrooms > 7:
@@ -294,7 +290,7 @@ async def _referral_page(
             "names": names,
             "stages": words.STAGES,
             "stage_by_state": words.STAGE_BY_STATE,
-            "today": _today(),
+            "today": dates.today(),
         },
         status_code=status_code,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -20,7 +20,8 @@ from reciprocal.enquiries import services as enquiries
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
-from reciprocal.kernel.dates import UK_TIME, govuk_date
+from reciprocal.kernel import dates
+from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import date_from_parts
 from reciprocal.kernel.tables import Table
@@ -31,10 +32,6 @@ from reciprocal.web.urls import see_other
 
 COORDINATOR = allow(Role.coordinator)
 NOT_SAID = "Not said"
-
-
-def _today() -> date:
-    return datetime.now(UK_TIME).date()
 
 
 def enquiry_table(page: keyset.Page[enquiries.EnquiryRow], risk_labels: dict[str, str]) -> Table:
@@ -122,7 +119,7 @@ def _form_page(
 
 @get("/coordinator/enquiries/new", opt=COORDINATOR)
 async def new_enquiry(db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme]) -> Template:
-    today = _today()
+    today = dates.today()
     form = EnquiryForm(str(today.day), str(today.month), str(today.year))
     return _form_page(scheme, await _criteria(db, scheme), form, {})
 
@@ -144,7 +141,7 @@ async def log_enquiry(
         agency_kind=data.agency_kind,
         outcome=data.outcome,
     )
-    refused = await attempt(db, lambda: enquiries.log_enquiry(db, actor, criteria, entry, today=_today()))
+    refused = await attempt(db, lambda: enquiries.log_enquiry(db, actor, criteria, entry, today=dates.today()))
     if isinstance(refused, Refused):
         return _form_page(scheme, criteria, data, dict(refused.problems), status_code=400)
     return see_other(request, enquiries_page, {"done": "logged"})

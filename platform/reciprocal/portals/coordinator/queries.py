@@ -18,7 +18,7 @@ from reciprocal.criteria.schemas import Criteria
 from reciprocal.criteria.services import criteria_at, current_criteria
 from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
-from reciprocal.kernel import clock
+from reciprocal.kernel import dates
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
@@ -92,7 +92,7 @@ class Unoffered:
 
 async def _unoffered(db: AsyncSession, tenant_id: uuid.UUID, days: int) -> list[Unoffered]:
     """Circulating since `days` working days ago or longer, and never offered a property (by the state index)."""
-    since = working_days_before(clock.now().astimezone(UK_TIME).date(), days)
+    since = working_days_before(dates.today(), days)
     cutoff = datetime.combine(since, time.max, tzinfo=UK_TIME)
     offered = select(Offer.id).where(Offer.tenant_id == Referral.tenant_id, Offer.referral_id == Referral.id)
     rows = await db.execute(
@@ -341,7 +341,7 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     last = await batches.last_release(db, tenant_id)
     published = await current_criteria(db, tenant_id)
     days = published.criteria.circulation_days if published else None
-    today = clock.now().astimezone(UK_TIME).date()
+    today = dates.today()
     upcoming = batches.next_release_day(last, days, today) if days else None
     if not approved:
         return Batch([], [], [], last, days, upcoming)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from litestar import Response, get, post
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel import dates
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.notifications.whats_new import whats_new
@@ -51,7 +50,7 @@ async def officer_home(
     deleted: FromQuery[uuid.UUID | None] = None,
 ) -> Template:
     referrals = await agency_referrals(db, actor)
-    today = datetime.now(UK_TIME).date()
+    today = dates.today()
     groups = show.home_groups(referrals, f"/s/{scheme.slug}/referrals", today)
     done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
     return Template(

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
-from reciprocal.kernel import clock
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel import dates
 from reciprocal.portals.reports import presenters
 from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.reports import services
@@ -47,7 +46,7 @@ async def reports_page(
     """The scheme's figures for a period, with its charts and maps; `?format=csv|xlsx` downloads all of it."""
     download_as = wanted(request.query_params.get(DOWNLOAD))
     asked = {name: str(request.query_params.get(name, ""))[:20] for name in FIELDS}
-    today = clock.now().astimezone(UK_TIME).date()
+    today = dates.today()
     context: dict[str, Any] = {"scheme": scheme, "actor": actor, "asked": asked, "months": MONTHS, "today": today}
     try:
         period = parse(asked, today)
