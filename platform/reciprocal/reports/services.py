@@ -98,18 +98,18 @@ _SUBMITTED = text(
 # One pass over the moves in the period (by the day they moved).
 _MOVES = text(
     """
-    select grouping(area_id) = 0 as by_area, grouping(receiving_id) = 0 as by_receiving,
+    select grouping(receiving_id) = 0 as by_receiving,
            grouping(sending_id) = 0 as by_sending, grouping(risk_type) = 0 as by_risk,
            grouping(month) = 0 as by_month,
-           area_id, receiving_id, sending_id, risk_type, month, count(*) as n, sum(people) as people
+           receiving_id, sending_id, risk_type, month, count(*) as n, sum(people) as people
     from (
-      select m.area_id, m.receiving_id, m.sending_id, r.risk_type,
+      select m.receiving_id, m.sending_id, r.risk_type,
              date_trunc('month', m.moved_on)::date as month,
              r.adults + coalesce(cardinality(r.children_ages), 0) as people
       from moves m join referrals r on r.tenant_id = m.tenant_id and r.id = m.referral_id
       where m.tenant_id = :t and m.moved_on >= :first and m.moved_on <= :last
     ) as moved
-    group by grouping sets ((), (area_id), (receiving_id), (sending_id), (risk_type), (month))
+    group by grouping sets ((), (receiving_id), (sending_id), (risk_type), (month))
     """
 )
 
@@ -124,8 +124,6 @@ _ENQUIRIES_BY_MONTH = text(
 _NAMES = text(
     """
     select id, name from organisations where tenant_id = :t
-    union all
-    select id, name from areas where tenant_id = :t
     """
 )
 
@@ -161,13 +159,12 @@ class Counts:
     submitted_by_landlord: dict[uuid.UUID | None, int] = field(default_factory=dict)
     moves_by_receiving: dict[uuid.UUID, int] = field(default_factory=dict)
     moves_by_sending: dict[uuid.UUID, int] = field(default_factory=dict)
-    moves_by_area: dict[uuid.UUID, int] = field(default_factory=dict)
     monitoring: dict[str, dict[str | None, int]] = field(default_factory=lambda: defaultdict(dict))
     """Answer key -> the answer (None: not answered) -> referrals submitted in the period."""
     lone_female_parents: int = 0
     stage_times: list[StageTime] = field(default_factory=list)
     names: dict[uuid.UUID, str] = field(default_factory=dict)
-    """Organisations' and areas' names."""
+    """Organisations' names (the areas' are the maps': reports.area_maps)."""
     risk_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -214,9 +211,7 @@ def _submitted(found: Counts, row: Any) -> None:
 
 
 def _moved(found: Counts, row: Any) -> None:
-    if row.by_area:
-        found.moves_by_area[row.area_id] = row.n
-    elif row.by_receiving:
+    if row.by_receiving:
         found.moves_by_receiving[row.receiving_id] = row.n
     elif row.by_sending:
         found.moves_by_sending[row.sending_id] = row.n

@@ -19,6 +19,7 @@ from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.reports import services
 from reciprocal.reports.area_maps import demand_map, supply_maps
 from reciprocal.reports.periods import MONTHS, PeriodErrors, parse
+from reciprocal.reports.suppression import figure
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.downloads import DOWNLOAD, download, wanted
 
@@ -54,9 +55,11 @@ async def reports_page(
         return Template(
             "reports/report.html.j2", context={**context, "errors": wrong.errors, "report": None}, status_code=400
         )
-    report = presenters.build(period, await services.counts(db, scheme.id, period))
-    maps = [MapOnPage(await demand_map(db, scheme))]
-    maps += [MapOnPage(m) for m in await supply_maps(db, scheme, period.first, period.last)]
+    supply = await supply_maps(db, scheme, period.first, period.last)
+    report = presenters.build(
+        period, await services.counts(db, scheme.id, period), [m.total or figure(0) for m in supply]
+    )
+    maps = [MapOnPage(m) for m in (await demand_map(db, scheme), *supply)]
     if download_as:
         book = presenters.workbook(report, [m.table for m in maps], scheme.name)
         return download(db, actor, scheme, book, download_as)

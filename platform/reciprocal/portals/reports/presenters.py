@@ -7,7 +7,7 @@ breakdowns had to withhold its total: else the headline would give back what the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,13 +66,8 @@ def headline(value: int, *groups: Group[Any]) -> Figure:
     return figure(value)
 
 
-def _named[K](group: Group[K], names: Mapping[K, str]) -> list[tuple[str, Figure]]:
-    return sorted(((names.get(key, "Not known"), cell) for key, cell in group.cells.items()), key=lambda r: r[0])
-
-
 def _referrals(count: int) -> str:
-    shown = figure(count)
-    return "1 referral" if count == 1 else f"{shown} referrals"
+    return f"{figure(count)} referrals"
 
 
 def _days(days: float) -> str:
@@ -88,8 +83,11 @@ def _stage_measure(stage: StageTime, days: float | None) -> charts.Measure:
     return charts.Measure(round(days, 1), _days(days))
 
 
-def build(period: Period, counts: Counts) -> Report:
-    """What the page shows for `counts`: nothing leaves here that suppression did not pass."""
+def build(period: Period, counts: Counts, supply: Sequence[Figure] = ()) -> Report:
+    """What the page shows for `counts`: nothing leaves here that suppression did not pass. `supply` are the
+    totals of the supply maps (offers made, moves: reports.area_maps), whose areas are the report's breakdown by
+    area: where a map withholds its total, the headline it totals is withheld too."""
+    offers_by_area, moves_by_area = (Group[str]({}, total) for total in (supply or (figure(0), figure(0))))
     months = list(period.months())
     month_words = [f"{charts.MONTH_ABBR[m.month - 1]} {m.year}" for m in months]
     monthly = {
@@ -103,17 +101,16 @@ def build(period: Period, counts: Counts) -> Report:
     by_landlord = suppress(counts.submitted_by_landlord)
     receiving = suppress(counts.moves_by_receiving)
     sending = suppress(counts.moves_by_sending)
-    by_area = suppress(counts.moves_by_area)
     monitoring = {key: suppress(counts.monitoring.get(key, {})) for key in ANSWERS}
 
     submitted = headline(counts.submitted, monthly["submitted"], by_risk, by_landlord, *monitoring.values())
-    moves = headline(counts.moves, monthly["moves"], moves_by_risk, receiving, sending, by_area)
+    moves = headline(counts.moves, monthly["moves"], moves_by_risk, receiving, sending, moves_by_area)
     funnel = [
         Headline("Enquiries", headline(counts.enquiries, monthly["enquiries"])),
         Headline("Referrals submitted", submitted),
         Headline("Approved by their landlord", figure(counts.approved)),
         Headline("Circulated to partners", figure(counts.circulated)),
-        Headline("Offers of a property", figure(counts.offers)),
+        Headline("Offers of a property", headline(counts.offers, offers_by_area)),
         Headline("Moves", moves),
         # People moved, with the moves withheld, would tell how many households (and how big) moved.
         Headline(
@@ -173,8 +170,6 @@ def build(period: Period, counts: Counts) -> Report:
         for key in sorted({*by_risk.cells, *moves_by_risk.cells}, key=lambda k: risks.get(k, k or ""))
     ]
     risk_rows.append(["Total", by_risk.total, moves_by_risk.total])
-    area_rows: list[Sequence[Cell]] = [[area, cell] for area, cell in _named(by_area, names)]
-    area_rows.append(["Total", by_area.total])
     tables = [
         Table("risk-types", "By risk type", ["Risk type", "Referrals submitted", "Moves"], risk_rows),
         Table(
@@ -183,7 +178,6 @@ def build(period: Period, counts: Counts) -> Report:
             ["Landlord", "Referrals of its tenants", "Its tenants moved", "Households it received"],
             landlord_rows,
         ),
-        Table("areas", "Moves by area moved to", ["Area", "Moves"], area_rows),
     ]
     monitoring_tables = [_answers_table(key, monitoring[key]) for key in ANSWERS]
     # Protected with the other lone parents, whose count the lone parent table gives: else the difference
@@ -194,7 +188,8 @@ def build(period: Period, counts: Counts) -> Report:
     disabled = monitoring["disability"].cells.get("yes", figure(0))
     shares = [
         Headline(f"fleeing {risks.get(key, 'a risk not said').lower()}", cell)
-        for key, cell in sorted(by_risk.cells.items(), key=lambda kv: -(counts.submitted_by_risk[kv[0]]))
+        # In the words' order, not the counts': an order by size would rank the withheld ones.
+        for key, cell in sorted(by_risk.cells.items(), key=lambda kv: risks.get(kv[0], kv[0] or ""))
     ]
     shares += [Headline("lone female parents", lone_female_cell), Headline("with a disability", disabled)]
     share_words = {h.words: share(h.figure, submitted) for h in shares}
