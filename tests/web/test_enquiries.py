@@ -207,8 +207,9 @@ async def test_a_coordinator_never_sees_another_schemes_enquiries(
 
 
 async def test_the_log_pages_by_keyset(
-    client: Client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    client: Client, each_world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    world = each_world
     monkeypatch.setattr(public, "CHECKS_COUNTED", 100)  # 51 checks from the test's one address all count
     for _ in range(51):
         await post(client, check_url(world), {"risk_type": "other", "tenancy": "secure"})

@@ -86,11 +86,18 @@ class Reading:
     from_cursor: bool
 
 
+EVERY = None
+"""A `size` for `paged` and `page_of`: every row, in order, from the start (what a download carries)."""
+
+
 def paged[Q: Select[*tuple[Any, ...]]](
-    query: Q, order: Order, *, after: str | None, before: str | None, size: int
+    query: Q, order: Order, *, after: str | None, before: str | None, size: int | None
 ) -> tuple[Q, Reading]:
     """`query` limited to one page, with one row more to tell whether there is another: the rows after the
-    cursor `after`, or else those before `before` (read backwards: `page_of` turns them round)."""
+    cursor `after`, or else those before `before` (read backwards: `page_of` turns them round). With size
+    EVERY, every row in order and no cursor."""
+    if size is EVERY:
+        after = before = None
     wanted = before if after is None else after
     cursor = decode(wanted, len(order.columns))
     values = order.values(cursor) if cursor else None
@@ -102,11 +109,14 @@ def paged[Q: Select[*tuple[Any, ...]]](
         row, at = tuple_(*order.columns), tuple_(*values)
         query = query.where(row < at if smaller else row > at)
     columns = [c.desc() if smaller else c.asc() for c in order.columns]
-    return query.order_by(*columns).limit(size + 1), Reading(backwards, values is not None)
+    query = query.order_by(*columns)
+    return (query if size is EVERY else query.limit(size + 1)), Reading(backwards, values is not None)
 
 
-def page_of[T](rows: Sequence[T], key: Callable[[T], Key], *, size: int, reading: Reading) -> Page[T]:
+def page_of[T](rows: Sequence[T], key: Callable[[T], Key], *, size: int | None, reading: Reading) -> Page[T]:
     """The page from the rows `paged`'s query read."""
+    if size is EVERY:
+        return Page(rows=list(rows), next=None, previous=None)
     more = len(rows) > size
     shown = list(rows[:size])
     if reading.backwards:

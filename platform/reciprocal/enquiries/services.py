@@ -179,12 +179,10 @@ async def recent_enquiries(
         .outerjoin(User, (User.tenant_id == Enquiry.tenant_id) & (User.id == Enquiry.logged_by_id))
         .where(Enquiry.tenant_id == tenant_id)
     )
-    if every:
-        query, reading = query.order_by(Enquiry.received_at.desc(), Enquiry.id.desc()), keyset.Reading(False, False)
-    else:
-        query, reading = keyset.paged(query, NEWEST_FIRST, after=after, before=before, size=PAGE_SIZE)
+    size = keyset.EVERY if every else PAGE_SIZE
+    query, reading = keyset.paged(query, NEWEST_FIRST, after=after, before=before, size=size)
     found = [
         EnquiryRow(e.id, e.received_at, e.channel, e.risk_type, e.agency_kind, e.outcome, name)
         for e, name in await db.execute(query)
     ]
-    return keyset.page_of(found, EnquiryRow.key, size=len(found) if every else PAGE_SIZE, reading=reading)
+    return keyset.page_of(found, EnquiryRow.key, size=size, reading=reading)

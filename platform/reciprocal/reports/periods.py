@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from reciprocal.kernel.dates import UK_TIME, govuk_date
-from reciprocal.kernel.fields import whole_number
+from reciprocal.kernel.fields import date_from_parts, whole_number
 
 EARLIEST_YEAR = 2000
 """No scheme reports on years before this: a year outside it is a typing mistake."""
@@ -119,18 +119,18 @@ def _year(params: Mapping[str, str], field: str, today: date, errors: dict[str, 
 
 def _date(params: Mapping[str, str], field: str, what: str, errors: dict[str, str]) -> date | None:
     """A GOV.UK date input `field` (its parts `field-day`, `field-month`, `field-year`)."""
-    parts = [params.get(f"{field}-{part}", "").strip() for part in ("day", "month", "year")]
-    if not all(parts):
+    parts = [params.get(f"{field}-{part}", "") for part in ("day", "month", "year")]
+    if not all(part.strip() for part in parts):
         errors[field] = f"Enter the {what} date, with a day, month and year"
         return None
-    day, month, year = (whole_number(part) for part in parts)
     try:
-        if day is None or month is None or year is None or year < EARLIEST_YEAR:
-            raise ValueError
-        return date(year, month, day)
+        found = date_from_parts(*parts)
     except ValueError:
+        found = None
+    if found is None or found.year < EARLIEST_YEAR:
         errors[field] = f"The {what} date must be a real date, in {EARLIEST_YEAR} or later"
         return None
+    return found
 
 
 def parse(params: Mapping[str, str], today: date) -> Period:

@@ -25,6 +25,7 @@ from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import date_from_parts
 from reciprocal.kernel.tables import Table
+from reciprocal.portals.coordinator.queries import risk_labels
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.downloads import DOWNLOAD, download, wanted
 from reciprocal.web.forms import attempt
@@ -67,8 +68,7 @@ async def enquiries_page(
     """The scheme's enquiries, newest first, a page at a time by cursor; `?format=csv|xlsx` downloads them all."""
     download_as = wanted(fmt)
     page = await enquiries.recent_enquiries(db, scheme.id, after=after, before=before, every=bool(download_as))
-    published = await current_criteria(db, scheme.id)
-    labels = {} if published is None else {r.key: r.label for r in published.criteria.risk_types}
+    labels = await risk_labels(db, scheme.id)
     if download_as:
         return download(db, actor, scheme, enquiry_table(page, labels), download_as)
     return Template(

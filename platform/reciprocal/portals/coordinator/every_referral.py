@@ -223,7 +223,6 @@ async def referrals_page(
             "listing": found,
             "lines": list(zip(found.page.rows, found.table.rows, strict=True)),
             "filters": filters,
-            "known": known,
             "options": _options(filters, known),
             "error_list": [
                 {"text": message, "href": f"#{field_id}" if field_id == "state" else f"#{field_id}-day"}

@@ -83,17 +83,14 @@ class Listed:
 class Listing:
     page: keyset.Page[Listed]
     count: int
-    """How many the filters find, up to COUNTED_UP_TO + 1 (more than COUNTED_UP_TO)."""
+    """How many referrals the filters find, up to COUNTED_UP_TO + 1 (that is, more than COUNTED_UP_TO)."""
+    table: Table
 
     @property
     def count_words(self) -> str:
         if self.count > COUNTED_UP_TO:
             return f"More than {COUNTED_UP_TO:,} referrals"
         return f"{self.count:,} referral" + ("" if self.count == 1 else "s")
-
-    """How many referrals the filters find, on every page."""
-    table: Table
-    choices: Choices
 
 
 @dataclass(frozen=True)
@@ -156,14 +153,14 @@ async def every_referral(
     # Counted no further than COUNTED_UP_TO: a page's cost must not grow with the scheme's history.
     found = select(Referral.id).where(*conditions).limit(COUNTED_UP_TO + 1).subquery()
     count = await db.scalar(select(func.count()).select_from(found)) or 0
-    return Listing(page, count, table_of(page.rows, choices), choices)
+    return Listing(page, count, table_of(page.rows, choices))
 
 
 async def every_match(db: AsyncSession, tenant_id: uuid.UUID, filters: Filters, sort: Sort, choices: Choices) -> Table:
     """Every referral the filters find, in `sort`'s order, as the list's download carries them."""
-    order = sort.order
-    columns = [c.desc() if order.descending else c.asc() for c in order.columns]
-    query = _listed(_conditions(tenant_id, filters)).order_by(*columns)
+    query, _ = keyset.paged(
+        _listed(_conditions(tenant_id, filters)), sort.order, after=None, before=None, size=keyset.EVERY
+    )
     return table_of(_rows(await db.execute(query)), choices)
 
 

@@ -118,11 +118,8 @@ async def history(
     )
     both = union_all(decisions, offers).subquery()
     order = keyset.Order((both.c.at, both.c.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True)
-    size = None if every else PAGE_SIZE
-    if size is None:
-        query, reading = select(both).order_by(both.c.at.desc(), both.c.id.desc()), keyset.Reading(False, False)
-    else:
-        query, reading = keyset.paged(select(both), order, after=after, before=before, size=size)
+    size = keyset.EVERY if every else PAGE_SIZE
+    query, reading = keyset.paged(select(both), order, after=after, before=before, size=size)
     rows = [
         Entry(
             row.id,
@@ -136,7 +133,7 @@ async def history(
         )
         for row in await db.execute(query)
     ]
-    page = keyset.page_of(rows, Entry.key, size=size or len(rows), reading=reading)
+    page = keyset.page_of(rows, Entry.key, size=size, reading=reading)
     table = Table(
         name="history",
         title="Approvals and offers",

@@ -28,8 +28,8 @@ class Housed:
 def _hint(figure: Figure, like: str) -> str:
     if figure.value == 0:
         return f"No households {like} housed here in the last year"
-    noun = "household" if figure.value == 1 else "households"
-    return f"Housed {figure.words} {noun} {like} here in the last year"
+    # figure() withholds 1 to 4: what is shown is "fewer than 5" or 5 and more, so always "households".
+    return f"Housed {figure.words} households {like} here in the last year"
 
 
 async def housed_here(db: AsyncSession, scheme: Scheme, answers: ReferralAnswers) -> Housed:
@@ -42,7 +42,9 @@ async def housed_here(db: AsyncSession, scheme: Scheme, answers: ReferralAnswers
     else:
         like = f"of {people} {'person' if people == 1 else 'people'}"
     places = await areas.places(db, scheme.id)
-    counts = await areas.housed_like(db, scheme.id, bedrooms=bedrooms, household=None if bedrooms else people)
+    counts = await areas.housed_like(
+        db, scheme.id, bedrooms=bedrooms, household=None if bedrooms is not None else people
+    )
     # NOTE: each area's count stands alone (no total of this breakdown is shown anywhere), so figure() is enough:
     # suppress() would also withhold a larger area to protect a small one from a total nobody can read.
     cells = {place.code: figure(counts.get(place.code, 0)) for place in places}

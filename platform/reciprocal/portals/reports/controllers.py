@@ -48,7 +48,7 @@ async def reports_page(
     download_as = wanted(request.query_params.get(DOWNLOAD))
     asked = {name: str(request.query_params.get(name, ""))[:20] for name in FIELDS}
     today = dates.today()
-    context: dict[str, Any] = {"scheme": scheme, "actor": actor, "asked": asked, "months": MONTHS, "today": today}
+    context: dict[str, Any] = {"scheme": scheme, "actor": actor, "asked": asked, "months": MONTHS}
     try:
         period = parse(asked, today)
     except PeriodErrors as wrong:

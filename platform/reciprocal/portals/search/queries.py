@@ -13,10 +13,11 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.db import keyset
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
+from reciprocal.portals.named_lead.approvals import REQUEST_APPROVAL
 from reciprocal.referrals.circulation import CIRCULATED, reaches
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.services import visible_to
-from reciprocal.referrals.workflow import Action, State
+from reciprocal.referrals.workflow import State
 
 PAGE_SIZE = 20
 LONGEST = 30
@@ -25,8 +26,6 @@ LONGEST = 30
 NEWEST_FIRST = keyset.Order(
     (Referral.submitted_at, Referral.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True
 )
-
-ASKED_TO_APPROVE = f"referral.{Action.request_approval.value}"
 
 
 def findable(actor: Actor) -> ColumnElement[bool]:
@@ -42,7 +41,7 @@ def findable(actor: Actor) -> ColumnElement[bool]:
             AuditEvent.tenant_id == Referral.tenant_id,
             AuditEvent.subject_type == "referral",
             AuditEvent.subject_id == Referral.id,
-            AuditEvent.action == ASKED_TO_APPROVE,
+            AuditEvent.action == REQUEST_APPROVAL,
         )
         .exists()
     )
