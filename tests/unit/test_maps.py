@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.reports.maps import WITHHELD_BAND, Place, bands, short_label, tile_map
 from reciprocal.reports.suppression import Figure, suppress
@@ -43,7 +42,7 @@ def texts(svg: str) -> list[str]:
 
 def test_the_table_has_the_figures_of_the_map_and_every_area_once() -> None:
     drawn = make()
-    table = MapOnPage(drawn).table
+    table = drawn.table
     assert table.columns == ["District", "Choices"]
     rows = [(name, str(figure)) for name, figure in table.rows]
     group = suppress(COUNTS)

@@ -24,5 +24,5 @@ def test_offers_withheld_on_the_map_are_withheld_in_the_headline() -> None:
 
 def test_a_stage_time_never_names_a_small_count() -> None:
     counts = Counts(stage_times=[StageTime("approved", "Submitted to approved", 1, 2.0, 2.0)])
-    labels = build(MARCH, counts, [figure(0), figure(0)]).charts[2].chart.categories
+    labels = build(MARCH, counts, [figure(0), figure(0)]).charts[2].categories
     assert labels == ["Submitted to approved (fewer than 5 referrals)"]

@@ -43,7 +43,7 @@ async def demand_map(db: AsyncSession, scheme: Scheme) -> TileMap:
         places,
         await areas.demand(db, scheme.id),
         key="demand-safe-areas",
-        title=f"Demand: safe {scheme.area_term}s named by live referrals",
+        title=f"Demand: safe {scheme.area_term}s named by live referrals today",
         measure="Safe-area choices",
         what=f"How many live referrals name each {scheme.area_term} as a safe {scheme.area_term}.",
     )

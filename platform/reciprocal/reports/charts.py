@@ -1,7 +1,7 @@
 """Charts drawn on the server as SVG, from the same figures as the table shown beside each.
 
 Pure: a Chart is its categories and series; `svg()` draws it, and `columns` and `rows()` list it from the same
-values, so the two cannot disagree (the page shows them as an exports.tables.Table beside the chart). Bars are
+values, so the two cannot disagree (`table`: the page shows it beside the chart). Bars are
 horizontal (one row per category, one bar per series), so long labels and many months fit on a narrow screen.
 A withheld value is drawn as no bar, with its words.
 """
@@ -14,6 +14,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
+from reciprocal.kernel.tables import Table
 from reciprocal.reports.suppression import Figure
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -69,6 +70,11 @@ class Chart:
     @property
     def columns(self) -> list[str]:
         return [self.category_heading, *(s.name for s in self.series)]
+
+    @property
+    def table(self) -> Table:
+        """The chart's figures as the Table shown beside it and carried by a download."""
+        return Table(self.id, self.title, self.columns, self.rows())
 
     def rows(self) -> list[list[Figure | str]]:
         """The chart's figures as a table's rows: one per category, a column per series."""

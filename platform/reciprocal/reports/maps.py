@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from reciprocal.kernel.tables import Table
 from reciprocal.reports.suppression import Figure
 
 TILE = 64
@@ -136,12 +137,16 @@ class TileMap:
 
     @property
     def rows(self) -> list[tuple[str, Figure]]:
-        """Every area's figure, then the total if there is one: what the table beside the map shows (an
-        exports.tables.Table of these is made where the page is, since exports sits above reports)."""
+        """Every area's figure, then the total if there is one: what the table beside the map shows."""
         rows = [(t.place.name, t.figure) for t in self.tiles]
         if self.total is not None:
             rows.append((f"All {self.area_term}s", self.total))
         return rows
+
+    @property
+    def table(self) -> Table:
+        """The same figures as the Table the page shows beside the map and a download carries."""
+        return Table(self.key, self.title, self.columns, self.rows)
 
     def svg(self, *, small: bool = False) -> Markup:
         """The map as inline SVG: `role="img"` named by its title and described by its description."""

@@ -15,7 +15,6 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import dates
 from reciprocal.portals.reports import presenters
-from reciprocal.portals.reports.maps import MapOnPage
 from reciprocal.reports import services
 from reciprocal.reports.area_maps import demand_map, supply_maps
 from reciprocal.reports.periods import MONTHS, PeriodErrors, parse
@@ -59,7 +58,7 @@ async def reports_page(
     report = presenters.build(
         period, await services.counts(db, scheme.id, period), [m.total or figure(0) for m in supply]
     )
-    maps = [MapOnPage(m) for m in (await demand_map(db, scheme), *supply)]
+    maps = [await demand_map(db, scheme), *supply]
     if download_as:
         book = presenters.workbook(report, [m.table for m in maps], scheme.name)
         return download(db, actor, scheme, book, download_as)

@@ -33,24 +33,12 @@ class Headline:
 
 
 @dataclass(frozen=True)
-class ChartView:
-    """A chart and the table shown beside it, made from the same figures."""
-
-    chart: charts.Chart
-    table: Table
-
-
-def _view(chart: charts.Chart) -> ChartView:
-    return ChartView(chart, Table(chart.id, chart.title, chart.columns, chart.rows()))
-
-
-@dataclass(frozen=True)
 class Report:
     period: Period
     funnel: list[Headline]
     moved_elsewhere: Figure
     stalled: Figure
-    charts: list[ChartView]
+    charts: list[charts.Chart]
     tables: list[Table]
     """Breakdowns with no chart of their own, in the page's order."""
     monitoring: list[Table]
@@ -198,7 +186,7 @@ def build(period: Period, counts: Counts, supply: Sequence[Figure] = ()) -> Repo
         funnel,
         figure(counts.moved_elsewhere),
         figure(counts.stalled),
-        [_view(funnel_chart), _view(trend), _view(stage_chart)],
+        [funnel_chart, trend, stage_chart],
         tables,
         monitoring_tables,
         shares,
