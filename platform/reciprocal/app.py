@@ -25,6 +25,7 @@ from reciprocal.web.csrf import session_bound_csrf
 from reciprocal.web.errors import EXCEPTION_HANDLERS
 from reciprocal.web.hosts import allowed_hosts
 from reciprocal.web.limits import Limit, body_limits
+from reciprocal.web.schemes import SchemeDirectory
 from reciprocal.web.security import SecurityHeadersMiddleware
 from reciprocal.web.templating import template_config
 
@@ -84,7 +85,14 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
             "mailer": Provide(lambda: mailer, use_cache=True, sync_to_thread=False),
         },
         state=State(
-            {"db": db, "migration_head": head_revision(), "settings": settings, "secret_keys": keys, "mailer": mailer}
+            {
+                "db": db,
+                "schemes": SchemeDirectory(settings.scheme_cache_s),
+                "migration_head": head_revision(),
+                "settings": settings,
+                "secret_keys": keys,
+                "mailer": mailer,
+            }
         ),
         # Sign-in emails queued by requests that have committed are sent before the process ends.
         on_shutdown=[wait_for_sending, db.dispose],

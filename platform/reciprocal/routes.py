@@ -23,6 +23,7 @@ from reciprocal.portals.scheme_admin import controllers as scheme_admin
 from reciprocal.portals.search import controllers as search
 from reciprocal.portals.sign_in import controllers as sign_in
 from reciprocal.web.guard import (
+    RequestSession,
     admit,
     provide_actor,
     provide_db,
@@ -34,6 +35,7 @@ from reciprocal.web.health import healthz, readyz
 scheme_router = Router(
     path="/s/{scheme_slug:str}",
     guards=[admit],
+    middleware=[RequestSession],
     dependencies={
         "db": Provide(provide_db),
         "scheme": Provide(provide_scheme, sync_to_thread=False),

@@ -116,6 +116,9 @@ class Settings:
     connect_timeout_s: int = 3
     """How long to wait for the database before answering 503."""
     pool_size: int = 10
+    scheme_cache_s: int = 5
+    """How long a process keeps what it read of a scheme (its row and its providers' addresses) before reading
+    it again: a change to a scheme is seen by every process within this long."""
     secret_key: str | None = None
     """Signs CSRF tokens and derives the key that encrypts identity providers' client secrets.
     Required outside demo mode; demo keeps one under var/."""
@@ -223,6 +226,7 @@ class Settings:
             "statement_timeout_ms": _int("RECIPROCAL_STATEMENT_TIMEOUT_MS", 2000),
             "connect_timeout_s": _int("RECIPROCAL_CONNECT_TIMEOUT_S", 3),
             "pool_size": _int("RECIPROCAL_POOL_SIZE", 10),
+            "scheme_cache_s": _int("RECIPROCAL_SCHEME_CACHE_S", 5),
         }
         values.update(
             {

@@ -70,8 +70,8 @@ async def test_requests_abandoned_while_waiting_on_the_database_stop_and_free_th
         admin = await _admin(database)
         try:
             async with admin.transaction():
-                # Every scheme page's first query waits on this, as it would on a slow database.
-                await admin.execute("lock table schemes in access exclusive mode")
+                # The criteria page's query waits on this, as it would on a slow database.
+                await admin.execute("lock table criteria_versions in access exclusive mode")
                 clients = [asyncio.ensure_future(_abandon(live_server, page, after=0.5)) for _ in range(POOL + 2)]
                 assert await _until(lambda: _waiting_on_locks(admin), 5), "no request reached the database"
                 await asyncio.gather(*clients)

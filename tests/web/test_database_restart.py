@@ -81,8 +81,8 @@ async def test_a_query_cut_off_by_a_shutdown_is_the_503_page(database: DatabaseU
         async with AsyncTestClient(app, base_url="https://127.0.0.1", timeout=30) as client:
             assert (await client.get(PAGE)).status_code == 200
             async with admin.transaction():
-                # The page's first query waits on this lock, so the shutdown finds it mid-flight.
-                await admin.execute("lock table schemes in access exclusive mode")
+                # The page's query (the scheme's counts) waits on this lock, so the shutdown finds it mid-flight.
+                await admin.execute("lock table areas in access exclusive mode")
                 terminator = _terminate_when_blocked(database)
                 cut = await asyncio.wait_for(client.get(PAGE, headers=HTML), 10)
             terminator.join(timeout=10)
@@ -98,7 +98,7 @@ async def test_a_query_cut_off_by_its_statement_timeout_is_the_503_page(database
     try:
         async with AsyncTestClient(app, base_url="https://127.0.0.1", timeout=30) as client:
             async with admin.transaction():
-                await admin.execute("lock table schemes in access exclusive mode")
+                await admin.execute("lock table areas in access exclusive mode")
                 slow = await asyncio.wait_for(client.get(PAGE, headers=HTML), 10)
             assert _is_the_unavailable_page(slow.status_code, slow.text)
             assert (await client.get(PAGE)).status_code == 200

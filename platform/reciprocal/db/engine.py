@@ -57,8 +57,10 @@ def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
         poolclass=ReplacingPool,
-        # A connection the database dropped (restart, failover) is found and replaced, not handed out.
-        pool_pre_ping=True,
+        # NOTE: no ping on checkout (a round trip on every request). A connection the database dropped
+        # (restart, failover) fails at its first statement; SQLAlchemy then replaces the whole pool's, and the
+        # guard looks once more (web/guard.py identify) or the page is the fast 503.
+        pool_pre_ping=False,
         pool_size=settings.pool_size,
         pool_timeout=settings.connect_timeout_s,
         # Parameters may be case content: never let them into an exception message or a log.

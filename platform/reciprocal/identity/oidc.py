@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -125,15 +126,16 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-async def form_action_origins(db: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, ...]:
-    """Where a form on this scheme's pages may lead the browser: its providers' sign-in and sign-out pages.
+def form_action_origins(issuers: Iterable[str]) -> tuple[str, ...]:
+    """Where a form on a scheme's pages may lead the browser: its providers' (`issuers`) sign-in and sign-out
+    pages.
 
     NOTE: the issuer's origin, plus the authorisation and end-session endpoints' origins once this process has
     read the discovery document. Providers serve both from the issuer's origin; one that does not has its
     first sign-in after a restart blocked by the browser until the page is loaded again.
     """
     urls: list[object] = []
-    for issuer in await db.scalars(select(IdentityProvider.issuer).where(IdentityProvider.tenant_id == tenant_id)):
+    for issuer in issuers:
         metadata = _metadata.get(issuer, {})
         urls += [issuer, metadata.get("authorization_endpoint"), metadata.get("end_session_endpoint")]
     return tuple(sorted({origin for url in urls if isinstance(url, str) and (origin := origin_of(url))}))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
@@ -86,8 +89,11 @@ async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.U
         )
         .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
     )
-    acting = [Acting(org_id, name, role) for org_id, name, role in rows]
-    return sorted(acting, key=lambda a: (ROLE_ORDER.index(a.role), a.organisation_name))
+    return sorted((Acting(org_id, name, role) for org_id, name, role in rows), key=_acting_order)
+
+
+def _acting_order(acting: Acting) -> tuple[int, str]:
+    return ROLE_ORDER.index(acting.role), acting.organisation_name
 
 
 async def start_session(
@@ -133,16 +139,50 @@ async def start_session(
     return token
 
 
+def _memberships_json() -> ColumnElement[Any]:
+    """Every membership of the session's person, with its organisation's name, as one JSON array."""
+    return (
+        select(
+            func.coalesce(
+                func.json_agg(func.json_build_array(Membership.organisation_id, Organisation.name, Membership.role)),
+                text("'[]'::json"),
+            )
+        )
+        .join(
+            Organisation,
+            (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
+        )
+        .where(Membership.tenant_id == UserSession.tenant_id, Membership.user_id == UserSession.user_id)
+        .scalar_subquery()
+    )
+
+
 async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, settings: Settings) -> Actor | None:
-    """The person a session cookie belongs to, if the session is live and the person may still act."""
+    """The person a session cookie belongs to, if the session is live and the person may still act.
+
+    One query (every page asks it first): the session, its person, the organisation they act for and all their
+    memberships; plain columns, no ORM objects. The idle clock is moved on at most once a minute (TOUCH_EVERY).
+    """
     now = clock.now()
+    acting_for = aliased(Organisation)
     row = (
         await db.execute(
-            select(UserSession, User, Organisation)
+            select(
+                UserSession.id,
+                UserSession.role,
+                UserSession.last_seen_at,
+                User.id,
+                User.email,
+                User.display_name,
+                acting_for.id,
+                acting_for.name,
+                acting_for.kind,
+                _memberships_json(),
+            )
             .join(User, (User.tenant_id == UserSession.tenant_id) & (User.id == UserSession.user_id))
             .join(
-                Organisation,
-                (Organisation.tenant_id == UserSession.tenant_id) & (Organisation.id == UserSession.organisation_id),
+                acting_for,
+                (acting_for.tenant_id == UserSession.tenant_id) & (acting_for.id == UserSession.organisation_id),
             )
             .where(
                 UserSession.tenant_id == tenant_id,
@@ -156,21 +196,31 @@ async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, setting
     ).one_or_none()
     if row is None:
         return None
-    user_session, user, organisation = row
-    if now - user_session.last_seen_at > TOUCH_EVERY:
-        user_session.last_seen_at = now
+    session_id, role, last_seen_at, user_id, email, display_name, org_id, org_name, org_kind, memberships = row
+    if now - last_seen_at > TOUCH_EVERY:
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.tenant_id == tenant_id, UserSession.id == session_id)
+            .values(last_seen_at=now)
+        )
+    acting = [Acting(uuid.UUID(o), name, Role(r)) for o, name, r in _json(memberships)]
     return Actor(
         tenant_id=tenant_id,
-        user_id=user.id,
-        session_id=user_session.id,
-        email=user.email,
-        display_name=user.display_name,
-        organisation_id=organisation.id,
-        organisation_name=organisation.name,
-        organisation_kind=organisation.kind,
-        role=user_session.role,
-        memberships=tuple(await memberships_of(db, tenant_id, user.id)),
+        user_id=user_id,
+        session_id=session_id,
+        email=email,
+        display_name=display_name,
+        organisation_id=org_id,
+        organisation_name=org_name,
+        organisation_kind=org_kind,
+        role=role,
+        memberships=tuple(sorted(acting, key=_acting_order)),
     )
+
+
+def _json(value: Any) -> Any:
+    # asyncpg hands json back as text unless a codec is set for it.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def switch_acting(db: AsyncSession, actor: Actor, organisation_id: uuid.UUID, role: Role) -> bool:

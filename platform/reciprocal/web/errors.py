@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from reciprocal.kernel.errors import NotFound
 from reciprocal.observability import SCHEME_PATH
-from reciprocal.web.guard import identify
+from reciprocal.web.guard import end_request_session, identify
 from reciprocal.web.htmx import to_sign_in
 
 log = structlog.get_logger(__name__)
@@ -124,6 +124,8 @@ class _IdentifyThenSend(ASGIResponse):
             await identify(self.request, self.slug)
         except Exception as error:  # the page is still sent, without the header
             log.warning("error_page.person_not_found", error=type(error).__name__)
+        finally:
+            await end_request_session(scope, commit=False)
         page = error_response(self.request, self.error_status)
         await page.to_asgi_response(None, self.request, **self.options)(scope, receive, send)
 

@@ -11,40 +11,109 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.db.engine import Database, scope_to_tenant
+from reciprocal.db.engine import Database
 from reciprocal.identity.access import ALLOW, PUBLIC_RULE
 from reciprocal.identity.oidc import form_action_origins
 from reciprocal.identity.services import SESSION_COOKIE, Actor, find_actor
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
-from reciprocal.tenancy.services import find_scheme
+from reciprocal.web.schemes import SchemeDirectory
 from reciprocal.web.security import FORM_ACTION_ORIGINS
 
 log = structlog.get_logger(__name__)
 
 
+REQUEST_SESSION = "db_session"
+"""Where a request under a scheme keeps its one session (scope state): the guard's lookups and the page's own
+work share its connection and its transaction."""
+
+
+def request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    """The request's one session, made on first need; it takes a pooled connection at its first statement."""
+    state = connection.scope.setdefault("state", {})
+    session: AsyncSession | None = state.get(REQUEST_SESSION)
+    if session is None:
+        database: Database = connection.app.state.db
+        session = state[REQUEST_SESSION] = database.session()
+    return session
+
+
+async def end_request_session(scope: Scope, *, commit: bool) -> None:
+    """Commit (or roll back) what is left of the request's transaction and hand its connection back."""
+    session: AsyncSession | None = scope.get("state", {}).pop(REQUEST_SESSION, None)
+    if session is None:
+        return
+    try:
+        if commit and session.in_transaction():
+            await session.commit()
+    finally:
+        await session.close()
+
+
 async def identify(connection: ASGIConnection[Any, Any, Any, Any], slug: str) -> tuple[Scheme | None, Actor | None]:
     """The scheme of this slug and the person signed in to it, if any, remembered on the connection's state
-    for the pages, the error pages and the logs."""
-    database: Database = connection.app.state.db
+    for the pages, the error pages and the logs. Read in the request's own session, which it scopes to the
+    scheme: no query at all for a known scheme and no cookie.
+
+    NOTE: connections are not pinged when checked out (a round trip per request). A connection the database
+    dropped fails at its first statement, which is here when there is a cookie: SQLAlchemy then replaces every
+    connection of the pool, and this looks once more on a new one. A page's own first statement failing so is
+    the 503 page (web/errors.py); the next request is served.
+    """
+    schemes: SchemeDirectory = connection.app.state.schemes
     settings: Settings = connection.app.state.settings
     token = connection.cookies.get(SESSION_COOKIE)
-    async with database.session() as session, session.begin():
-        scheme = await find_scheme(session, slug)
-        if scheme is None:
-            structlog.contextvars.bind_contextvars(scheme_found=False)
-            return None, None
-        await scope_to_tenant(session, scheme.id)
-        actor = await find_actor(session, scheme.id, token, settings) if token else None
-        connection.state[FORM_ACTION_ORIGINS] = await form_action_origins(session, scheme.id)
-    structlog.contextvars.bind_contextvars(scheme=scheme.slug)
-    connection.state.scheme = scheme
+    session = request_session(connection)
+    for attempt in (1, 2):
+        try:
+            known = await schemes.find(session, slug)
+            actor = await find_actor(session, known.scheme.id, token, settings) if known and token else None
+            break
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+            await session.rollback()
+            log.info("database.connection_replaced")
+    if known is None:
+        structlog.contextvars.bind_contextvars(scheme_found=False)
+        return None, None
+    connection.state[FORM_ACTION_ORIGINS] = form_action_origins(known.issuers)
+    structlog.contextvars.bind_contextvars(scheme=known.scheme.slug)
+    connection.state.scheme = known.scheme
     connection.state.actor = actor
     if actor is not None:
         structlog.contextvars.bind_contextvars(user=str(actor.user_id), role=actor.role.value)
-    return scheme, actor
+    return known.scheme, actor
+
+
+class RequestSession:
+    """Router middleware for /s/{scheme}/: ends the request's session however the request ended.
+
+    A page that asks for `db` has its transaction committed before its response is sent (provide_db); this
+    ends what is left: the guard's own work (the idle clock) for a page without `db`, committed unless the
+    response was a server error; and on every path the connection goes back to the pool.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            await end_request_session(scope, commit=status < 500)
 
 
 async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -67,12 +136,16 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
         raise PermissionDeniedException
 
 
-async def provide_db(request: Request[Any, Any, Any], state: State) -> AsyncGenerator[AsyncSession]:
-    """A session in one transaction scoped to the request's scheme: committed on return, rolled back on error."""
-    database: Database = state.db
-    scheme: Scheme = request.state.scheme
-    async with database.tenant_session(scheme.id) as session, session.begin():
+async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession]:
+    """The request's session, scoped to its scheme by the guard, in the transaction the guard began:
+    committed when the page has made its response (before it is sent), rolled back on error."""
+    session = request_session(request)
+    try:
         yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 def provide_scheme(request: Request[Any, Any, Any]) -> Scheme:

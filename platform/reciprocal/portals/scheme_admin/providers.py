@@ -20,6 +20,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.schemes import SchemeDirectory
 from reciprocal.web.urls import callback_url, scheme_url, see_other
 
 ADMIN = allow(Role.scheme_admin)
@@ -67,6 +68,7 @@ async def configure_provider(
     if isinstance(refused, Refused):
         current = await providers.provider_settings(db, actor, organisation_id)
         return _provider_form(scheme, settings, current, data, dict(refused.problems), status_code=400)
+    _schemes(request).forget_once_committed(db, scheme.id)
     return see_other(request, provider_page, {"done": "saved"}, organisation_id=organisation_id)
 
 
@@ -107,7 +109,14 @@ async def remove_provider(
     actor: NamedDependency[Actor],
 ) -> Redirect:
     await providers.remove_provider(db, actor, organisation_id)
+    _schemes(request).forget_once_committed(db, scheme.id)
     return see_other(request, provider_page, {"done": "removed"}, organisation_id=organisation_id)
+
+
+def _schemes(request: Request[Any, Any, Any]) -> SchemeDirectory:
+    """This process's schemes: the form actions of the scheme's pages follow its providers."""
+    schemes: SchemeDirectory = request.app.state.schemes
+    return schemes
 
 
 HANDLERS = [
