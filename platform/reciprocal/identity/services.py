@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text, update
+from sqlalchemy import ColumnElement, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -157,43 +157,48 @@ def _memberships_json() -> ColumnElement[Any]:
     )
 
 
+_acting_for = aliased(Organisation)
+_ACTOR = (
+    select(
+        UserSession.id,
+        UserSession.role,
+        UserSession.last_seen_at,
+        User.id,
+        User.email,
+        User.display_name,
+        _acting_for.id,
+        _acting_for.name,
+        _acting_for.kind,
+        _memberships_json(),
+    )
+    .join(User, (User.tenant_id == UserSession.tenant_id) & (User.id == UserSession.user_id))
+    .join(
+        _acting_for,
+        (_acting_for.tenant_id == UserSession.tenant_id) & (_acting_for.id == UserSession.organisation_id),
+    )
+    .where(
+        UserSession.tenant_id == bindparam("tenant_id"),
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+        UserSession.last_seen_at > bindparam("idle_since"),
+        User.status == UserStatus.active,
+    )
+)
+"""find_actor's one query, built once: every page asks it first, and building a statement costs more in Python
+than PostgreSQL takes to answer it."""
+
+
 async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, settings: Settings) -> Actor | None:
     """The person a session cookie belongs to, if the session is live and the person may still act.
 
-    One query (every page asks it first): the session, its person, the organisation they act for and all their
-    memberships; plain columns, no ORM objects. The idle clock is moved on at most once a minute (TOUCH_EVERY).
+    One query: the session, its person, the organisation they act for and all their memberships; plain
+    columns, no ORM objects. The idle clock is moved on at most once a minute (TOUCH_EVERY).
     """
     now = clock.now()
-    acting_for = aliased(Organisation)
-    row = (
-        await db.execute(
-            select(
-                UserSession.id,
-                UserSession.role,
-                UserSession.last_seen_at,
-                User.id,
-                User.email,
-                User.display_name,
-                acting_for.id,
-                acting_for.name,
-                acting_for.kind,
-                _memberships_json(),
-            )
-            .join(User, (User.tenant_id == UserSession.tenant_id) & (User.id == UserSession.user_id))
-            .join(
-                acting_for,
-                (acting_for.tenant_id == UserSession.tenant_id) & (acting_for.id == UserSession.organisation_id),
-            )
-            .where(
-                UserSession.tenant_id == tenant_id,
-                UserSession.token_hash == token_hash(token),
-                UserSession.revoked_at.is_(None),
-                UserSession.expires_at > now,
-                UserSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
-                User.status == UserStatus.active,
-            )
-        )
-    ).one_or_none()
+    idle_since = now - timedelta(minutes=settings.session_idle_minutes)
+    parameters = {"tenant_id": tenant_id, "token_hash": token_hash(token), "now": now, "idle_since": idle_since}
+    row = (await db.execute(_ACTOR, parameters)).one_or_none()
     if row is None:
         return None
     session_id, role, last_seen_at, user_id, email, display_name, org_id, org_name, org_kind, memberships = row

@@ -51,14 +51,23 @@ def _theirs(actor: Actor) -> ColumnElement[bool]:
 async def whats_new(
     db: AsyncSession, actor: Actor, *, limit: int = ON_HOME, before: datetime | None = None
 ) -> WhatsNew:
-    """The newest `limit` notices for the actor's role (older than `before`, for a further page)."""
-    query = select(Notice.id, Notice.kind, Notice.reference, Notice.occurred_at, Notice.read_at).where(_theirs(actor))
+    """The newest `limit` notices for the actor's role (older than `before`, for a further page); one query,
+    with the count of unread notices as a column of each row."""
+    unread = select(func.count()).where(_theirs(actor), Notice.read_at.is_(None)).scalar_subquery()
+    query = select(Notice.id, Notice.kind, Notice.reference, Notice.occurred_at, Notice.read_at, unread).where(
+        _theirs(actor)
+    )
     if before is not None:
         query = query.where(Notice.occurred_at < before)
     rows = (await db.execute(query.order_by(Notice.occurred_at.desc(), Notice.id.desc()).limit(limit + 1))).all()
-    unread = await db.scalar(select(func.count()).where(_theirs(actor), Notice.read_at.is_(None)))
+    if rows:
+        count = rows[0][-1]
+    elif before is None:  # no notice at all, so none unread
+        count = 0
+    else:  # none older than `before`, yet newer ones may be unread
+        count = await db.scalar(select(unread))
     lines = [Line(row.id, happened(row.kind, row.reference), row.occurred_at, row.read_at is None) for row in rows]
-    return WhatsNew(lines=lines[:limit], unread=unread or 0, more=len(lines) > limit)
+    return WhatsNew(lines=lines[:limit], unread=count or 0, more=len(lines) > limit)
 
 
 async def open_notice(db: AsyncSession, actor: Actor, notice_id: uuid.UUID) -> str | None:

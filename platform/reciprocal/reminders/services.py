@@ -79,16 +79,22 @@ def uk_date(moment: datetime) -> date:
     return moment.astimezone(UK_TIME).date()
 
 
-async def waits(db: AsyncSession, tenant_id: uuid.UUID) -> list[Wait]:
-    """Everything the scheme's referrals wait for now, one wait per (referral, task)."""
+async def waits(db: AsyncSession, tenant_id: uuid.UUID, *, only_stalled: bool = False) -> list[Wait]:
+    """Everything the scheme's referrals wait for now, one wait per (referral, task); `only_stalled`, only of
+    referrals with a wait that has stalled (a few, where every live referral would be hundreds)."""
     states = [*STARTED_BY, *OFFICER_UPDATE]
-    found = list(
-        await db.scalars(
-            select(Referral)
-            .where(Referral.tenant_id == tenant_id, Referral.state.in_(states))
-            .order_by(Referral.reference)
+    query = select(Referral).where(Referral.tenant_id == tenant_id, Referral.state.in_(states))
+    if only_stalled:
+        query = query.where(
+            select(Reminder.id)
+            .where(
+                Reminder.tenant_id == Referral.tenant_id,
+                Reminder.referral_id == Referral.id,
+                Reminder.rung == Rung.stalled,
+            )
+            .exists()
         )
-    )
+    found = list(await db.scalars(query.order_by(Referral.reference)))
     if not found:
         return []
     ids = [r.id for r in found]
@@ -322,7 +328,7 @@ class Stalled:
 
 async def stalled(db: AsyncSession, tenant_id: uuid.UUID) -> list[Stalled]:
     """The scheme's stalled waits that are still waiting, the longest first."""
-    found = await waits(db, tenant_id)
+    found = await waits(db, tenant_id, only_stalled=True)
     sent: dict[tuple[uuid.UUID, Task, uuid.UUID], list[Reminder]] = defaultdict(list)
     for reminder in await sent_for(db, tenant_id, list({w.referral.id for w in found})):
         sent[key(reminder)].append(reminder)
