@@ -53,6 +53,9 @@ class ReplacingPool(AsyncAdaptedQueuePool):
 logging.getLogger(f"{__name__}.{ReplacingPool.__name__}").setLevel(logging.WARNING)
 
 
+PREPARED_KEPT = 1000
+
+
 def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
@@ -67,6 +70,9 @@ def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
         hide_parameters=True,
         connect_args={
             "timeout": settings.connect_timeout_s,
+            # Each connection prepares a statement once and keeps it: the service has a few hundred, more than
+            # the driver's default 100, and one pushed out costs a round trip to prepare again.
+            "prepared_statement_cache_size": PREPARED_KEPT,
             "server_settings": {
                 "application_name": "reciprocal",
                 "statement_timeout": str(settings.statement_timeout_ms),
