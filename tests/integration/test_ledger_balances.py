@@ -8,6 +8,7 @@ import contextlib
 import random
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -19,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import alembic_config, migrate
 from reciprocal.db.rls import APP_ROLE
+from reciprocal.kernel import clock
 from reciprocal.ledger import rules
 from reciprocal.ledger.models import LedgerBalance, LedgerEntry
 from reciprocal.ledger.services import CorrectionRefused, balances, correct, partners_over_cap
 from reciprocal.partners.models import Organisation
+from reciprocal.statements.services import Month, figures_by_partner, this_month
 from support import DatabaseUnderTest
 from support.world import County, World
 
@@ -202,3 +205,42 @@ async def test_the_migration_fills_the_balances_from_the_entries_already_there(
         for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE")
     }
     assert allowed == {"SELECT": True, "INSERT": False, "UPDATE": False, "DELETE": False}
+
+
+async def test_a_months_statement_balances_are_the_entries_recorded_before_it_ended(each_world: World) -> None:
+    """The statement's balance at a month's end is the kept balance less the entries since: the same figures as
+    counting every entry recorded before then, for each month, in each scheme."""
+    world, tenant = each_world, each_world.scheme.id
+    chance = random.Random(world.scheme.slug)
+    recorded = [datetime(2026, month, day, 9, tzinfo=UTC) for month in (9, 10, 11) for day in (1, 15, 30)]
+    async with world.db.tenant_session(tenant) as session, session.begin():
+        partners = await housing_partners(session)
+        rows = []
+        for when in [*recorded, None]:  # None: now, in the month under way
+            for _ in range(10):
+                receiving, sending = chance.sample(partners, 2)
+                for e in rules.entries_for_move(
+                    receiving=receiving, sending=sending, bedrooms=chance.randint(1, 3), like_for_like=True
+                ):
+                    row = {"tenant_id": tenant, "partner_id": e.partner_id, "bedrooms": e.bedrooms, "amount": e.amount}
+                    rows.append(row | ({"created_at": when} if when else {}))
+        await session.execute(insert(LedgerEntry), rows)
+    async with world.db.tenant_session(tenant) as session:
+        entries = list(
+            await session.execute(
+                select(LedgerEntry.partner_id, LedgerEntry.bedrooms, LedgerEntry.amount, LedgerEntry.created_at)
+            )
+        )
+        months = (Month(2026, 8), Month(2026, 9), Month(2026, 10), Month(2026, 11), this_month())
+        for month, counted in zip(months, (0, 60, 120, 180, 200), strict=True):
+            moment = min(month.end, clock.now())
+            found = await figures_by_partner(session, tenant, partners, month)
+            assert sum(b.owed + b.owing for f in found.values() for b in f.balances) == counted, month
+            for partner in partners:
+                mine = [e for e in entries if e.partner_id == partner and e.created_at < moment]
+                expected = tuple(
+                    (bedrooms, sum(e.amount > 0 for e in same), sum(e.amount < 0 for e in same))
+                    for bedrooms in sorted({e.bedrooms for e in mine})
+                    for same in [[e for e in mine if e.bedrooms == bedrooms]]
+                )
+                assert tuple((b.bedrooms, b.owed, b.owing) for b in found[partner].balances) == expected, month
