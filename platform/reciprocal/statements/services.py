@@ -61,6 +61,11 @@ class Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
     @property
+    def start(self) -> datetime:
+        """The moment the month begins, UK time (as UTC)."""
+        return datetime.combine(self.first, time(), UK_TIME).astimezone(UTC)
+
+    @property
     def end(self) -> datetime:
         """The moment the month ends, UK time (as UTC)."""
         return datetime.combine(self.next.first, time(), UK_TIME).astimezone(UTC)
