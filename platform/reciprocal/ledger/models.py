@@ -52,7 +52,9 @@ class LedgerBalance(TenantOwned, Base):
     ledger_entries, by the application, a bulk seeder or the demo's history, adds its amounts here in the same
     statement, so the figures exist exactly when the entries do. The upsert adds to the row
     (`owed = owed + excluded.owed`), which is atomic per row: two moves posting to one partner at once both
-    count. The application role may read this table, never write it.
+    count. The application role may read this table, never write it. Entries are never updated or deleted (the
+    application role may not), so following their inserts is enough; a writer must be in a scheme's transaction
+    (`app.tenant_id` set), as row-level security binds the trigger's owner too.
     """
 
     __tablename__ = "ledger_balances"
