@@ -45,6 +45,8 @@ async def test_a_past_months_statement_shows_that_month_not_now(
     assert "Statement for January 2027 (so far)" in now
     assert "2 bedrooms 0 2 Owes 2" in now
     assert str(january.reference) in now
+    assert str(december.reference) not in now  # December's entries are on December's statement
+    assert "1 entry recorded in January 2027" in now
 
     for month in ("2027-02", "2026-13", "last-month"):
         assert (await client.get(f"{statement}?month={month}")).status_code == 404

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.services import record
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import NotFound, Refused
-from reciprocal.ledger.models import ONE_REVERSAL, LedgerEntry
+from reciprocal.ledger.models import ONE_REVERSAL, LedgerBalance, LedgerEntry
 from reciprocal.ledger.rules import Entry, entries_for_move, reversal
 from reciprocal.partners.models import Organisation
 
@@ -157,38 +157,32 @@ class Balance:
 async def balances(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID | None = None) -> list[Balance]:
     """Per partner and bedroom class: owed, owing and net. One partner's only, when `partner_id` is given.
 
-    The SQL of rules.balances, which a test checks it against on the same entries."""
+    Read from ledger_balances, which the database keeps up to date with every entry (models.LedgerBalance):
+    one row per partner and bedroom class, whatever the length of the ledger's history. A test checks it
+    against rules.balances over all the entries."""
     query = (
         select(
-            LedgerEntry.partner_id,
-            Organisation.name,
-            LedgerEntry.bedrooms,
-            func.sum(func.greatest(LedgerEntry.amount, 0)),
-            func.sum(func.greatest(-LedgerEntry.amount, 0)),
+            LedgerBalance.partner_id, Organisation.name, LedgerBalance.bedrooms, LedgerBalance.owed, LedgerBalance.owing
         )
         .join(
             Organisation,
-            (Organisation.tenant_id == LedgerEntry.tenant_id) & (Organisation.id == LedgerEntry.partner_id),
+            (Organisation.tenant_id == LedgerBalance.tenant_id) & (Organisation.id == LedgerBalance.partner_id),
         )
-        .where(LedgerEntry.tenant_id == tenant_id)
-        .group_by(LedgerEntry.partner_id, Organisation.name, LedgerEntry.bedrooms)
-        .order_by(Organisation.name, LedgerEntry.bedrooms)
+        .where(LedgerBalance.tenant_id == tenant_id)
+        .order_by(Organisation.name, LedgerBalance.bedrooms)
     )
     if partner_id is not None:
-        query = query.where(LedgerEntry.partner_id == partner_id)
-    return [
-        Balance(pid, name, bedrooms, int(owed), int(owing))
-        for pid, name, bedrooms, owed, owing in await db.execute(query)
-    ]
+        query = query.where(LedgerBalance.partner_id == partner_id)
+    return [Balance(*row) for row in await db.execute(query)]
 
 
 async def partners_over_cap(db: AsyncSession, tenant_id: uuid.UUID, debt_cap: int) -> set[uuid.UUID]:
-    """Partners whose net debt to the pot exceeds the scheme's cap: the SQL of rules.over_cap."""
+    """Partners whose net debt to the pot exceeds the scheme's cap: rules.over_cap, from the kept balances."""
     rows = await db.execute(
-        select(LedgerEntry.partner_id)
-        .where(LedgerEntry.tenant_id == tenant_id)
-        .group_by(LedgerEntry.partner_id)
-        .having(func.sum(LedgerEntry.amount) < -debt_cap)
+        select(LedgerBalance.partner_id)
+        .where(LedgerBalance.tenant_id == tenant_id)
+        .group_by(LedgerBalance.partner_id)
+        .having(func.sum(LedgerBalance.owed - LedgerBalance.owing) < -debt_cap)
     )
     return set(rows.scalars())
 

@@ -13,7 +13,7 @@ from reciprocal.identity.models import (
     User,
     UserSession,
 )
-from reciprocal.ledger.models import LedgerEntry
+from reciprocal.ledger.models import LedgerBalance, LedgerEntry
 from reciprocal.notifications.models import EmailChoice, MessageTemplate, Notice, OutboxMessage
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
@@ -37,6 +37,7 @@ __all__ = [
     "EmailChoice",
     "Enquiry",
     "IdentityProvider",
+    "LedgerBalance",
     "LedgerEntry",
     "Membership",
     "MessageTemplate",

@@ -1,7 +1,8 @@
 """A partner's figures for one month, as the toolkit's monthly email gives them: counts only, never case content.
 
 Moves are those of the month; everything else is as it stood when the month ended (or now, for the month under
-way): the referrals' states are read from their audit trail, the balances from the ledger's entries up to then.
+way): the referrals' states are read from their audit trail, the balances from the kept balances less the entries
+since then.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Integer, Select, String, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.kernel import clock, dates
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.ledger.models import LedgerEntry
+from reciprocal.ledger.models import LedgerBalance, LedgerEntry
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Move, Referral
 from reciprocal.referrals.workflow import State
@@ -58,6 +59,11 @@ class Month:
     @property
     def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    @property
+    def start(self) -> datetime:
+        """The moment the month begins, UK time (as UTC)."""
+        return datetime.combine(self.first, time(), UK_TIME).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
@@ -128,6 +134,43 @@ def _states_at(tenant_id: uuid.UUID, moment: datetime) -> Select[tuple[uuid.UUID
     )
 
 
+def _balances_at(
+    tenant_id: uuid.UUID, partner_ids: Collection[uuid.UUID], moment: datetime
+) -> Select[uuid.UUID, int | None, int, int]:
+    """Each partner's owed and owing per bedroom class at `moment`: the kept balance less the entries since.
+
+    One statement, so one snapshot of both. For last month's statement that reads this month's entries so far,
+    never the ledger's whole history; a class with no entry before `moment` is left out, as it was not yet open.
+    """
+    since = (
+        select(
+            LedgerEntry.partner_id,
+            LedgerEntry.bedrooms,
+            func.sum(func.greatest(LedgerEntry.amount, 0)).label("owed"),
+            func.sum(func.greatest(-LedgerEntry.amount, 0)).label("owing"),
+        )
+        .where(
+            LedgerEntry.tenant_id == tenant_id,
+            LedgerEntry.partner_id.in_(partner_ids),
+            LedgerEntry.created_at >= moment,
+        )
+        .group_by(LedgerEntry.partner_id, LedgerEntry.bedrooms)
+        .subquery()
+    )
+    owed = LedgerBalance.owed - func.coalesce(since.c.owed, 0)
+    owing = LedgerBalance.owing - func.coalesce(since.c.owing, 0)
+    return (
+        select(LedgerBalance.partner_id, LedgerBalance.bedrooms, owed.cast(Integer), owing.cast(Integer))
+        .outerjoin(
+            since,
+            (since.c.partner_id == LedgerBalance.partner_id)
+            & since.c.bedrooms.is_not_distinct_from(LedgerBalance.bedrooms),
+        )
+        .where(LedgerBalance.tenant_id == tenant_id, LedgerBalance.partner_id.in_(partner_ids), owed + owing > 0)
+        .order_by(LedgerBalance.partner_id, LedgerBalance.bedrooms.nulls_first())
+    )
+
+
 async def figures(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUID, month: Month) -> Figures:
     """One partner's figures for `month`."""
     return (await figures_by_partner(db, tenant_id, [partner_id], month))[partner_id]
@@ -168,22 +211,8 @@ async def figures_by_partner(
     # Whom each referral on the list reaches: the rule circulation itself follows, its own landlord aside.
     wanting = Counter(partner for reached in (await partners_reached(db, listed)).values() for partner in reached)
     balances: dict[uuid.UUID, list[BedroomBalance]] = {}
-    for partner_id, bedrooms, owed, owing in await db.execute(
-        select(
-            LedgerEntry.partner_id,
-            LedgerEntry.bedrooms,
-            func.sum(func.greatest(LedgerEntry.amount, 0)),
-            func.sum(func.greatest(-LedgerEntry.amount, 0)),
-        )
-        .where(
-            LedgerEntry.tenant_id == tenant_id,
-            LedgerEntry.partner_id.in_(partner_ids),
-            LedgerEntry.created_at < moment,
-        )
-        .group_by(LedgerEntry.partner_id, LedgerEntry.bedrooms)
-        .order_by(LedgerEntry.partner_id, LedgerEntry.bedrooms.nulls_first())
-    ):
-        balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, int(owed), int(owing)))
+    for partner_id, bedrooms, owed, owing in await db.execute(_balances_at(tenant_id, partner_ids, moment)):
+        balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, owed, owing))
     return {
         partner: Figures(
             month,

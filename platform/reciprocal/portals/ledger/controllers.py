@@ -106,7 +106,8 @@ async def statement_page(
     fmt: Annotated[str | None, QueryParameter(name=DOWNLOAD)] = None,
 ) -> Template | Stream:
     """A partner's statement for a month (this one unless `?month=2026-11`): the month's figures, the balance at
-    its end and every entry until then. Another partner's is not found for a named lead, nor a month to come.
+    its end and the entries recorded in it (the balance carries the months before). Another partner's is not
+    found for a named lead, nor a month to come.
     With `?format=csv` or `xlsx`, its entries download."""
     download_as = wanted(fmt)
     own = _own_only(actor)
@@ -117,7 +118,7 @@ async def statement_page(
     chosen = now if month is None else Month.parse(month)
     if partner is None or chosen is None or chosen.key > now.key:
         raise NotFoundException
-    lines = await statement(db, scheme.id, partner_id=organisation_id, before=chosen.end)
+    lines = await statement(db, scheme.id, partner_id=organisation_id, since=chosen.start, before=chosen.end)
     if download_as:
         return download(db, actor, scheme, entries_table(partner.name, chosen, lines), download_as)
     return Template(

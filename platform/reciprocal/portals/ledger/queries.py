@@ -45,10 +45,12 @@ async def statement(
     *,
     partner_id: uuid.UUID | None = None,
     entry_id: uuid.UUID | None = None,
+    since: datetime | None = None,
     before: datetime | None = None,
 ) -> list[StatementLine]:
     """A partner's entries (or one entry), oldest first, each with its move and whether it was corrected;
-    those recorded `before` a moment only, for the statement of a month gone."""
+    those recorded from `since` and `before` a moment only, for a month's statement (a month of entries,
+    through ix_ledger_entries_partner_recorded, however long the partner's history)."""
     receiving, sending, partner = aliased(Organisation), aliased(Organisation), aliased(Organisation)
     reversing = aliased(LedgerEntry)
     corrected = (
@@ -85,6 +87,8 @@ async def statement(
         query = query.where(LedgerEntry.partner_id == partner_id)
     if entry_id is not None:
         query = query.where(LedgerEntry.id == entry_id)
+    if since is not None:
+        query = query.where(LedgerEntry.created_at >= since)
     if before is not None:
         query = query.where(LedgerEntry.created_at < before)
     return [StatementLine(*tuple(row)) for row in await db.execute(query)]
