@@ -116,3 +116,22 @@ async def test_a_months_figures_are_as_they_stood_at_its_end(db: Database, time:
     assert (now.rehoused_elsewhere, now.on_hold) == (0, 2)
     assert (before.rehoused_elsewhere, before.on_hold, before.balances) == (0, 0, ())
     assert [(b.bedrooms, b.owed, b.owing) for b in now.balances] == [(2, 0, 1)]
+
+
+async def test_a_referral_live_at_a_months_end_counts_in_that_month_after_it_ends(
+    db: Database, time: Time, each_world: World
+) -> None:
+    world = each_world
+    listed = await approved(world)
+    await world.run(referrals.circulate_batch, world.coordinator)
+    reached = world.partner.organisation_id
+    time.at(datetime(2027, 1, 20, 12, tzinfo=UTC))
+    circulating = await world.referral(listed.id)
+    await world.run(referrals.act, world.officer, listed.id, Action.withdraw, version=circulating.version)
+    async with db.tenant_session(world.scheme.id) as session:
+        december_end = await figures(session, world.scheme.id, reached, Month(2026, 12))
+        january = await figures(session, world.scheme.id, reached, Month(2027, 1))
+        november = await figures(session, world.scheme.id, reached, Month(2026, 11))
+    assert december_end.wanting_area == 1, "on the list when December ended, though withdrawn since"
+    assert january.wanting_area == 0
+    assert november.wanting_area == 0, "not yet submitted when November ended"

@@ -14,8 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Integer, Select, String, func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Integer, Select, String, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -24,7 +23,7 @@ from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerBalance, LedgerEntry
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Move, Referral
-from reciprocal.referrals.workflow import State
+from reciprocal.referrals.workflow import ENDED, State
 
 ON_THE_LIST = (State.circulating.value, State.offer_made.value, State.viewing.value)
 """States of a referral still looking for a home: an applicant "on the list"."""
@@ -118,19 +117,37 @@ class Figures:
         }
 
 
+NOT_ENDED = tuple(state for state in State if state not in ENDED)
+
+
 def _states_at(tenant_id: uuid.UUID, moment: datetime) -> Select[tuple[uuid.UUID, str]]:
-    """Each referral's state at `moment`: the target of its last step before then."""
-    to = AuditEvent.details["to"].astext
-    return (
-        select(AuditEvent.subject_id.label("referral_id"), to.cast(String).label("state"))
+    """The state at `moment` of each referral that may then have been live: the target of its last step before.
+
+    Only referrals submitted before `moment` and not ended by then (ended is final: those whose work goes on, and
+    those that ended since), each with its last step found through ix_audit_events_subject: the cost follows
+    what was live, never the scheme's whole history.
+    """
+    last_step = (
+        select(AuditEvent.details["to"].astext.cast(String).label("state"))
         .where(
-            AuditEvent.tenant_id == tenant_id,
+            AuditEvent.tenant_id == Referral.tenant_id,
             AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id == Referral.id,
             AuditEvent.occurred_at < moment,
             AuditEvent.details.has_key("to"),
         )
-        .ext(distinct_on(AuditEvent.subject_id))
-        .order_by(AuditEvent.subject_id, AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+        .lateral()
+    )
+    return (
+        select(Referral.id.label("referral_id"), last_step.c.state)
+        .join(last_step, true())
+        .where(
+            Referral.tenant_id == tenant_id,
+            Referral.submitted_at < moment,
+            or_(Referral.state.in_(NOT_ENDED), Referral.ended_at >= moment),
+        )
     )
 
 
