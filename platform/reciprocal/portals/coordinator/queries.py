@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -207,10 +207,16 @@ async def referral_for_coordinator(db: AsyncSession, actor: Actor, referral_id: 
     if referral.state == State.draft or referral.criteria_version is None:
         raise ReferralNotFound
     tenant_id = referral.tenant_id
-    areas = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
-    organisations = dict(
-        (await db.execute(select(Organisation.id, Organisation.name).where(Organisation.tenant_id == tenant_id))).all()
-    )
+    areas: dict[uuid.UUID, str] = {}
+    organisations: dict[uuid.UUID, str] = {}
+    for is_area, id_, name in await db.execute(
+        select(literal(True), Area.id, Area.name)
+        .where(Area.tenant_id == tenant_id)
+        .union_all(
+            select(literal(False), Organisation.id, Organisation.name).where(Organisation.tenant_id == tenant_id)
+        )
+    ):
+        (areas if is_area else organisations)[id_] = name
     assessor = None
     if referral.risk_assessor_id is not None:
         assessor = await db.scalar(
@@ -276,19 +282,15 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
 
 
 async def _reads(db: AsyncSession, referral: Referral) -> dict[str, Any]:
-    """Reads by anyone outside the referring agency: the officer opening their own referral is not news."""
+    """Reads by anyone outside the referring agency: the officer opening their own referral is not news. The
+    latest, with how many there are in all as a column of it: one query."""
     others = AuditEvent.actor_organisation_id.is_distinct_from(referral.agency_id)
-    count = await db.scalar(
-        select(func.count()).where(
-            AuditEvent.tenant_id == referral.tenant_id,
-            AuditEvent.subject_type == "referral",
-            AuditEvent.subject_id == referral.id,
-            AuditEvent.action == VIEWED,
-            others,
-        )
-    )
-    last = (await db.execute(_events(referral).where(AuditEvent.action == VIEWED, others).limit(1))).first()
-    return {"reads": count or 0, "last_read": TimelineEvent(*last) if last else None}
+    reads = _events(referral).add_columns(func.count().over()).where(AuditEvent.action == VIEWED, others).limit(1)
+    last = (await db.execute(reads)).first()
+    if last is None:
+        return {"reads": 0, "last_read": None}
+    *event, count = last
+    return {"reads": count, "last_read": TimelineEvent(*event)}
 
 
 VIEWED = "referral.viewed"
