@@ -142,7 +142,11 @@ where u.tenant_id = :t
 
 # (state, share of the ended or of the live, steps from the start). Every path starts: started, submit.
 ENDED = [
-    ("moved", 36, ["request_approval", "approve", "circulate", "make_offer", "arrange_viewing", "accept", "record_move"]),
+    (
+        "moved",
+        36,
+        ["request_approval", "approve", "circulate", "make_offer", "arrange_viewing", "accept", "record_move"],
+    ),
     ("withdrawn", 22, ["request_approval", "approve", "circulate", "withdraw"]),
     ("closed", 8, ["request_approval", "approve", "circulate", "close"]),
     ("moved_elsewhere", 12, ["request_approval", "approve", "circulate", "record_other_pathway"]),
@@ -206,7 +210,8 @@ insert into referrals (
     bedrooms_needed, pets, access_needs, floor_level_need, medical_evidence, risk_type, safeguarding_measures,
     resettlement_support, note, submitted_at, approved_at, circulated_at, offered_at, ended_at, held_back,
     updated_at, created_at)
-select :t, gen_random_uuid(), 1 + s.steps, :prefix || '-' || extract(year from s.at)::int || '-B' || lpad(g::text, 6, '0'),
+select :t, gen_random_uuid(), 1 + s.steps,
+       :prefix || '-' || extract(year from s.at)::int || '-B' || lpad(g::text, 6, '0'),
        s.state, c.version, off.ids[1 + g % array_length(off.ids, 1)], off.orgs[1 + g % array_length(off.ids, 1)],
        'CASE-' || g,
        true, 'secure', g % 3 = 0, ll.ids[1 + g % array_length(ll.ids, 1)], ll.areas[1 + g % array_length(ll.ids, 1)],
@@ -216,7 +221,8 @@ select :t, gen_random_uuid(), 1 + s.steps, :prefix || '-' || extract(year from s
        case when s.steps >= 3 and s.state not in ('declined', 'on_hold', 'returned') then s.at + interval '5 days' end,
        case when s.steps >= 4 and s.state not in ('declined', 'ineligible') then s.at + interval '12 days' end,
        case when s.state in ('moved', 'offer_made', 'viewing', 'accepted') then s.at + interval '30 days' end,
-       case when s.live then null else s.at + interval '75 days' end, false, least(now(), s.at + interval '75 days'), s.at
+       case when s.live then null else s.at + interval '75 days' end, false,
+       least(now(), s.at + interval '75 days'), s.at
 from generate_series(1, cast(:n as int)) g
 cross join (select max(version) as version from criteria_versions where tenant_id = :t) c
 cross join (select array_agg(m.user_id order by m.user_id) as ids,
@@ -344,6 +350,13 @@ from referrals r cross join generate_series(1, cast(:per as int) + 1) k
 where r.tenant_id = :t and r.reference like '%-B%'
   and (k <= cast(:per as int) or abs(hashtext(r.id::text)) % 1000 < cast(:extra as int))
 """
+# An enquiry before each referral (the checker or the coordinator's log), as the reports count them.
+ENQUIRIES_SQL = """
+insert into enquiries (tenant_id, id, received_at, channel, outcome)
+select r.tenant_id, gen_random_uuid(), r.submitted_at - interval '2 days',
+       case when abs(hashtext(r.id::text)) % 3 = 0 then 'phone' else 'checker' end, 'likely_eligible'
+from referrals r where r.tenant_id = :t and r.reference like '%-B%'
+"""
 COUNTERS_SQL = """
 insert into reference_counters (tenant_id, year, last)
 select :t, extract(year from submitted_at)::int, 9999 from referrals where tenant_id = :t and submitted_at is not null
@@ -394,7 +407,7 @@ async def seed_scheme(db: Any, tenant: uuid.UUID, *, referrals: int, live: int, 
         who = await people_of(session, tenant)
         params = {"t": tenant, "n": referrals, "live": live, **who}
         await session.execute(text(referrals_sql()), params)
-        for statement in (AREAS_SQL, MONITORING_SQL, OFFERS_SQL, MOVES_SQL):
+        for statement in (AREAS_SQL, MONITORING_SQL, ENQUIRIES_SQL, OFFERS_SQL, MOVES_SQL):
             await session.execute(text(statement), params)
         await session.execute(text(LEDGER_SQL), {**params, "like_for_like": like_for_like})
         await session.execute(text(PATHS_CTE.replace("PATHS", paths_sql()) + STEPS_SQL), params)
