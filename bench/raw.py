@@ -25,8 +25,8 @@ from jinja2 import Environment, FileSystemLoader
 
 from reciprocal.identity.secrets import token_hash
 
-LIVE = ("submitted", "returned", "awaiting_approval", "approved", "circulating", "offer_made", "viewing")
-LIVE += ("accepted", "on_hold")
+LIVE = ["submitted", "returned", "awaiting_approval", "approved", "circulating", "offer_made", "viewing"]
+LIVE += ["accepted", "on_hold"]
 QUEUE_STATES = ["awaiting_approval", "offer_made", "viewing", "circulating", "returned"]
 LIVE_OFFERS = ["open", "viewing", "accepted"]
 

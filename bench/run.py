@@ -193,9 +193,12 @@ def cookie(seeded: seed.Seeded, page: Page) -> dict[str, str]:
 def alone_and_counted(base_url: str, seeded: seed.Seeded, page: Page, *, counted: bool) -> dict[str, Any]:
     """The page one at a time (10 after 5 warm-ups): median ms and size; with `counted`, its SQL per request."""
     times, size = [], 0
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
     with httpx.Client(base_url=base_url, headers=cookie(seeded, page), timeout=30) as client:
         for i in range(15):
-            before = client.get("/__bench/sql").json() if counted and i == 14 else None
+            if counted and i == 14:
+                before = client.get("/__bench/sql").json()
             began = time.perf_counter()
             response = client.get(page.path)
             if i >= 5:
@@ -203,7 +206,7 @@ def alone_and_counted(base_url: str, seeded: seed.Seeded, page: Page, *, counted
             if response.status_code != 200:
                 raise RuntimeError(f"{page.path} answered {response.status_code}, not 200: nothing measured")
             size = len(response.content)
-            if before is not None:
+            if counted and i == 14:
                 after = client.get("/__bench/sql").json()
     result: dict[str, Any] = {"alone_ms": round(sorted(times)[len(times) // 2], 2), "bytes": size}
     if counted:
@@ -448,7 +451,7 @@ def main() -> None:
     summary = summarise(results, page_list, alone)
     table = tables(results, summary)
     print("\n" + table)
-    report = {
+    report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
