@@ -446,13 +446,11 @@ async def drop(admin_url: URL, database: str) -> None:
 
 async def seed(admin_url: URL, database: str, scale: float = 1.0, *, log: Any = print) -> Seeded:
     """A fresh database `database` at `scale` times the goal; the people signed in and the referral to measure."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import select
 
     from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
     from reciprocal.db.engine import Database
     from reciprocal.db.migrate import migrate
-    from reciprocal.identity.models import User
-    from reciprocal.identity.services import start_session
     from reciprocal.provisioning.folders import read_scheme_folder
     from reciprocal.tenancy.models import Scheme
 
@@ -483,24 +481,33 @@ async def seed(admin_url: URL, database: str, scale: float = 1.0, *, log: Any = 
         admin = await connect_as(admin_url, database)
         try:
             await admin.execute("VACUUM ANALYZE")  # as autovacuum would have by then: statistics, visibility map
-            counts = {
-                table: int(await admin.fetchval(f"select count(*) from {table}"))  # noqa: S608 - names from this file
-                for table in (
-                    "schemes",
-                    "users",
-                    "referrals",
-                    "audit_events",
-                    "offers",
-                    "moves",
-                    "ledger_entries",
-                    "referral_areas",
-                )
-            }
-            counts["live_referrals"] = int(
-                await admin.fetchval("select count(*) from referrals where ended_at is null and state <> 'draft'")
-            )
         finally:
             await admin.close()
+        counts = await counts_of(admin_url, database)
+        log(f"  analysed in {time.perf_counter() - began:.1f} s")
+    finally:
+        await db.dispose()
+        shutil.rmtree(work, ignore_errors=True)
+    seeded = await attach(admin_url, database)
+    seeded.counts, seeded.seconds = counts, round(time.perf_counter() - began, 1)
+    return seeded
+
+
+async def attach(admin_url: URL, database: str) -> Seeded:
+    """A database seeded earlier (kept with --keep): pan-london's people signed in afresh, the referral to measure."""
+    from sqlalchemy import func, select, text
+
+    from reciprocal.db.bootstrap import role_urls
+    from reciprocal.db.engine import Database
+    from reciprocal.identity.models import User
+    from reciprocal.identity.services import start_session
+    from reciprocal.tenancy.models import Scheme
+
+    app = role_urls(admin_url, database)[1]
+    db = Database(app, settings())
+    try:
+        async with db.session() as session:
+            tenants = dict((await session.execute(select(Scheme.slug, Scheme.id))).all())
         tenant = tenants[SCHEME]
         tokens = {}
         for role, email in (("coordinator", COORDINATOR), ("named_lead", NAMED_LEAD), ("officer", OFFICER)):
@@ -530,21 +537,44 @@ async def seed(admin_url: URL, database: str, scale: float = 1.0, *, log: Any = 
                 {"t": tenant, "email": NAMED_LEAD},
             )
             assert referral_id is not None
-            assert await session.scalar(select(func.count()).select_from(Scheme)) == len(slugs)
+            assert await session.scalar(select(func.count()).select_from(Scheme)) == len(tenants)
     finally:
         await db.dispose()
-        shutil.rmtree(work, ignore_errors=True)
     return Seeded(
         admin_url=admin_url,
         database=database,
         app_url=app,
-        schemes=slugs,
+        schemes=sorted(tenants),
         tenant_id=tenant,
         tokens=tokens,
         referral_id=referral_id,
-        counts=counts,
-        seconds=round(time.perf_counter() - began, 1),
     )
+
+
+async def counts_of(admin_url: URL, database: str) -> dict[str, int]:
+    """Rows per table seeded, and the live referrals."""
+    from reciprocal.db.bootstrap import connect_as
+
+    admin = await connect_as(admin_url, database)
+    try:
+        tables = (
+            "schemes",
+            "users",
+            "referrals",
+            "audit_events",
+            "offers",
+            "moves",
+            "ledger_entries",
+            "referral_areas",
+        )
+        # Names from this file, not input.
+        counts = {table: int(await admin.fetchval(f"select count(*) from {table}")) for table in tables}  # noqa: S608
+        counts["live_referrals"] = int(
+            await admin.fetchval("select count(*) from referrals where ended_at is null and state <> 'draft'")
+        )
+    finally:
+        await admin.close()
+    return counts
 
 
 def main() -> None:
