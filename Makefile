@@ -9,8 +9,10 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
+BENCH_SCALE ?= $(if $(findstring --quick,$(BENCH_ARGS)),0.05,1)
 
-.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench clean
+.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench loadgen clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,11 +61,14 @@ check: lint typecheck test ## Lint, types and every test: keep it green
 assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.json (needs npm)
 	bash web/build-assets.sh
 
-bench: install ## Page latency at fixed arrival rates, then the scheduled jobs and a year's report at scale (~7 min; not in `make test`)
-	$(BIN)/python bench/run.py
+bench: install loadgen ## Issue 11's instrument at goal scale: pages beside the raw limit, jobs, search, a report (~1 h; BENCH_ARGS=--quick)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/jobs.py
-	$(BIN)/python bench/find.py
-	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/find.py --scale $(BENCH_SCALE)
+	$(BIN)/python bench/reports.py --scale $(BENCH_SCALE)
+
+loadgen: ## Build the open-loop load generator wrk2 from source into .tools/wrk2 (WRK2_SOURCE=a local copy offline)
+	bash bench/wrk2.sh
 
 clean: ## Remove the virtualenv, tool cache and local databases
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

@@ -37,6 +37,12 @@ RELEASED_ON = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
 """Monday 1 February 2027, a first working day: the statements are January's."""
 IN_JANUARY = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 BATCH_TARGET_S, STATEMENTS_TARGET_S = 2.0, 10.0
+SETTINGS = Settings(
+    demo=True,
+    port=8000,
+    secret_key="bench-secret-key-that-is-long-enough-for-hkdf",  # noqa: S106 - a throwaway database, loopback only
+    log_level="WARNING",
+)
 
 
 def uid() -> uuid.UUID:
@@ -57,8 +63,7 @@ async def database(admin_url: URL) -> tuple[Any, URL]:
     owner, app = role_urls(admin_url, DATABASE)
     await bootstrap(admin_url, owner, app)
     await migrate(owner)
-    secret = "bench-secret-key-that-is-long-enough-for-hkdf"  # noqa: S105 - a throwaway database, loopback only
-    return Database(app, Settings(demo=True, secret_key=secret)), app
+    return Database(app, SETTINGS), app
 
 
 async def scheme(db: Any, slug: str, partners: int, leads: int) -> dict[str, Any]:
@@ -72,7 +77,7 @@ async def scheme(db: Any, slug: str, partners: int, leads: int) -> dict[str, Any
         session.add(Scheme(id=tenant, slug=slug, name=f"Bench {slug}", region="Bench", reference_prefix="BN"))
     areas = [uid() for _ in range(partners)]
     orgs = [uid() for _ in range(partners)]
-    agency, officer = uid(), uid()
+    agency, officer, coordination, coordinator = uid(), uid(), uid(), uid()
     lead_ids: list[uuid.UUID] = []
     async with db.tenant_session(tenant) as session, session.begin():
         t = {"tenant_id": tenant}
@@ -84,6 +89,15 @@ async def scheme(db: Any, slug: str, partners: int, leads: int) -> dict[str, Any
             for i, o in enumerate(orgs)
         ]
         rows.append({**t, "id": agency, "code": "agency", "name": "Agency", "kind": OrganisationKind.agency})
+        rows.append(
+            {
+                **t,
+                "id": coordination,
+                "code": "coordination",
+                "name": "Coordination",
+                "kind": OrganisationKind.coordinator,
+            }
+        )
         await session.execute(insert(Organisation), rows)
         await session.execute(
             insert(OrganisationArea),
@@ -91,6 +105,8 @@ async def scheme(db: Any, slug: str, partners: int, leads: int) -> dict[str, Any
         )
         users, members = [{**t, "id": officer, "email": f"officer@{slug}.example", "display_name": "Officer"}], []
         members.append({**t, "user_id": officer, "organisation_id": agency, "role": Role.nominating_officer})
+        users.append({**t, "id": coordinator, "email": f"coordinator@{slug}.example", "display_name": "Coordinator"})
+        members.append({**t, "user_id": coordinator, "organisation_id": coordination, "role": Role.coordinator})
         for i, org in enumerate(orgs):
             for n in range(leads):
                 lead = uid()
@@ -101,7 +117,49 @@ async def scheme(db: Any, slug: str, partners: int, leads: int) -> dict[str, Any
                 members.append({**t, "user_id": lead, "organisation_id": org, "role": Role.named_lead})
         await session.execute(insert(User), users)
         await session.execute(insert(Membership), members)
-    return {"tenant": tenant, "areas": areas, "orgs": orgs, "agency": agency, "officer": officer, "leads": lead_ids}
+    return {
+        "tenant": tenant,
+        "slug": slug,
+        "areas": areas,
+        "orgs": orgs,
+        "agency": agency,
+        "officer": officer,
+        "coordinator": coordinator,
+        "leads": lead_ids,
+    }
+
+
+async def sessions(db: Any, tenant: uuid.UUID, users: list[uuid.UUID]) -> list[str]:
+    """A signed-in session for each user, as sign-in would leave it: their tokens."""
+    from reciprocal.identity.models import User
+    from reciprocal.identity.services import start_session
+
+    tokens = []
+    async with db.tenant_session(tenant) as session, session.begin():
+        for user_id in users:
+            user = await session.get(User, (tenant, user_id))
+            assert user is not None
+            token = await start_session(session, tenant, user, SETTINGS, method="bench", organisation_id=None)
+            assert token is not None
+            tokens.append(token)
+    return tokens
+
+
+async def pages(app_url: URL, paths: list[tuple[str, str]]) -> float:
+    """Each (path, session token) requested once, in turn, from the app in this process; the seconds it took."""
+    from litestar.testing import AsyncTestClient
+
+    from reciprocal.app import create_app
+
+    app = create_app(SETTINGS, database_url=app_url.render_as_string(hide_password=False))
+    async with AsyncTestClient(app, base_url="http://127.0.0.1:8000") as client:
+        warm_path, warm_token = paths[0]
+        await client.get(warm_path, cookies={"reciprocal_session": warm_token})  # the app's first request compiles
+        started = time.perf_counter()
+        for path, token in paths:
+            response = await client.get(path, cookies={"reciprocal_session": token})
+            assert response.status_code == 200, (path, response.status_code)
+        return time.perf_counter() - started
 
 
 def referral_rows(
@@ -138,7 +196,7 @@ def referral_rows(
     return referrals, named
 
 
-async def bench_batch(db: Any, referrals: int, partners: int) -> dict[str, float]:
+async def bench_batch(db: Any, app_url: URL, referrals: int, partners: int) -> dict[str, float]:
     from reciprocal.jobs import services as jobs
     from reciprocal.jobs.models import QueuedJob
     from reciprocal.notifications import handoffs
@@ -165,10 +223,19 @@ async def bench_batch(db: Any, referrals: int, partners: int) -> dict[str, float
     told_s = time.perf_counter() - handoff_started
     assert len(released) == referrals, len(released)
     assert len(messages) == partners, len(messages)  # one digest per named lead
-    return {"release_s": released_s, "digests_s": told_s, "total_s": released_s + told_s, "digests": len(messages)}
+    # Every partner's list once the batch is out: each named lead opens their home, with what reached them.
+    tokens = await sessions(db, tenant, world["leads"])
+    lists_s = await pages(app_url, [(f"/s/{world['slug']}/named-lead/", token) for token in tokens])
+    return {
+        "release_s": released_s,
+        "digests_s": told_s,
+        "lists_s": lists_s,
+        "total_s": released_s + told_s + lists_s,
+        "digests": len(messages),
+    }
 
 
-async def bench_statements(db: Any, schemes: int) -> dict[str, float]:
+async def bench_statements(db: Any, app_url: URL, schemes: int) -> dict[str, float]:
     from reciprocal.audit.models import AuditEvent
     from reciprocal.kernel import clock
     from reciprocal.ledger.models import LedgerEntry
@@ -177,10 +244,12 @@ async def bench_statements(db: Any, schemes: int) -> dict[str, float]:
     from reciprocal.statements.jobs import send_statements
     from reciprocal.tenancy.services import list_schemes
 
-    tenants = []
+    tenants, ledgers = [], []
     for s in range(schemes):
         world = await scheme(db, f"statements-{s}", 10, 2)
         tenants.append(world["tenant"])
+        (token,) = await sessions(db, world["tenant"], [world["coordinator"]])
+        ledgers.append((f"/s/{world['slug']}/ledger", token))
         tenant, orgs, areas = world["tenant"], world["orgs"], world["areas"]
         circulating, named = referral_rows(world, 150, State.circulating)
         on_hold, more = referral_rows(world, 10, State.on_hold, start=150)
@@ -279,26 +348,35 @@ async def bench_statements(db: Any, schemes: int) -> dict[str, float]:
     for tenant in tenants:
         async with db.tenant_session(tenant) as session, session.begin():
             made += len(await send_statements(session, tenant, RELEASED_ON.date()))
-    elapsed = time.perf_counter() - started
+    statements_s = time.perf_counter() - started
     expected = schemes * 10 * 2
     assert made == expected, (made, expected)
-    return {"total_s": elapsed, "messages": made}
+    ledgers_s = await pages(app_url, ledgers)  # every scheme's ledger page, as its coordinator
+    return {
+        "statements_s": statements_s,
+        "ledgers_s": ledgers_s,
+        "total_s": statements_s + ledgers_s,
+        "messages": made,
+    }
 
 
 async def main_async(admin_url: URL, args: argparse.Namespace) -> None:
-    db, _ = await database(admin_url)
+    db, app_url = await database(admin_url)
     try:
-        batch = await bench_batch(db, args.referrals, args.partners)
+        batch = await bench_batch(db, app_url, args.referrals, args.partners)
         print(
             f"batch of {args.referrals} referrals to {args.partners} partners: released in {batch['release_s']:.2f} s,"
-            f" {batch['digests']:.0f} digests made and enqueued in {batch['digests_s']:.2f} s;"
-            f" {batch['total_s']:.2f} s in all (target < {BATCH_TARGET_S:.0f} s)",
+            f" {batch['digests']:.0f} digests made and enqueued in {batch['digests_s']:.2f} s, the {args.partners}"
+            f" named leads' homes in {batch['lists_s']:.2f} s; {batch['total_s']:.2f} s in all"
+            f" (target < {BATCH_TARGET_S:.0f} s)",
             flush=True,
         )
-        statements = await bench_statements(db, args.schemes)
+        statements = await bench_statements(db, app_url, args.schemes)
         print(
-            f"monthly statements of {args.schemes} schemes: {statements['messages']:.0f} made and enqueued in"
-            f" {statements['total_s']:.2f} s (target < {STATEMENTS_TARGET_S:.0f} s)",
+            f"ledger and statements of {args.schemes} schemes: {statements['messages']:.0f} statements made and"
+            f" enqueued in {statements['statements_s']:.2f} s, the {args.schemes} ledger pages in"
+            f" {statements['ledgers_s']:.2f} s; {statements['total_s']:.2f} s in all"
+            f" (target < {STATEMENTS_TARGET_S:.0f} s)",
             flush=True,
         )
     finally:
