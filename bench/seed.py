@@ -460,6 +460,7 @@ async def seed(admin_url: URL, database: str, scale: float = 1.0, *, log: Any = 
     await bootstrap(admin_url, owner, app)
     await migrate(owner)
     db = Database(app, settings())
+    OUT_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     work = Path(tempfile.mkdtemp(prefix="schemes-", dir=OUT_DIR))
     try:
         slugs = await load_schemes(db, work)
