@@ -140,7 +140,7 @@ async def test_a_referral_from_start_to_submission_gets_its_reference(
 ) -> None:
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "You have no referrals yet" in home
+    assert "None of your organisation's referrals needs you now" in home
     assert "Start a referral" in home
 
     officer = Officer(client, "pan-london")
@@ -460,7 +460,7 @@ async def test_another_agencys_officer_finds_nothing(
         response = await other.post(f"{base}{page}", {"version": "1", "consent": "yes", "case_reference": "mine"})
         assert response.status_code == 404, page
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "You have no referrals yet" in home
+    assert "None of your organisation's referrals needs you now" in home
 
     # A colleague at the same agency sees and can finish it.
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer, name="Colleague")

@@ -220,15 +220,19 @@ async def open_offers(db: AsyncSession, actor: Actor) -> list[OpenOffer]:
 
 
 async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
-    """When this person last opened their named lead home for this organisation."""
+    """When this person last opened their named lead home for this organisation: the newest such event, read
+    backwards along ix_audit_events_subject until the first one, not every visit they ever made."""
     return await db.scalar(
-        select(func.max(AuditEvent.occurred_at)).where(
+        select(AuditEvent.occurred_at)
+        .where(
             AuditEvent.tenant_id == actor.tenant_id,
             AuditEvent.subject_type == "user",
             AuditEvent.subject_id == actor.user_id,
             AuditEvent.action == HOME_VIEWED,
             AuditEvent.actor_organisation_id == actor.organisation_id,
         )
+        .order_by(AuditEvent.occurred_at.desc())
+        .limit(1)
     )
 
 
