@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -72,17 +72,18 @@ async def officer_home(
 
 @get("/officer/referrals", opt=OFFICER)
 async def all_referrals(
+    request: Request[Any, Any, Any],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
-    state: FromQuery[str | None] = None,
-    after: FromQuery[str | None] = None,
-    before: FromQuery[str | None] = None,
 ) -> Template:
     """Every referral of the officer's agency, in any state (`?state=` one), newest first, a page at a time by
     cursor (`?after=` / `?before=`). A state that is not one shows them all."""
-    chosen = State(state) if state in set(State) else None
-    page = await agency_referrals(db, actor, state=chosen, after=after, before=before)
+    # NOTE: read from the query itself: `state` is a name Litestar keeps for its own handler parameter.
+    query = request.query_params
+    asked = query.get("state") or ""
+    chosen = State(asked) if asked in {s.value for s in State} else None
+    page = await agency_referrals(db, actor, state=chosen, after=query.get("after"), before=query.get("before"))
     base = f"/s/{scheme.slug}/officer/referrals"
     kept = [("state", chosen.value)] if chosen else []
 

@@ -39,6 +39,7 @@ async def _requests(db: AsyncSession, actor: Actor, *where: ColumnElement[bool])
     latest = (
         select(func.max(RiskAssessment.recorded_at).label("recorded_at"))
         .where(RiskAssessment.tenant_id == Offer.tenant_id, RiskAssessment.offer_id == Offer.id)
+        .correlate(Offer)
         .lateral()
     )
     rows = (
