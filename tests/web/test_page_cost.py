@@ -30,6 +30,7 @@ from reciprocal.identity.models import User
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.portals.coordinator import listing
+from reciprocal.portals.officer import queries as officer_queries
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
@@ -58,11 +59,11 @@ class Cost:
     statements: list[tuple[str, Counter[str]]] = field(default_factory=list)
     """Rows by table (`rows referrals`) and index entries by index (`index ix_referrals_state`)."""
 
-    def rows(self, *, besides: frozenset[str] = frozenset()) -> Counter[str]:
-        """Rows read, by table, from every table but `besides`, by every statement but the guard's."""
+    def rows(self, *, only: frozenset[str]) -> Counter[str]:
+        """Rows read from each of the tables `only`, by every statement but the guard's."""
         total: Counter[str] = Counter()
         for _, read in self.page_statements():
-            total.update({k: v for k, v in read.items() if k.startswith("rows ") and k[5:] not in besides})
+            total.update({k[5:]: v for k, v in read.items() if k.startswith("rows ") and k[5:] in only})
         return total
 
     def page_statements(self) -> list[tuple[str, Counter[str]]]:
@@ -272,10 +273,15 @@ async def history(world: World, units: int) -> None:
 
 
 async def vacuumed(database: DatabaseUnderTest) -> None:
-    """Dead row versions and planner statistics as a settled database has them, the same for both measurements."""
+    """Dead row versions and planner statistics as a settled database has them, the same for both measurements.
+
+    NOTE: ANALYZE on its own, after VACUUM: run as one VACUUM ANALYZE it leaves the indexes' sizes to the vacuum,
+    which skips indexes with few dead rows, so a partial index made on the empty template looks empty for ever.
+    """
     conn = await connect_as(database.admin)
     try:
-        await conn.execute("vacuum analyze")
+        await conn.execute("vacuum")
+        await conn.execute("analyze")
     finally:
         await conn.close()
 
@@ -339,7 +345,7 @@ LEDGER_PAGES: list[Callable[[World, Live], Page]] = [
     lambda world, _: ("ledger", world.coordinator, f"/s/{world.scheme.slug}/ledger"),
 ]
 
-LEDGER_TABLES = frozenset({"ledger_entries", "ix_ledger_entries_partner"})
+LEDGER_TABLES = frozenset({"ledger_entries"})
 """What a page reads to work out balances: from every ledger entry until balances are kept beside them (brief B's
 work). The pages that show balances are checked apart, by test_the_ledger_costs_the_same_as_history_grows."""
 
@@ -369,21 +375,38 @@ class Pages:
         return cost
 
 
-def growth(before: dict[str, Cost], after: dict[str, Cost], *, besides: frozenset[str] = frozenset()) -> list[str]:
-    """What grew, page by page, with the statements that read more, in words for the failure."""
+def growth(before: dict[str, Cost], after: dict[str, Cost], history_tables: frozenset[str]) -> list[str]:
+    """What grew, page by page, in words for the failure: more statements, or more rows read from a table the
+    history grew, with the statements that read more.
+
+    NOTE: rows read from tables the history leaves alone (areas, organisations, users) may differ with the plan
+    the planner picks for a few rows; and on the first, smaller history it may read a whole table where on the
+    larger one it seeks: reading fewer is never growth.
+    """
     grew = []
     for name, was in before.items():
         now = after[name]
         if len(now.statements) != len(was.statements):
             grew.append(f"{name}: {len(was.statements)} statements, then {len(now.statements)}")
             continue
-        if was.rows(besides=besides) == now.rows(besides=besides):
+        old, new = was.rows(only=history_tables), now.rows(only=history_tables)
+        more = {table: (old[table], count) for table, count in new.items() if count > old[table]}
+        if not more:
             continue
-        grew.append(f"{name}: {dict(was.rows(besides=besides))} then {dict(now.rows(besides=besides))}")
-        for (statement, old), (_, new) in zip(was.page_statements(), now.page_statements(), strict=True):
-            if old != new:
-                grew.append(f"    {dict(old)} then {dict(new)}: {' '.join(statement.split())[:600]}")
+        grew.append(f"{name}: read more of {more}")
+        for (statement, old_read), (_, new_read) in zip(was.page_statements(), now.page_statements(), strict=True):
+            if any(new_read[f"rows {t}"] > old_read[f"rows {t}"] for t in more):
+                grew.append(f"    {dict(old_read)} then {dict(new_read)}: {' '.join(statement.split())[:600]}")
     return grew
+
+
+async def table_rows(database: DatabaseUnderTest) -> dict[str, int]:
+    conn = await connect_as(database.admin)
+    try:
+        rows = await conn.fetch("select relname, n_live_tup from pg_stat_user_tables")
+    finally:
+        await conn.close()
+    return {name: count for name, count in rows}
 
 
 async def forget_measured_reads(database: DatabaseUnderTest, since: datetime) -> None:
@@ -401,6 +424,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages and counts a few rows long, so a test-sized history already fills them before it grows tenfold."""
     monkeypatch.setattr(listing, "PAGE_SIZE", 3)
     monkeypatch.setattr(listing, "COUNTED_UP_TO", 5)
+    monkeypatch.setattr(officer_queries, "PAGE_SIZE", 3)
 
 
 async def measured_twice(
@@ -410,7 +434,8 @@ async def measured_twice(
     database: DatabaseUnderTest,
     settings: Settings,
     chosen: Callable[[World, Live], list[Page]],
-) -> tuple[dict[str, Cost], dict[str, Cost]]:
+) -> tuple[dict[str, Cost], dict[str, Cost], frozenset[str]]:
+    """Each page measured on a history of UNITS, then again once it is ten times that; and the tables it grew."""
     world = each_world
     other = await (World(world.db) if isinstance(world, County) else County(world.db)).build()
     admin = await connect_as(database.admin)
@@ -424,14 +449,18 @@ async def measured_twice(
     await live_work(other)
     await opener.sign_in(chosen(world, live))
     seen: list[dict[str, Cost]] = []
+    sizes: list[dict[str, int]] = []
     for units in (UNITS, 9 * UNITS):
         for scheme in (world, other):
             await history(scheme, units)
         await vacuumed(database)
+        sizes.append(await table_rows(database))
         started = clock.now()
         seen.append({page[0]: await opener.open(page) for page in chosen(world, live)})
         await forget_measured_reads(database, started)
-    return seen[0], seen[1]
+    grown = frozenset(table for table, rows in sizes[1].items() if rows > sizes[0].get(table, 0))
+    assert {"referrals", "audit_events", "offers", "moves", "ledger_entries", "risk_assessments"} <= grown
+    return seen[0], seen[1], grown
 
 
 UNITS = 2
@@ -439,16 +468,12 @@ UNITS = 2
 
 
 @pytest.mark.usefixtures("small_pages")
-@pytest.mark.xfail(
-    strict=False,
-    reason="NOT DONE (brief C ran out of time): several pages still read more as history grows, and on these "
-    "small tables the planner picks whole-index scans over the 0015 partial indexes; the failure lists each statement",
-)
 async def test_no_page_costs_more_as_history_grows(
     each_world: World, app: Litestar, client: Client, database: DatabaseUnderTest, settings: Settings
 ) -> None:
-    before, after = await measured_twice(each_world, app, client, database, settings, pages)
-    assert not growth(before, after, besides=LEDGER_TABLES), "\n".join(growth(before, after, besides=LEDGER_TABLES))
+    before, after, grown = await measured_twice(each_world, app, client, database, settings, pages)
+    grew = growth(before, after, grown - LEDGER_TABLES)
+    assert not grew, "\n".join(grew)
 
 
 @pytest.mark.usefixtures("small_pages")
@@ -463,5 +488,6 @@ async def test_the_ledger_costs_the_same_as_history_grows(
         shown = [page(world, live) for page in LEDGER_PAGES]
         return shown + [p for p in pages(world, live) if p[0].startswith(("coordinator's work", "named lead's home"))]
 
-    before, after = await measured_twice(each_world, app, client, database, settings, chosen)
-    assert not growth(before, after), "\n".join(growth(before, after))
+    before, after, grown = await measured_twice(each_world, app, client, database, settings, chosen)
+    grew = growth(before, after, grown)
+    assert not grew, "\n".join(grew)

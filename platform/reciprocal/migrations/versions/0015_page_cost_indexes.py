@@ -1,5 +1,5 @@
 """indexes for pages whose cost must not grow with history: referrals in hand, the officer's list, offers by
-referral, risk assessments by offer
+referral, risk assessments by offer, a named lead's home visits
 
 Revision ID: 0015
 Revises: 0013
@@ -31,6 +31,12 @@ INDEXES = (
     ("ix_referrals_agency_state_created", "referrals", ["tenant_id", "agency_id", "state", "created_at", "id"], None),
     ("ix_offers_referral", "offers", ["tenant_id", "referral_id", "created_at"], None),
     ("ix_risk_assessments_offer", "risk_assessments", ["tenant_id", "offer_id", "recorded_at"], None),
+    (
+        "ix_audit_events_home_visits",
+        "audit_events",
+        ["tenant_id", "subject_id", "actor_organisation_id", "occurred_at"],
+        "action = 'named_lead.home_viewed'",
+    ),
 )
 
 
