@@ -369,10 +369,10 @@ async def test_a_domestic_abuse_referral_goes_from_draft_to_move_in_the_browser(
     await page.wait_for_url(f"{coordinator_referral}?done=move")
     await expect(banner(page)).to_contain_text("Move recorded: the ledger is updated")
 
-    # --- The officer's home shows the referral as moved. ------------------------------------------------
+    # --- The officer's list of all their referrals shows it as moved (the home lists only those in hand). ---
     page = officer.page
-    await page.goto(f"{base}/officer/")
-    moved_table = page.get_by_role("table", name="Moved")
+    await page.goto(f"{base}/officer/referrals")
+    moved_table = page.get_by_role("table", name="Referrals, newest first")
     row = moved_table.get_by_role("row", name=re.compile(re.escape(reference)))
     await expect(row).to_contain_text(CASE_REFERENCE)
     await expect(row).to_contain_text("The applicant has moved")

@@ -207,7 +207,7 @@ async def test_the_officer_deletes_their_draft_and_it_is_gone(
     landed_text = visible_text(landed.text)
     assert f"Draft referral started {started} deleted" in landed_text
     assert CASE_REFERENCE not in landed.text
-    assert "You have no referrals yet" in landed_text
+    assert "None of your organisation's referrals needs you now" in landed_text
     # Shown once: the home on its own announces nothing.
     again = await client.get(office.home)
     assert "govuk-notification-banner" not in again.text

@@ -13,11 +13,13 @@ from httpx import Response
 from people import actor, area_ids, organisation_id, scheme
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
+from reciprocal.portals.officer import queries as officer_queries
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import add_member, visible_text
-from support.web import Client, act_as_new_member, post, version_in
+from support.web import Client, act_as, act_as_new_member, post, version_in
+from support.world import County, World
 
 PAN_LONDON_BOROUGHS = ("camden", "islington", "brent", "hackney", "lewisham", "southwark", "barnet")
 
@@ -140,7 +142,7 @@ async def test_a_referral_from_start_to_submission_gets_its_reference(
 ) -> None:
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "You have no referrals yet" in home
+    assert "None of your organisation's referrals needs you now" in home
     assert "Start a referral" in home
 
     officer = Officer(client, "pan-london")
@@ -460,7 +462,7 @@ async def test_another_agencys_officer_finds_nothing(
         response = await other.post(f"{base}{page}", {"version": "1", "consent": "yes", "case_reference": "mine"})
         assert response.status_code == 404, page
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "You have no referrals yet" in home
+    assert "None of your organisation's referrals needs you now" in home
 
     # A colleague at the same agency sees and can finish it.
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer, name="Colleague")
@@ -617,3 +619,52 @@ async def test_an_answer_that_may_name_someone_is_saved_only_once_the_officer_ha
     # A scheme's own place names are no warning in that scheme.
     place = await officer.answer(base, "needs", {"access_needs": "Ground floor, as in Kensington and Chelsea"})
     assert place.status_code == (303 if chelsea_is_an_area else 200)
+
+
+async def test_the_home_lists_what_is_in_hand_and_every_referral_is_a_page_at_a_time(
+    client: Client, db: Database, settings: Settings, each_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home lists drafts and referrals on their way, never ended ones, and links to every referral of the
+    agency, newest first, three to a page here, narrowed to one status; the other scheme's officer sees none."""
+    world = each_world
+    monkeypatch.setattr(officer_queries, "PAGE_SIZE", 3)
+    slug = world.scheme.slug
+    withdrawn = []
+    for _ in range(4):
+        referral = await world.submitted(world.domestic_abuse())
+        withdrawn.append(
+            await world.run(referrals.act, world.officer, referral.id, Action.withdraw, version=referral.version)
+        )
+    live = await world.submitted(world.domestic_abuse())
+    await act_as(client, db, settings, world.officer, slug)
+
+    home = visible_text((await client.get(f"/s/{slug}/officer/")).text)
+    assert f"{live.reference} None given The coordinator is checking it" in home
+    assert not any(r.reference in home for r in withdrawn if r.reference)
+    assert "All your organisation's referrals, moved, withdrawn and ended ones too" in home
+
+    base = f"/s/{slug}/officer/referrals"
+    first = await client.get(base)
+    assert first.status_code == 200
+    text = visible_text(first.text)
+    newest = [live, *reversed(withdrawn)]
+    assert [r.reference in text for r in newest] == [True, True, True, False, False]
+    assert f"{withdrawn[-1].reference} None given Withdrawn" in text
+    after = re.search(r'href="([^"]*after=[^"]+)"', first.text)
+    assert after, "a link to the next page"
+    second = visible_text((await client.get(after[1].replace("&amp;", "&"))).text)
+    assert [r.reference in second for r in newest] == [False, False, False, True, True]
+    assert "Previous" in second
+
+    narrowed = visible_text((await client.get(f"{base}?state=submitted")).text)
+    assert live.reference in narrowed
+    assert not any(r.reference in narrowed for r in withdrawn if r.reference)
+    assert "None of your organisation's referrals has this status" in visible_text(
+        (await client.get(f"{base}?state=moved")).text
+    )
+
+    other = await (World(db) if isinstance(world, County) else County(db)).build()
+    await act_as(client, db, settings, other.officer, other.scheme.slug)
+    theirs = visible_text((await client.get(f"/s/{other.scheme.slug}/officer/referrals")).text)
+    assert not any(r.reference in theirs for r in newest if r.reference)
+    assert "appear here once someone starts one" in theirs

@@ -392,7 +392,7 @@ async def test_a_domestic_abuse_referral_from_first_question_to_the_move_and_the
 
     # The Safe Steps London officer answers every question page, then submits.
     await browser.sign_in(cast.officer)
-    assert "You have no referrals yet" in await text_of(client, f"{SCHEME}/officer/")
+    assert "None of your organisation's referrals needs you now" in await text_of(client, f"{SCHEME}/officer/")
     base = await start_referral(client)
     referral = base.rsplit("/", 1)[1]
     tasks = await text_of(client, base)
@@ -486,11 +486,12 @@ async def test_a_domestic_abuse_referral_from_first_question_to_the_move_and_the
     assert "Camden Council 2 bedrooms 0 1 Owes 1" in ledger
     assert "Islington Council 2 bedrooms 1 0 Owed 1" in ledger
 
-    # The officer's home lists it as moved.
+    # The officer's home no longer lists it (nothing more needs them); the list of all their referrals has it moved.
     await browser.sign_in(cast.officer)
     home = await text_of(client, f"{SCHEME}/officer/")
-    assert "Moved: 1" in home
-    assert f"{reference} SS-2291 The applicant has moved" in home
+    assert reference not in home
+    every = await text_of(client, f"{SCHEME}/officer/referrals")
+    assert f"{reference} SS-2291 The applicant has moved" in every
     moved = await text_of(client, base)
     assert "The applicant has moved." in moved
     assert flat.address not in moved, "the address is forgotten once the applicant has moved"
@@ -639,4 +640,4 @@ async def test_a_serious_violence_referral_waits_for_its_risk_assessment_before_
     ]
 
     await browser.sign_in(cast.officer)
-    assert f"{reference} YF-0815 The applicant has moved" in await text_of(client, f"{SCHEME}/officer/")
+    assert f"{reference} YF-0815 The applicant has moved" in await text_of(client, f"{SCHEME}/officer/referrals")

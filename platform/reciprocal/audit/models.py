@@ -29,6 +29,15 @@ class AuditEvent(TenantOwned, Base):
             "id",
             postgresql_where=text("action in ('referral.approve', 'referral.decline')"),
         ),
+        # A named lead's last visit to their home, for each organisation they act for: one entry read (0015).
+        Index(
+            "ix_audit_events_home_visits",
+            "tenant_id",
+            "subject_id",
+            "actor_organisation_id",
+            "occurred_at",
+            postgresql_where=text("action = 'named_lead.home_viewed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -28,7 +28,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reciprocal.db.base import Base, TenantOwned, new_id, tenant_fk
 from reciprocal.kernel import clock
-from reciprocal.referrals.workflow import State
+from reciprocal.referrals.workflow import ACTIVE, State
+
+IN_HAND = frozenset({State.draft, *ACTIVE})
+"""A referral still in hand: a draft, or on its way (not ended). The partial indexes of 0015 hold only these."""
+IN_HAND_SQL = "state in (" + ", ".join(f"'{s.value}'" for s in sorted(IN_HAND)) + ")"
 
 
 class Referral(TenantOwned, Base):
@@ -46,6 +50,25 @@ class Referral(TenantOwned, Base):
         ),
         Index("ix_referrals_state", "tenant_id", "state", "updated_at"),
         Index("ix_referrals_agency", "tenant_id", "agency_id", "state"),
+        # Pages whose cost must not grow with the scheme's history (0015): live work is read from indexes that
+        # hold only the states in hand, and the officer's list of every referral a page at a time.
+        Index(
+            "ix_referrals_in_hand",
+            "tenant_id",
+            "state",
+            "updated_at",
+            postgresql_where=text(IN_HAND_SQL),
+        ),
+        Index(
+            "ix_referrals_agency_in_hand",
+            "tenant_id",
+            "agency_id",
+            "updated_at",
+            "id",
+            postgresql_where=text(IN_HAND_SQL),
+        ),
+        Index("ix_referrals_agency_created", "tenant_id", "agency_id", "created_at", "id"),
+        Index("ix_referrals_agency_state_created", "tenant_id", "agency_id", "state", "created_at", "id"),
         # The coordinator's list, sorted by submission, or by state then submission, a page at a time.
         Index("ix_referrals_submitted", "tenant_id", "submitted_at", "id"),
         Index("ix_referrals_state_submitted", "tenant_id", "state", "submitted_at", "id"),
@@ -181,6 +204,8 @@ class Offer(TenantOwned, Base):
         # A named lead's history: their organisation's offers, newest first.
         Index("ix_offers_organisation", "tenant_id", "organisation_id", "created_at", "id"),
         Index("ix_offers_created", "tenant_id", "created_at"),
+        # A referral's offers, whatever their state: its live offer, or one partner's latest (0015).
+        Index("ix_offers_referral", "tenant_id", "referral_id", "created_at"),
         # An offer that has ended keeps no address, whichever path ended it.
         CheckConstraint(
             "address_encrypted is null or state in ('open', 'viewing', 'accepted')", name="address_only_while_live"
@@ -210,7 +235,12 @@ class Offer(TenantOwned, Base):
 
 class RiskAssessment(TenantOwned, Base):
     __tablename__ = "risk_assessments"
-    __table_args__ = (tenant_fk(["offer_id"], "offers"), tenant_fk(["assessor_id"], "users"))
+    __table_args__ = (
+        tenant_fk(["offer_id"], "offers"),
+        tenant_fk(["assessor_id"], "users"),
+        # An offer's assessments, the latest first (0015).
+        Index("ix_risk_assessments_offer", "tenant_id", "offer_id", "recorded_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -23,6 +23,7 @@ from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.portals.officer.queries import in_states
 from reciprocal.referrals import batches
 from reciprocal.referrals.circulation import partners_reached, places_of, reachable
 from reciprocal.referrals.models import Offer, Referral
@@ -114,9 +115,10 @@ UNOFFERED_SHOWN = 20
 
 async def work_queue(db: AsyncSession, tenant_id: uuid.UUID) -> WorkQueue:
     """Counts and ages of referrals at each stage, and the partners over the scheme's debt cap."""
+    # The states written out, so the planner reads ix_referrals_in_hand: live referrals only, never the history.
     rows = await db.execute(
         select(Referral.state, func.count(), func.min(Referral.updated_at))
-        .where(Referral.tenant_id == tenant_id, Referral.state.in_(QUEUE))
+        .where(Referral.tenant_id == tenant_id, in_states(QUEUE))
         .group_by(Referral.state)
     )
     found = {state: (count, oldest) for state, count, oldest in rows}

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -220,15 +220,20 @@ async def open_offers(db: AsyncSession, actor: Actor) -> list[OpenOffer]:
 
 
 async def last_home_visit(db: AsyncSession, actor: Actor) -> datetime | None:
-    """When this person last opened their named lead home for this organisation."""
+    """When this person last opened their named lead home for this organisation: the newest entry of
+    ix_audit_events_home_visits, not every visit they ever made. (The action is written out in the SQL, so the
+    planner may use that partial index whatever plan it keeps for the statement.)"""
     return await db.scalar(
-        select(func.max(AuditEvent.occurred_at)).where(
+        select(AuditEvent.occurred_at)
+        .where(
             AuditEvent.tenant_id == actor.tenant_id,
             AuditEvent.subject_type == "user",
             AuditEvent.subject_id == actor.user_id,
-            AuditEvent.action == HOME_VIEWED,
+            AuditEvent.action == literal_column(f"'{HOME_VIEWED}'"),
             AuditEvent.actor_organisation_id == actor.organisation_id,
         )
+        .order_by(AuditEvent.occurred_at.desc())
+        .limit(1)
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -22,7 +23,7 @@ from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer import questions
 from reciprocal.portals.officer.forms import PathwayForm, RegisteredForm, VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
-from reciprocal.portals.officer.queries import agency_referrals
+from reciprocal.portals.officer.queries import HOME_SHOWN, agency_referrals, referrals_in_hand
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.inactivity import confirm_still_needed
@@ -49,9 +50,11 @@ async def officer_home(
     actor: NamedDependency[Actor],
     deleted: FromQuery[uuid.UUID | None] = None,
 ) -> Template:
-    referrals = await agency_referrals(db, actor)
+    """What needs the officer: their agency's referrals in hand, by what happens next (the rest, and ended ones,
+    on the page of them all)."""
+    in_hand = await referrals_in_hand(db, actor)
     today = dates.today()
-    groups = show.home_groups(referrals, f"/s/{scheme.slug}/referrals", today)
+    groups = show.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today)
     done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
     return Template(
         "officer/home.html.j2",
@@ -59,8 +62,45 @@ async def officer_home(
             "scheme": scheme,
             "actor": actor,
             "groups": groups,
+            "more": in_hand.more,
+            "shown": HOME_SHOWN,
             "done": done,
             "whats_new": await whats_new(db, actor),
+        },
+    )
+
+
+@get("/officer/referrals", opt=OFFICER)
+async def all_referrals(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[AsyncSession],
+    scheme: NamedDependency[Scheme],
+    actor: NamedDependency[Actor],
+) -> Template:
+    """Every referral of the officer's agency, in any state (`?state=` one), newest first, a page at a time by
+    cursor (`?after=` / `?before=`). A state that is not one shows them all."""
+    # NOTE: read from the query itself: `state` is a name Litestar keeps for its own handler parameter.
+    query = request.query_params
+    asked = query.get("state") or ""
+    chosen = State(asked) if asked in {s.value for s in State} else None
+    page = await agency_referrals(db, actor, state=chosen, after=query.get("after"), before=query.get("before"))
+    base = f"/s/{scheme.slug}/officer/referrals"
+    kept = [("state", chosen.value)] if chosen else []
+
+    def at(name: str, cursor: str | None) -> str | None:
+        return f"{base}?{urlencode([*kept, (name, cursor)])}" if cursor else None
+
+    return Template(
+        "officer/referrals.html.j2",
+        context={
+            "scheme": scheme,
+            "actor": actor,
+            "rows": [show.agency_row(r, f"/s/{scheme.slug}/referrals") for r in page.rows],
+            "state": chosen.value if chosen else "",
+            "state_items": show.state_items(chosen),
+            "next": at("after", page.next),
+            "previous": at("before", page.previous),
+            "base": base,
         },
     )
 
@@ -274,6 +314,7 @@ async def registered(
 
 HANDLERS = [
     officer_home,
+    all_referrals,
     new_referral,
     referral_page,
     *questions.HANDLERS,

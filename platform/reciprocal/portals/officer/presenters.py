@@ -12,7 +12,7 @@ from reciprocal.criteria.schemas import Criteria, RiskType
 from reciprocal.kernel.dates import govuk_date
 from reciprocal.kernel.words import plural
 from reciprocal.portals.officer.forms import ANOTHER_TENANCY, MONITORING
-from reciprocal.portals.officer.queries import ReferralChoices
+from reciprocal.portals.officer.queries import AgencyReferral, ReferralChoices
 from reciprocal.referrals.drafts import DeletedDraft
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import Problem, ReferralAnswers
@@ -355,9 +355,8 @@ HOME_GROUPS: list[tuple[str, str, tuple[State, ...]]] = [
     ),
     ("circulating", "Circulating to housing partners", (State.circulating,)),
     ("offers", "Under offer or viewing", (State.offer_made, State.viewing, State.accepted)),
-    ("moved", "Moved", (State.moved, State.closed, State.moved_elsewhere)),
-    ("ended", "Withdrawn, ineligible or declined", (State.withdrawn, State.ineligible, State.declined)),
 ]
+"""The home's groups: referrals in hand only (queries.IN_HAND). Moved and ended ones are on the page of all."""
 
 NEXT = {
     State.draft: "Finish the questions and submit it",
@@ -439,6 +438,26 @@ def draft_name(started: datetime | None, case_reference: str = "") -> str:
     if case_reference:
         name += f"{', ' if name else ''}your reference {case_reference}"
     return name
+
+
+def agency_row(referral: AgencyReferral, base: str) -> dict[str, str]:
+    """One line of the page of all the agency's referrals."""
+    return {
+        "title": referral.reference or f"Draft started {govuk_date(referral.created_at)}",
+        "href": f"{base}/{referral.id}",
+        "case_reference": referral.case_reference or "None given",
+        "status": NEXT.get(referral.state, WORDS[referral.state].capitalize()),
+        "started": govuk_date(referral.created_at),
+    }
+
+
+def state_items(chosen: State | None) -> list[dict[str, Any]]:
+    """The status filter's choices on the page of all the agency's referrals: any, or one state."""
+    items: list[dict[str, Any]] = [{"value": "", "text": "Any status", "selected": chosen is None}]
+    for state in State:
+        words = "Draft" if state == State.draft else WORDS[state].capitalize()
+        items.append({"value": state.value, "text": words, "selected": state == chosen})
+    return items
 
 
 def deleted_banner(deleted: DeletedDraft | None) -> str | None:

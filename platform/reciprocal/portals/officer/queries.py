@@ -1,32 +1,92 @@
-"""What the nominating officer's pages read: their agency's referrals, and what a referral's questions offer."""
+"""What the nominating officer's pages read: their agency's referrals in hand, every one a page at a time, and what
+a referral's questions offer."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.db import keyset
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.partners.models import Organisation, OrganisationKind
-from reciprocal.referrals.models import MonitoringAnswers, Referral
+from reciprocal.referrals.models import IN_HAND, MonitoringAnswers, Referral
 from reciprocal.referrals.services import visible_to
+from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
 
+HOME_SHOWN = 50
+"""The most referrals the home lists, most recently changed first; the rest are on the page of all of them."""
 
-async def agency_referrals(db: AsyncSession, actor: Actor) -> list[Referral]:
-    """Every referral of the officer's agency, most recently changed first."""
+PAGE_SIZE = 25
+
+NEWEST_FIRST = keyset.Order(
+    (Referral.created_at, Referral.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True
+)
+"""The page of all the agency's referrals: newest started first, from ix_referrals_agency_created."""
+
+
+def in_states(states: Iterable[State]) -> ColumnElement[bool]:
+    """`Referral.state` among `states`, written out in the SQL: a partial index on these states then serves it
+    (a bound parameter could hold any state, so the planner could not use one)."""
+    return Referral.state.in_([literal_column(f"'{State(s).value}'") for s in states])
+
+
+@dataclass(frozen=True)
+class InHand:
+    referrals: list[Referral]
+    """Up to HOME_SHOWN, most recently changed first."""
+    more: bool
+    """Further referrals in hand than the home lists."""
+
+
+async def referrals_in_hand(db: AsyncSession, actor: Actor) -> InHand:
+    """The agency's referrals in hand (a draft, or on its way), most recently changed first: what the home lists,
+    from ix_referrals_agency_in_hand. Ended ones are on the page of them all."""
     if actor.role != Role.nominating_officer:
-        return []
-    return list(
+        return InHand([], more=False)
+    found = list(
         await db.scalars(
             select(Referral)
-            .where(Referral.tenant_id == actor.tenant_id, visible_to(actor))
-            .order_by(Referral.updated_at.desc())
+            .where(Referral.tenant_id == actor.tenant_id, visible_to(actor), in_states(IN_HAND))
+            .order_by(Referral.updated_at.desc(), Referral.id.desc())
+            .limit(HOME_SHOWN + 1)
         )
     )
+    return InHand(found[:HOME_SHOWN], more=len(found) > HOME_SHOWN)
+
+
+@dataclass(frozen=True)
+class AgencyReferral:
+    id: uuid.UUID
+    reference: str | None
+    state: State
+    case_reference: str
+    created_at: datetime
+
+    def key(self) -> keyset.Key:
+        return (keyset.as_text(self.created_at), str(self.id))
+
+
+async def agency_referrals(
+    db: AsyncSession, actor: Actor, *, state: State | None, after: str | None, before: str | None
+) -> keyset.Page[AgencyReferral]:
+    """One page of every referral of the officer's agency, in any state (or in `state`), newest first."""
+    if actor.role != Role.nominating_officer:
+        return keyset.Page([], None, None)
+    query = select(
+        Referral.id, Referral.reference, Referral.state, Referral.officer_case_reference, Referral.created_at
+    ).where(Referral.tenant_id == actor.tenant_id, visible_to(actor))
+    if state is not None:
+        query = query.where(Referral.state == state)
+    paged, reading = keyset.paged(query, NEWEST_FIRST, after=after, before=before, size=PAGE_SIZE)
+    rows = [AgencyReferral(i, ref, st, case or "", at) for i, ref, st, case, at in await db.execute(paged)]
+    return keyset.page_of(rows, AgencyReferral.key, size=PAGE_SIZE, reading=reading)
 
 
 async def monitoring_of(db: AsyncSession, referral: Referral) -> dict[str, str]:

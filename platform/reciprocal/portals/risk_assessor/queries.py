@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria
@@ -34,11 +34,13 @@ class AssessmentRequest:
 
 
 async def _requests(db: AsyncSession, actor: Actor, *where: ColumnElement[bool]) -> list[AssessmentRequest]:
+    # The latest assessment of each offer listed, read per offer (ix_risk_assessments_offer): never a pass over
+    # every assessment the scheme ever recorded.
     latest = (
-        select(RiskAssessment.offer_id, func.max(RiskAssessment.recorded_at).label("recorded_at"))
-        .where(RiskAssessment.tenant_id == actor.tenant_id)
-        .group_by(RiskAssessment.offer_id)
-        .subquery()
+        select(func.max(RiskAssessment.recorded_at).label("recorded_at"))
+        .where(RiskAssessment.tenant_id == Offer.tenant_id, RiskAssessment.offer_id == Offer.id)
+        .correlate(Offer)
+        .lateral()
     )
     rows = (
         await db.execute(
@@ -50,7 +52,7 @@ async def _requests(db: AsyncSession, actor: Actor, *where: ColumnElement[bool])
                 & Offer.state.in_([OfferState.open, OfferState.viewing]),
             )
             .join(Area, (Area.tenant_id == Offer.tenant_id) & (Area.id == Offer.area_id))
-            .outerjoin(latest, latest.c.offer_id == Offer.id)
+            .outerjoin(latest, true())
             .outerjoin(
                 RiskAssessment,
                 (RiskAssessment.tenant_id == Offer.tenant_id)
