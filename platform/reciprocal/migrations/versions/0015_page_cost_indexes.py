@@ -2,10 +2,8 @@
 referral, risk assessments by offer, a named lead's home visits
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 13:30:00.000000
-
-NOTE: written beside 0014 (another piece of work): rechain down_revision to '0014' when both are merged.
 """
 
 from collections.abc import Sequence
@@ -14,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
