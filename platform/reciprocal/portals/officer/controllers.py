@@ -19,8 +19,8 @@ from reciprocal.kernel import dates
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.notifications.whats_new import whats_new
+from reciprocal.portals.officer import lists, questions
 from reciprocal.portals.officer import presenters as show
-from reciprocal.portals.officer import questions
 from reciprocal.portals.officer.forms import PathwayForm, RegisteredForm, VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
 from reciprocal.portals.officer.queries import HOME_SHOWN, agency_referrals, referrals_in_hand
@@ -54,8 +54,8 @@ async def officer_home(
     on the page of them all)."""
     in_hand = await referrals_in_hand(db, actor)
     today = dates.today()
-    groups = show.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today)
-    done = show.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
+    groups = lists.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today)
+    done = lists.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
     return Template(
         "officer/home.html.j2",
         context={
@@ -95,9 +95,9 @@ async def all_referrals(
         context={
             "scheme": scheme,
             "actor": actor,
-            "rows": [show.agency_row(r, f"/s/{scheme.slug}/referrals") for r in page.rows],
+            "rows": [lists.agency_row(r, f"/s/{scheme.slug}/referrals") for r in page.rows],
             "state": chosen.value if chosen else "",
-            "state_items": show.state_items(chosen),
+            "state_items": lists.state_items(chosen),
             "next": at("after", page.next),
             "previous": at("before", page.previous),
             "base": base,
@@ -185,7 +185,7 @@ def _answers_page(
             error_list=show.summary_to_pages(problems or [], base),
             stale=STALE if stale else "",
             version=draft.referral.version,
-            state_words=show.NEXT.get(draft.referral.state, ""),
+            state_words=lists.NEXT.get(draft.referral.state, ""),
             offer=offer,
             still_needed=draft.referral.state == State.circulating,
             confirmed=confirmed,

@@ -16,7 +16,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.portals.officer.controllers import officer_home, referral_page
 from reciprocal.portals.officer.forms import VersionForm
-from reciprocal.portals.officer.presenters import draft_name
+from reciprocal.portals.officer.lists import draft_name
 from reciprocal.portals.officer.referral import OFFICER
 from reciprocal.referrals.drafts import delete_draft, deletion_refused
 from reciprocal.referrals.models import Referral
