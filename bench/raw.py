@@ -213,16 +213,19 @@ TIMELINE = f"""
 {EVENTS_BY_WHOM}
 {EVENTS_JOINED}
 WHERE audit_events.tenant_id = $1::UUID AND audit_events.subject_type = $2::VARCHAR AND audit_events.subject_id = \
-$3::UUID AND audit_events.action != $4::VARCHAR ORDER BY audit_events.occurred_at DESC
+$3::UUID AND audit_events.action != 'referral.viewed' ORDER BY audit_events.occurred_at DESC
 """
 READS = f"""
-{EVENTS_BY_WHOM}, count(*) OVER () AS anon_1
+{EVENTS_BY_WHOM}, (SELECT count(*) AS count_1 FROM (SELECT audit_events.id AS id FROM audit_events \
+WHERE audit_events.tenant_id = $1::UUID AND audit_events.subject_id = $2::UUID \
+AND audit_events.action = 'referral.viewed' AND audit_events.actor_organisation_id IS DISTINCT FROM $3::UUID \
+LIMIT $4::INTEGER) AS anon_2) AS anon_1
 {EVENTS_JOINED}
-WHERE audit_events.tenant_id = $1::UUID AND audit_events.subject_type = $2::VARCHAR AND audit_events.subject_id = \
-$3::UUID AND audit_events.action = $4::VARCHAR AND audit_events.actor_organisation_id IS DISTINCT FROM $5::UUID \
-ORDER BY audit_events.occurred_at DESC
- LIMIT $6::INTEGER
-"""
+WHERE audit_events.tenant_id = $5::UUID AND audit_events.subject_type = $6::VARCHAR AND audit_events.subject_id = \
+$7::UUID AND audit_events.action = 'referral.viewed' AND audit_events.actor_organisation_id IS DISTINCT FROM \
+$8::UUID ORDER BY audit_events.occurred_at DESC
+ LIMIT $9::INTEGER
+"""  # noqa: S608 - built of this file's constants
 
 
 def expanding(statement: str, count: int, first: int, cast: str = "::UUID") -> str:
@@ -475,9 +478,7 @@ class RawApp:
         criteria = _document(await connection.fetchval(CRITERIA_OF, tenant, r["criteria_version"]))
         places = await connection.fetch(PLACES, tenant, referral_id)
         offers = await connection.fetch(OFFERS, tenant, referral_id, *LIVE_OFFERS)
-        timeline = [
-            dict(e) for e in await connection.fetch(TIMELINE, tenant, "referral", referral_id, "referral.viewed")
-        ]
+        timeline = [dict(e) for e in await connection.fetch(TIMELINE, tenant, "referral", referral_id)]
         reminders = [
             e
             for e in await connection.fetch(expanding(SENT_FOR, 1, 2), tenant, referral_id)
@@ -499,7 +500,9 @@ class RawApp:
                 }
             )
         timeline.sort(key=lambda e: e["occurred_at"], reverse=True)
-        read = await connection.fetchrow(READS, tenant, "referral", referral_id, "referral.viewed", r["agency_id"], 1)
+        read = await connection.fetchrow(
+            READS, tenant, referral_id, r["agency_id"], 1001, tenant, "referral", referral_id, r["agency_id"], 1
+        )
         safe = ", ".join(sorted(areas.get(p["area_id"], "?") for p in places if p["kind"] == "safe"))
         risk = ", ".join(sorted(areas.get(p["area_id"], "?") for p in places if p["kind"] == "risk"))
         answers = [

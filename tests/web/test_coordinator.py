@@ -17,6 +17,7 @@ from reciprocal.identity.models import Role
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerEntry
 from reciprocal.portals.coordinator.presenters import criteria_check
+from reciprocal.portals.coordinator.queries import READS_COUNTED
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
@@ -202,6 +203,19 @@ async def test_the_officers_own_reads_are_not_counted_as_reads(
     await coordinator(client, world, settings)
     page = visible_text((await client.get(f"{BASE}/referrals/{referral.id}")).text)
     assert "Read 1 time; most recently by Coordinator" in page
+
+
+async def test_a_referral_read_thousands_of_times_says_so_without_counting_them_all(
+    client: Client, world: World, settings: Settings
+) -> None:
+    referral = await world.submitted(world.domestic_abuse())
+    async with world.db.tenant_session(world.scheme.id) as session, session.begin():
+        for _ in range(READS_COUNTED + 5):  # a named lead reading it again and again
+            referrals.record_view(session, world.camden, referral.id)
+    await coordinator(client, world, settings)
+    page = visible_text((await client.get(f"{BASE}/referrals/{referral.id}")).text)
+    assert f"Read more than {READS_COUNTED:,} times; most recently by Coordinator" in page
+    assert "Viewed by" not in page
 
 
 async def test_returning_for_information_needs_a_message_that_does_not_identify(

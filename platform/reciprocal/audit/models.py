@@ -20,6 +20,23 @@ class AuditEvent(TenantOwned, Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_subject", "tenant_id", "subject_type", "subject_id", "occurred_at"),
+        # A referral's timeline leaves its reads out, and its reads are counted apart: a referral read thousands
+        # of times must not make either read every event of it (the queries write the action out to match).
+        Index(
+            "ix_audit_events_subject_steps",
+            "tenant_id",
+            "subject_type",
+            "subject_id",
+            "occurred_at",
+            postgresql_where=text("action <> 'referral.viewed'"),
+        ),
+        Index(
+            "ix_audit_events_reads",
+            "tenant_id",
+            "subject_id",
+            "occurred_at",
+            postgresql_where=text("action = 'referral.viewed'"),
+        ),
         # A named lead's history: the approvals and declines their organisation gave, newest first.
         Index(
             "ix_audit_events_decisions",

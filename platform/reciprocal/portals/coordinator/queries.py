@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -199,8 +199,15 @@ class ReferralView:
     timeline: list[TimelineEvent]
     """What happened to the referral, newest first: every audit event except reads."""
     reads: int
-    """How often the referral has been read (each read is in the audit trail, not the timeline)."""
+    """How often the referral has been read (each read is in the audit trail, not the timeline), counted up to
+    READS_COUNTED and one more."""
     last_read: TimelineEvent | None
+
+    @property
+    def reads_words(self) -> str:
+        if self.reads > READS_COUNTED:
+            return f"more than {READS_COUNTED:,} times"
+        return "1 time" if self.reads == 1 else f"{self.reads:,} times"
 
 
 async def referral_for_coordinator(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> ReferralView:
@@ -266,7 +273,7 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
     """What happened to `referral`, newest first, with each reminder sent about it (to whom by role and
     organisation, never by name). Reads are left out: a referral read a thousand times would otherwise
     carry a thousand lines, and every read makes another."""
-    rows = await db.execute(_events(referral).where(AuditEvent.action != VIEWED))
+    rows = await db.execute(_events(referral).where(AuditEvent.action != literal_column(f"'{VIEWED}'")))
     events = [TimelineEvent(*row) for row in rows]
     sent = [r for r in await reminders.sent_for(db, referral.tenant_id, [referral.id]) if r.rung != Rung.withdrawal]
     names = await _names(db, referral.tenant_id, {r.organisation_id for r in sent})
@@ -283,16 +290,28 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
     return sorted(events, key=lambda event: event.occurred_at, reverse=True)
 
 
+READS_COUNTED = 1000
+"""Reads of a referral counted one by one; past this many the page says "more than 1,000 times"."""
+
+
 async def _reads(db: AsyncSession, referral: Referral) -> dict[str, Any]:
     """Reads by anyone outside the referring agency: the officer opening their own referral is not news. The
-    latest, with how many there are in all as a column of it: one query."""
+    latest, with how many there are (up to READS_COUNTED and one more) as a column of it: one query, through
+    ix_audit_events_reads, that reads at most that many however often the referral has been read."""
     others = AuditEvent.actor_organisation_id.is_distinct_from(referral.agency_id)
-    reads = _events(referral).add_columns(func.count().over()).where(AuditEvent.action == VIEWED, others).limit(1)
-    last = (await db.execute(reads)).first()
+    a_read = AuditEvent.action == literal_column(f"'{VIEWED}'")
+    counted = (
+        select(AuditEvent.id)
+        .where(AuditEvent.tenant_id == referral.tenant_id, AuditEvent.subject_id == referral.id, a_read, others)
+        .limit(READS_COUNTED + 1)
+        .subquery()
+    )
+    count = select(func.count()).select_from(counted).scalar_subquery()
+    last = (await db.execute(_events(referral).add_columns(count).where(a_read, others).limit(1))).first()
     if last is None:
         return {"reads": 0, "last_read": None}
-    *event, count = last
-    return {"reads": count, "last_read": TimelineEvent(*event)}
+    *event, reads = last
+    return {"reads": reads, "last_read": TimelineEvent(*event)}
 
 
 VIEWED = "referral.viewed"
