@@ -4,7 +4,7 @@ provider callbacks), built from the configured base URL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from litestar import Request
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 
+from reciprocal.db import keyset
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
 
@@ -44,3 +45,13 @@ def see_other(
 ) -> Redirect:
     """After a form post: to the page served by `route` (303, so the browser asks for it with GET)."""
     return Redirect(page(request, route, query, **params), status_code=303)
+
+
+def page_links(base: str, kept: Sequence[tuple[str, str]], page: keyset.Page[Any]) -> dict[str, str | None]:
+    """A keyset-paged list's Next and Previous addresses: `base` with the list's own parameters (`kept`: filters,
+    sort, what was searched) and the page's cursor; None where there is no such page."""
+
+    def at(name: str, cursor: str | None) -> str | None:
+        return f"{base}?{urlencode([*kept, (name, cursor)])}" if cursor else None
+
+    return {"next": at("after", page.next), "previous": at("before", page.previous)}

@@ -28,6 +28,7 @@ from reciprocal.referrals.circulation import HOUSING_PARTNERS
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area, Scheme
 from reciprocal.web.downloads import DOWNLOAD, download, wanted
+from reciprocal.web.urls import page_links
 
 SORT_TITLES = {"reference": "Reference", "state": "Status", "submitted": "Submitted"}
 DATES = {"submitted-from": "Submitted from", "submitted-to": "Submitted to"}
@@ -212,9 +213,6 @@ async def referrals_page(
     base = f"/s/{scheme.slug}/coordinator/referrals"
     kept = filter_params(filters) + sort_params(sort)
 
-    def at(name: str, cursor: str | None) -> str | None:
-        return f"{base}?{urlencode([*kept, (name, cursor)])}" if cursor else None
-
     typed = {k: query.get(k, "") for k in (f"{f}-{p}" for f in DATES for p in ("day", "month", "year"))}
     return Template(
         "coordinator/referrals.html.j2",
@@ -232,8 +230,7 @@ async def referrals_page(
             "clear": base + ("?" + urlencode(sort_params(sort)) if sort_params(sort) else ""),
             "headings": _headings(base, filters, sort),
             "sort": sort,
-            "next": at("after", found.page.next),
-            "previous": at("before", found.page.previous),
+            **page_links(base, kept, found.page),
             "errors": errors,
             "typed": typed,
             "stage_by_state": words.STAGE_BY_STATE,

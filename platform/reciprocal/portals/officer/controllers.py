@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -41,6 +40,7 @@ from reciprocal.referrals.services import (
 from reciprocal.referrals.workflow import ACTIVE, Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
+from reciprocal.web.urls import page_links
 
 
 @get("/officer/", opt=OFFICER)
@@ -86,10 +86,6 @@ async def all_referrals(
     page = await agency_referrals(db, actor, state=chosen, after=query.get("after"), before=query.get("before"))
     base = f"/s/{scheme.slug}/officer/referrals"
     kept = [("state", chosen.value)] if chosen else []
-
-    def at(name: str, cursor: str | None) -> str | None:
-        return f"{base}?{urlencode([*kept, (name, cursor)])}" if cursor else None
-
     return Template(
         "officer/referrals.html.j2",
         context={
@@ -98,8 +94,7 @@ async def all_referrals(
             "rows": [lists.agency_row(r, f"/s/{scheme.slug}/referrals") for r in page.rows],
             "state": chosen.value if chosen else "",
             "state_items": lists.state_items(chosen),
-            "next": at("after", page.next),
-            "previous": at("before", page.previous),
+            **page_links(base, kept, page),
             "base": base,
         },
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -15,6 +14,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.portals.search import queries
 from reciprocal.tenancy.models import Scheme
+from reciprocal.web.urls import page_links
 
 PAGES = {
     Role.coordinator: "coordinator/referrals/{id}",
@@ -50,9 +50,6 @@ async def search(
     found = await queries.beginning_with(db, actor, text, after=query.get("after"), before=query.get("before"))
     base = f"/s/{scheme.slug}/search"
 
-    def at(name: str, cursor: str | None) -> str | None:
-        return f"{base}?{urlencode([('reference', typed), (name, cursor)])}" if cursor else None
-
     return Template(
         "search/results.html.j2",
         context={
@@ -60,8 +57,7 @@ async def search(
             "typed": typed,
             "error": error,
             "results": [(f, referral_path(scheme, actor, f)) for f in found.rows],
-            "next": at("after", found.next),
-            "previous": at("before", found.previous),
+            **page_links(base, [("reference", typed)], found),
         },
         status_code=400 if error else 200,
     )
