@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL, make_url
 
 from reciprocal.app import create_app
-from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
+from reciprocal.db.bootstrap import bootstrap, connect_as, refresh_statistics, role_urls
 from reciprocal.db.embedded import start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate
@@ -58,6 +58,7 @@ async def template_database(admin_url: URL) -> AsyncIterator[str]:
             await load_scheme(db, read_scheme_folder(REPO_ROOT / "tenants" / slug))
     finally:
         await db.dispose()
+    await refresh_statistics(owner)  # a clone keeps them: no test plans against tables the planner never saw
     yield TEMPLATE
     admin = await connect_as(admin_url)
     try:

@@ -17,7 +17,7 @@ import click
 import structlog
 from sqlalchemy.engine import URL, make_url
 
-from reciprocal.db.bootstrap import bootstrap, role_urls
+from reciprocal.db.bootstrap import bootstrap, refresh_statistics, role_urls
 from reciprocal.db.embedded import EmbeddedServerError, start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
@@ -300,6 +300,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
                 await demo_setup.load_demo(db, scheme, keys, issuer=issuer)
         finally:
             await db.dispose()
+        await refresh_statistics(owner)
 
     asyncio.run(prepare())
     with demo_setup.local_provider(settings.demo_oidc_port, schemes):

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from reciprocal.db.bootstrap import refresh_statistics
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.identity.secrets import Keys
@@ -17,7 +18,7 @@ from reciprocal.provisioning.demo_seeder import demo_actor
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import Settings
-from support import demo_scheme, scheme_id, visible_text
+from support import DatabaseUnderTest, demo_scheme, scheme_id, visible_text
 from support.web import Client, act_as
 
 ISSUER = "http://127.0.0.1:8001"
@@ -29,9 +30,10 @@ def keys(settings: Settings) -> Keys:
 
 
 async def test_the_coordinator_and_the_funder_use_the_demos_year(
-    client: Client, db: Database, settings: Settings, keys: Keys
+    client: Client, db: Database, database: DatabaseUnderTest, settings: Settings, keys: Keys
 ) -> None:
     await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
+    await refresh_statistics(database.owner)  # as `reciprocal demo` does once it has loaded the demo
     tid = await scheme_id(db, "pan-london")
     async with db.tenant_session(tid) as session:
         moved = await session.scalar(
