@@ -1,4 +1,5 @@
-"""The circulation rule is written twice, for pages (Python) and queries (SQL): on the same data they agree."""
+"""The circulation rule is written for pages (Python) and queries (SQL, whether reached and where): on the same
+data they agree."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import random
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from people import actor, scheme
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.referrals.circulation import Places, areas_covered, places_of, reachable, reaches
+from reciprocal.referrals.circulation import Places, areas_covered, places_of, reachable, reachable_areas, reaches
 from reciprocal.referrals.models import Referral, ReferralArea
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
@@ -76,6 +77,14 @@ async def test_the_sql_rule_reaches_exactly_the_partners_the_python_rule_names(d
             )
             by_python = {rid for rid, where in named.items() if reachable(covered, where)}
             assert by_sql == by_python, partner
+            where_by_sql = await session.execute(
+                select(Referral.id, func.array(reachable_areas(found.id, partner).scalar_subquery())).where(
+                    Referral.tenant_id == found.id, Referral.id.in_(named)
+                )
+            )
+            assert {rid: frozenset(areas) for rid, areas in where_by_sql} == {
+                rid: reachable(covered, where) for rid, where in named.items()
+            }, partner
             reached_somewhere += len(by_sql)
         # The data is not vacuous: some referrals reach some partners, and some partners miss some.
         assert 0 < reached_somewhere < len(partners) * len(named)

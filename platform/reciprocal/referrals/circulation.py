@@ -2,8 +2,8 @@
 
 A referral names risk areas (where the applicant must not live) and usually safe areas (where they may). It
 reaches a housing partner covering any of its safe areas; a referral naming no safe area (serious violence:
-anywhere but the risk areas) reaches every partner with stock outside its risk areas. `reachable` and
-`reaches` are the same rule; a test checks them against each other on the same data.
+anywhere but the risk areas) reaches every partner with stock outside its risk areas. `reachable`, `reaches`
+and `reachable_areas` are the same rule; a test checks them against each other on the same data.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
@@ -46,23 +46,43 @@ def _covered(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> Select[uuid.UU
     )
 
 
-def reaches(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[bool]:
-    """`reachable` as SQL, correlated to Referral: true where the referral reaches this partner."""
-
-    def named(kind: str) -> Select[uuid.UUID]:
-        return (
-            select(ReferralArea.area_id)
-            .where(
-                ReferralArea.tenant_id == Referral.tenant_id,
-                ReferralArea.referral_id == Referral.id,
-                ReferralArea.kind == kind,
-            )
-            .correlate(Referral)
+def _named(kind: str) -> Select[uuid.UUID]:
+    """The referral's areas of one kind ("risk" or "safe"), correlated to Referral."""
+    return (
+        select(ReferralArea.area_id)
+        .where(
+            ReferralArea.tenant_id == Referral.tenant_id,
+            ReferralArea.referral_id == Referral.id,
+            ReferralArea.kind == kind,
         )
+        .correlate(Referral)
+    )
 
+
+def reaches(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    """`reachable` as SQL, correlated to Referral: true where the referral reaches this partner.
+
+    Written apart from `reachable_areas` (not as its EXISTS) so that the partner's cover is read once per query,
+    not once per referral, when a list filters every circulating referral by it."""
     covered = _covered(tenant_id, organisation_id)
-    return named("safe").where(ReferralArea.area_id.in_(covered)).exists() | (
-        ~named("safe").exists() & covered.where(OrganisationArea.area_id.not_in(named("risk"))).exists()
+    return _named("safe").where(ReferralArea.area_id.in_(covered)).exists() | (
+        ~_named("safe").exists() & covered.where(OrganisationArea.area_id.not_in(_named("risk"))).exists()
+    )
+
+
+def reachable_areas(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> Select[uuid.UUID]:
+    """`reachable` as SQL, correlated to Referral: the areas, of those the partner covers, where it may house the
+    applicant, for the referrals a query returns (their names in the same statement)."""
+    safe = _named("safe")
+    return (
+        _covered(tenant_id, organisation_id)
+        .where(
+            case(
+                (safe.exists(), OrganisationArea.area_id.in_(safe)),
+                else_=OrganisationArea.area_id.not_in(_named("risk")),
+            )
+        )
+        .correlate(Referral)
     )
 
 

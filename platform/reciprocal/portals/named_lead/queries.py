@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
 from reciprocal.portals.named_lead.approvals import Waiting, approvals_waiting
 from reciprocal.portals.named_lead.views import (
+    HOUSEHOLD_COLUMNS,
     AreaChoice,
     Household,
     Outcome,
@@ -29,7 +31,7 @@ from reciprocal.portals.named_lead.views import (
     household_of,
     risk_label,
 )
-from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, places_of, reachable, reaches
+from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, reachable, reachable_areas, reaches
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import ALREADY_OFFERED, Contact, officer_contact
 from reciprocal.referrals.services import HOME_VIEWED, VIEWED, ReferralNotFound, get_referral
@@ -143,34 +145,34 @@ class CirculatedSummary:
 
 
 async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSummary]:
-    """Referrals circulating to the actor's organisation now, open for offers, newest first."""
-    covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
-    if not covered:
-        return []
-    query = (
-        select(Referral)
+    """Referrals circulating to the actor's organisation now, open for offers, newest first: one statement, the
+    areas where the partner may house each applicant named in it (circulation.reachable_areas)."""
+    tenant_id, organisation_id = actor.tenant_id, actor.organisation_id
+    where = (
+        select(func.array_agg(aggregate_order_by(Area.name, Area.name)))
+        .where(Area.tenant_id == tenant_id, Area.id.in_(reachable_areas(tenant_id, organisation_id)))
+        .scalar_subquery()
+    )
+    rows = await db.execute(
+        select(Referral.id, Referral.reference, Referral.circulated_at, *HOUSEHOLD_COLUMNS, where.label("where"))
         .where(
-            Referral.tenant_id == actor.tenant_id,
+            Referral.tenant_id == tenant_id,
             Referral.state == State.circulating,
             Referral.reference.is_not(None),
-            reaches(actor.tenant_id, actor.organisation_id),
+            reaches(tenant_id, organisation_id),
         )
         .order_by(Referral.circulated_at.desc(), Referral.reference)
     )
-    found = list(await db.scalars(query))
-    named = await places_of(db, actor.tenant_id, [r.id for r in found])
-    where = {rid: reachable(covered, places) for rid, places in named.items()}
-    names = await area_names(db, actor.tenant_id, set().union(*where.values()))
     return [
         CirculatedSummary(
-            id=r.id,
-            reference=r.reference or "",
-            circulated_at=r.circulated_at,
-            household=household_of(r),
-            area_names=sorted(names[a] for a in where[r.id]),
+            id=row.id,
+            reference=row.reference or "",
+            circulated_at=row.circulated_at,
+            household=household_of(row),
+            area_names=list(row.where),
         )
-        for r in found
-        if where[r.id]
+        for row in rows
+        if row.where
     ]
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Unpack
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.referrals.models import Referral
@@ -30,7 +31,20 @@ class Household:
     """Shown only with evidenced medical need: a floor level cannot be asked for otherwise."""
 
 
-def household_of(referral: Referral) -> Household:
+HOUSEHOLD_COLUMNS = (
+    Referral.adults,
+    Referral.children_ages,
+    Referral.bedrooms_needed,
+    Referral.pets,
+    Referral.access_needs,
+    Referral.floor_level_need,
+    Referral.medical_evidence,
+)
+"""What `household_of` reads, for a list that selects columns rather than loading Referral rows."""
+
+
+def household_of(referral: Referral | Row[Unpack[tuple[Any, ...]]]) -> Household:
+    """The household of a Referral, or of a row selecting HOUSEHOLD_COLUMNS."""
     return Household(
         adults=referral.adults,
         children_ages=tuple(referral.children_ages),
