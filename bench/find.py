@@ -4,7 +4,7 @@ The goal-scale database of bench/seed.py (20 schemes, 200,000 referrals; pan-lon
 ten years, each with a risk area and three safe areas), then the search and the coordinator's list requested one
 at a time as pan-london's coordinator (the app alone, no load): median and 95th percentile. Goal: under 100 ms.
 
-    .venv/bin/python bench/find.py [--scale 1] [--requests 30] [--admin-url URL]
+    .venv/bin/python bench/find.py [--scale 1] [--requests 30] [--admin-url URL] [--reuse]
 """
 
 from __future__ import annotations
@@ -53,9 +53,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the goal scale seeded (default 1)")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--admin-url", help="a superuser address on a running PostgreSQL (default: embedded)")
+    parser.add_argument("--reuse", action="store_true", help="measure run.py's database kept by --keep, not seed anew")
     args = parser.parse_args()
     admin = make_url(args.admin_url) if args.admin_url else seed.start_server("find-")
-    seeded = asyncio.run(seed.seed(admin, DATABASE, args.scale))
+    if args.reuse:
+        seeded = asyncio.run(seed.attach(admin, run.DATABASE))
+        seeded.counts = asyncio.run(seed.counts_of(admin, run.DATABASE))
+    else:
+        seeded = asyncio.run(seed.seed(admin, DATABASE, args.scale))
     print(f"seeded in {seeded.seconds:.0f} s: {seeded.counts['referrals']:,} referrals", flush=True)
     base = f"/s/{seed.SCHEME}"
     listed = f"{base}/coordinator/referrals"
@@ -96,7 +101,8 @@ def main() -> None:
             finally:
                 app.stop()
     finally:
-        asyncio.run(seed.drop(admin, DATABASE))
+        if not args.reuse:
+            asyncio.run(seed.drop(admin, DATABASE))
     print(f"\n{'page':<32} {'median ms':>10} {'p95 ms':>8}")
     for name, r in results.items():
         flag = "" if float(r["median_ms"]) < GOAL_MS else f"  over the {GOAL_MS:g} ms goal"
