@@ -226,7 +226,9 @@ async def figures_by_partner(
         else:
             listed.append(referral)
     # Whom each referral on the list reaches: the rule circulation itself follows, its own landlord aside.
-    wanting = Counter(partner for reached in (await partners_reached(db, listed)).values() for partner in reached)
+    # A paused partner's statement still counts them: they want its areas whether or not it is taking new ones.
+    reach = await partners_reached(db, listed, skip_paused=False)
+    wanting = Counter(partner for reached in reach.values() for partner in reached)
     balances: dict[uuid.UUID, list[BedroomBalance]] = {}
     for partner_id, bedrooms, owed, owing in await db.execute(_balances_at(tenant_id, partner_ids, moment)):
         balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, owed, owing))
