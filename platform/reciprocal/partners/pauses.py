@@ -59,14 +59,12 @@ def pause_of(organisation: Organisation, day: date) -> Pause | None:
     )
 
 
-async def _partner(db: AsyncSession, actor: Actor, partner_id: uuid.UUID) -> Organisation:
-    """The housing partner, locked, if the actor may pause it: the coordinator any, a named lead their own."""
+async def _partner(db: AsyncSession, actor: Actor, partner_id: uuid.UUID, *, for_update: bool) -> Organisation:
+    """The housing partner (locked, `for_update`) if the actor may pause it: the coordinator any, a named lead
+    their own."""
     allowed = actor.role == Role.coordinator or (actor.role == Role.named_lead and actor.organisation_id == partner_id)
-    found = await db.scalar(
-        select(Organisation)
-        .where(Organisation.tenant_id == actor.tenant_id, Organisation.id == partner_id)
-        .with_for_update()
-    )
+    query = select(Organisation).where(Organisation.tenant_id == actor.tenant_id, Organisation.id == partner_id)
+    found = await db.scalar(query.with_for_update() if for_update else query)
     if not allowed or found is None or not OrganisationKind(found.kind).is_housing_partner:
         raise PartnerNotFound
     return found
@@ -86,7 +84,7 @@ def check_pause(until: date | None, reason: str) -> list[tuple[str, str]]:
 
 async def pause(db: AsyncSession, actor: Actor, partner_id: uuid.UUID, *, until: date | None, reason: str) -> Pause:
     """Pause new circulations to the partner until `until` (a pause already set is replaced)."""
-    partner = await _partner(db, actor, partner_id)
+    partner = await _partner(db, actor, partner_id, for_update=True)
     problems = check_pause(until, reason)
     if problems or until is None:
         raise Refused(problems=problems)
@@ -105,7 +103,7 @@ async def pause(db: AsyncSession, actor: Actor, partner_id: uuid.UUID, *, until:
 
 async def resume(db: AsyncSession, actor: Actor, partner_id: uuid.UUID) -> None:
     """New circulations reach the partner again from now (nothing to do if it was not paused)."""
-    partner = await _partner(db, actor, partner_id)
+    partner = await _partner(db, actor, partner_id, for_update=True)
     if partner.paused_until is None:
         return
     partner.paused_from = partner.paused_until = partner.pause_reason = None
@@ -128,3 +126,30 @@ async def pause_for(db: AsyncSession, tenant_id: uuid.UUID, partner_id: uuid.UUI
         select(Organisation).where(Organisation.tenant_id == tenant_id, Organisation.id == partner_id)
     )
     return None if found is None else pause_of(found, dates.today())
+
+
+@dataclass(frozen=True)
+class PartnerStatus:
+    partner_id: uuid.UUID
+    name: str
+    pause: Pause | None
+
+
+async def housing_partners(db: AsyncSession, tenant_id: uuid.UUID) -> list[PartnerStatus]:
+    """The scheme's housing partners by name, each with its pause today, if paused."""
+    today = dates.today()
+    rows = await db.scalars(
+        select(Organisation)
+        .where(
+            Organisation.tenant_id == tenant_id,
+            Organisation.kind.in_([OrganisationKind.council, OrganisationKind.housing_association]),
+        )
+        .order_by(Organisation.name)
+    )
+    return [PartnerStatus(o.id, o.name, pause_of(o, today)) for o in rows]
+
+
+async def partner_status(db: AsyncSession, actor: Actor, partner_id: uuid.UUID) -> PartnerStatus:
+    """One housing partner the actor may pause, with its pause: PartnerNotFound otherwise."""
+    partner = await _partner(db, actor, partner_id, for_update=False)
+    return PartnerStatus(partner.id, partner.name, pause_of(partner, dates.today()))
