@@ -137,43 +137,43 @@ def _partner_paths(scheme: Scheme, partner_id: uuid.UUID) -> tuple[str, str]:
     return f"{base}/{partner_id}/pause", base
 
 
-@get("/coordinator/partners/{partner_id:uuid}/pause", opt=COORDINATOR)
+@get("/coordinator/partners/{organisation_id:uuid}/pause", opt=COORDINATOR)
 async def partner_pause_page(
-    partner_id: FromPath[uuid.UUID],
+    organisation_id: FromPath[uuid.UUID],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    partner = await pauses.partner_status(db, actor, partner_id)
-    action, back = _partner_paths(scheme, partner_id)
+    partner = await pauses.partner_status(db, actor, organisation_id)
+    action, back = _partner_paths(scheme, organisation_id)
     return _pause_page(scheme, actor, partner, action=action, back=back)
 
 
-@post("/coordinator/partners/{partner_id:uuid}/pause", opt=COORDINATOR, status_code=200)
+@post("/coordinator/partners/{organisation_id:uuid}/pause", opt=COORDINATOR, status_code=200)
 async def partner_pause(
     request: Request[Any, Any, Any],
-    partner_id: FromPath[uuid.UUID],
+    organisation_id: FromPath[uuid.UUID],
     data: URLEncodedBody[PauseForm],
     db: NamedDependency[AsyncSession],
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    partner = await pauses.partner_status(db, actor, partner_id)
-    done = await _pause(db, actor, partner_id, data)
+    partner = await pauses.partner_status(db, actor, organisation_id)
+    done = await _pause(db, actor, organisation_id, data)
     if isinstance(done, pauses.Pause):
         return see_other(request, partners_page)
-    action, back = _partner_paths(scheme, partner_id)
+    action, back = _partner_paths(scheme, organisation_id)
     return _pause_page(scheme, actor, partner, action=action, back=back, form=data, errors=done, status_code=400)
 
 
-@post("/coordinator/partners/{partner_id:uuid}/pause/end", opt=COORDINATOR, status_code=200)
+@post("/coordinator/partners/{organisation_id:uuid}/pause/end", opt=COORDINATOR, status_code=200)
 async def partner_resume(
     request: Request[Any, Any, Any],
-    partner_id: FromPath[uuid.UUID],
+    organisation_id: FromPath[uuid.UUID],
     db: NamedDependency[AsyncSession],
     actor: NamedDependency[Actor],
 ) -> Response[Any]:
-    await pauses.resume(db, actor, partner_id)
+    await pauses.resume(db, actor, organisation_id)
     return see_other(request, partners_page)
 
 
