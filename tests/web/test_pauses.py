@@ -20,6 +20,7 @@ from reciprocal.referrals import services as referrals
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import Settings
+from reciprocal.statements.services import Month
 from support import visible_text
 from support.scheduled import Time, approved
 from support.web import Client, post, sign_in
@@ -104,6 +105,10 @@ async def test_the_coordinator_pauses_a_partner_the_batch_skips_it_and_its_pages
     assert f"{w.partner.organisation_name}: Paused until {dates.govuk_date(until)} (staff absence)" in batch
     statement = await client.get(f"/s/{slug}/ledger/partners/{w.partner.organisation_id}")
     assert f"New circulations Paused until {dates.govuk_date(until)}" in visible_text(statement.text)
+    last_month = Month.of(dates.today()).previous.key  # paused only since today: not at that month's end
+    before = await client.get(f"/s/{slug}/ledger/partners/{w.partner.organisation_id}?month={last_month}")
+    assert before.status_code == 200
+    assert "Paused until" not in visible_text(before.text)
 
     await w.run(referrals.circulate_batch, w.coordinator)
     async with db.tenant_session(w.scheme.id) as session:

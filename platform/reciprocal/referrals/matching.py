@@ -173,16 +173,16 @@ async def who_could_house(db: AsyncSession, referral: Referral) -> list[PartnerR
     for partner in partners:
         areas = reachable(covers[partner.id], where)
         why: list[str] = []
-        if partner.id == referral.current_landlord_id:
-            why.append("is the current landlord")
-        if not areas:
-            why.append("covers none of the safe areas" if where.safe else "covers only the risk areas")
-        pause = pause_of(partner, today)
-        if pause is not None:
-            why.append(f"has paused new circulations until {dates.govuk_date(pause.until)}")
+        if partner.id not in reached:  # the rule's own answer; these say why, in words
+            if partner.id == referral.current_landlord_id:
+                why.append("is the current landlord")
+            if not areas:
+                why.append("covers none of the safe areas" if where.safe else "covers only the risk areas")
+            pause = pause_of(partner, today)
+            if pause is not None:
+                why.append(f"has paused new circulations until {dates.govuk_date(pause.until)}")
         if partner.id not in leads:
             why.append("has no named lead")
-        assert why or partner.id in reached, partner.id  # the rule and its reasons agree
         found.append(PartnerReach(partner.id, partner.name, areas, tuple(why)))
     return found
 
