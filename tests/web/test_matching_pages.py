@@ -3,7 +3,9 @@ coordinator's referral page, and the direct arrangements page; and the matching 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -58,12 +60,16 @@ async def test_a_named_lead_enters_a_property_and_sees_the_referrals_it_fits_old
     text = visible_text(page.text)
     assert "2 referrals this property fits, the longest waiting first" in text
     assert text.index(f"{c.scheme.reference_prefix}-2026-9001") < text.index(f"{c.scheme.reference_prefix}-2026-9002")
-    assert f'href="/s/{slug}/named-lead/referrals/{oldest}/offer"' in page.text
-    assert f'href="/s/{slug}/named-lead/referrals/{newer}/offer"' in page.text
+    assert f'href="/s/{slug}/named-lead/referrals/{newer}/offer?' in page.text
     assert f"{other.scheme.reference_prefix}-2026-" not in text
 
-    offer = await client.get(f"/s/{slug}/named-lead/referrals/{oldest}/offer")
+    # Going to offer from there: the offer form, filled in with the property entered.
+    link = re.search(rf'href="(/s/{slug}/named-lead/referrals/{oldest}/offer\?[^"]+)"', page.text)
+    assert link
+    offer = await client.get(unescape(link[1]))
     assert offer.status_code == 200
+    assert re.search(r'name="floor"[^>]*value="1"', offer.text)
+    assert re.search(rf'<option value="{c.area_b}" selected', offer.text)
 
 
 @SCHEMES

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -18,7 +19,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.partners.pauses import pause_for
-from reciprocal.portals.named_lead.controllers import OfferForm, _parse_offer
+from reciprocal.portals.named_lead.controllers import _parse_offer, offer_form_of
 from reciprocal.portals.named_lead.views import HOUSEHOLD_COLUMNS, Household, area_choices, area_names, household_of
 from reciprocal.referrals.circulation import areas_covered
 from reciprocal.referrals.matching import referrals_fitting
@@ -63,15 +64,7 @@ async def matching_page(
 ) -> Template:
     """Without a property: the form. With one (the form sent, by GET: nothing changes): the referrals it fits."""
     query = request.query_params
-    form = OfferForm(
-        area_id=query.get("area_id", ""),
-        bedrooms=query.get("bedrooms", ""),
-        floor=query.get("floor", ""),
-        accessibility=query.get("accessibility", ""),
-        available_from_day=query.get("available_from-day", ""),
-        available_from_month=query.get("available_from-month", ""),
-        available_from_year=query.get("available_from-year", ""),
-    )
+    form = offer_form_of(query)
     covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
     areas = area_choices(await area_names(db, actor.tenant_id, covered), covered)
     sent = any(name in query for name in FIELDS)
@@ -92,6 +85,7 @@ async def matching_page(
         "matches": matches,
         "total": total,
         "pause": await pause_for(db, actor.tenant_id, actor.organisation_id),
+        "property_query": urlencode([(k, v) for k, v in query.items() if k in (*FIELDS, "available_from-year")]),
     }
     return Template("named_lead/matching.html.j2", context=context, status_code=400 if errors else 200)
 
