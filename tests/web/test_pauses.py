@@ -118,6 +118,10 @@ async def test_the_coordinator_pauses_a_partner_the_batch_skips_it_and_its_pages
     # Pan London's referral still reaches its other safe boroughs; the county's reached only the paused partner.
     assert referral.state == (State.circulating if reached else State.approved)
 
+    ended = await post(client, f"/s/{slug}/coordinator/partners/{w.partner.organisation_id}/pause/end")
+    assert ended.status_code == 303
+    assert (await _pause_row(w))[0] is None
+
 
 async def test_the_paused_partners_named_lead_is_not_told_of_the_batch(db: Database, each_world: World) -> None:
     w = each_world
@@ -202,6 +206,8 @@ async def test_another_schemes_partner_cannot_be_paused(
     foreign = other.partner.organisation_id if other else await _county_partner(db)
     path = f"/s/{w.scheme.slug}/coordinator/partners/{foreign}/pause"
     assert (await client.get(path)).status_code == 404
+    agency = f"/s/{w.scheme.slug}/coordinator/partners/{w.officer.organisation_id}/pause"  # not a housing partner
+    assert (await client.get(agency)).status_code == 404
     refused = await post(client, path, {**_date_fields(dates.today() + timedelta(days=3)), "reason": "absence"})
     assert refused.status_code == 404
 
