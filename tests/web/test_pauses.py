@@ -103,6 +103,8 @@ async def test_the_coordinator_pauses_a_partner_the_batch_skips_it_and_its_pages
 
     batch = visible_text((await client.get(f"/s/{slug}/coordinator/batch")).text)
     assert f"{w.partner.organisation_name}: Paused until {dates.govuk_date(until)} (staff absence)" in batch
+    # The county's referral is safe only where the paused partner has homes: it is left out, and the page says why.
+    assert ("or those that have are paused: no one would see it" in batch) == (slug == "cambridgeshire")
     statement = await client.get(f"/s/{slug}/ledger/partners/{w.partner.organisation_id}")
     assert f"New circulations Paused until {dates.govuk_date(until)}" in visible_text(statement.text)
     last_month = Month.of(dates.today()).previous.key  # paused only since today: not at that month's end
