@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from people import area_ids, organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.kernel import dates
 from reciprocal.partners import pauses
@@ -14,6 +16,7 @@ from reciprocal.referrals import matching
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import Property
 from reciprocal.referrals.workflow import State
+from reciprocal.tenancy.models import Area
 from support.matching import Cast, cast
 
 SCHEMES = pytest.mark.parametrize("slug", ["pan-london", "cambridgeshire"])
@@ -186,3 +189,24 @@ async def test_a_paused_landlord_makes_no_arrangement(db: Database, slug: str) -
     async with db.tenant_session(c.scheme.id) as session, session.begin():
         await pauses.pause(session, lead, c.b, until=dates.today() + timedelta(days=3), reason="no_stock")
     assert (await _arrangements(c)).pairs == []
+
+
+async def test_the_toolkits_southwark_and_brent_applicants_are_found_as_a_pair(db: Database) -> None:
+    """The toolkit's case: a Southwark tenant who could live in Brent, and a Brent tenant fleeing risk in 28
+    boroughs (safe anywhere else, Southwark among them): their landlords could each house the other's household."""
+    c = await cast(db, "pan-london")
+    tid = c.scheme.id
+    southwark, brent = (
+        await organisation_id(db, tid, "southwark-council"),
+        await organisation_id(db, tid, "brent-council"),
+    )
+    async with db.tenant_session(tid) as session:
+        codes = list(await session.scalars(select(Area.code).where(Area.tenant_id == tid).order_by(Area.code)))
+    safe_for_her = await area_ids(db, tid, "brent", "ealing", "harrow", "barnet", "enfield")
+    risky = [code for code in codes if code not in ("southwark", "bexley", "sutton", "kingston-upon-thames", "croydon")]
+    assert len(risky) == 28
+    assert "brent" in risky
+    hers = await c.referral(southwark, safe=tuple(safe_for_her), risk=tuple(await area_ids(db, tid, "southwark")))
+    theirs = await c.referral(brent, risk=tuple(await area_ids(db, tid, *risky)))
+    found = await _arrangements(c)
+    assert [_moves(pair) for pair in found.pairs] == [[(hers, southwark, brent), (theirs, brent, southwark)]]
