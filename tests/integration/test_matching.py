@@ -11,8 +11,7 @@ from sqlalchemy import select
 from people import area_ids, organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.kernel import dates
-from reciprocal.partners import pauses
-from reciprocal.referrals import matching
+from reciprocal.referrals import matching, pauses
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import Property
 from reciprocal.referrals.workflow import State

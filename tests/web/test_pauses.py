@@ -14,8 +14,8 @@ from reciprocal.db.engine import Database
 from reciprocal.kernel import dates
 from reciprocal.notifications.handoffs import tell
 from reciprocal.notifications.models import Notice
-from reciprocal.partners import pauses
 from reciprocal.partners.models import Organisation
+from reciprocal.referrals import pauses
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.workflow import State

@@ -58,11 +58,11 @@ class Organisation(TenantOwned, Base):
     agreement_signed_on: Mapped[date | None] = mapped_column(Date, default=None)
     """When the organisation signed the scheme's working together agreement."""
     paused_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    """When the partner paused new circulations (partners.pauses): set with the two below, or none of them."""
+    """When the partner paused new circulations (referrals.pauses): set with the two below, or none of them."""
     paused_until: Mapped[date | None] = mapped_column(Date, default=None)
     """The day new circulations reach the partner again: the pause ends by itself on it, no job needed."""
     pause_reason: Mapped[str | None] = mapped_column(String(40), default=None)
-    """A key of partners.pauses.REASONS."""
+    """A key of referrals.pauses.REASONS."""
 
     def paused_on(self, day: date) -> bool:
         """Whether new circulations skip the partner on `day` (`taking_circulations` in SQL)."""

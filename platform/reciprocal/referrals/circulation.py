@@ -72,7 +72,7 @@ def reaches(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[b
 
 
 def taking_new(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[bool]:
-    """True while the partner takes new circulations today (not paused: partners.pauses): with `reaches`, what
+    """True while the partner takes new circulations today (not paused: referrals.pauses): with `reaches`, what
     its lists of referrals open for offers show."""
     return (
         select(Organisation.id)
@@ -134,7 +134,7 @@ async def partners_reached(
     """The housing partners each referral reaches (`reachable`), its own landlord aside: in two queries.
 
     An empty set means that released, the referral would be circulated to nobody. A partner that has paused new
-    circulations (partners.pauses) is reached by none while paused, unless `skip_paused` is false (a statement
+    circulations (referrals.pauses) is reached by none while paused, unless `skip_paused` is false (a statement
     counting the applicants who want its areas).
     """
     if not referrals:

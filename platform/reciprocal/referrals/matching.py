@@ -21,7 +21,6 @@ from reciprocal.criteria.services import criteria_at
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.kernel import dates
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.partners.pauses import pause_of
 from reciprocal.referrals.circulation import (
     HOUSING_PARTNERS,
     Places,
@@ -32,6 +31,7 @@ from reciprocal.referrals.circulation import (
 )
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.offers import Property, misfits
+from reciprocal.referrals.pauses import pause_of
 from reciprocal.referrals.workflow import State
 
 SHOWN = 50

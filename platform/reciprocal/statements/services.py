@@ -107,7 +107,7 @@ class Figures:
     balances: tuple[BedroomBalance, ...]
     """Owed and owing at the month's end, per bedroom class where like-for-like is on."""
     paused_until: date | None = None
-    """The partner had paused new circulations at the month's end (partners.pauses), until this day."""
+    """The partner had paused new circulations at the month's end (referrals.pauses), until this day."""
 
     def params(self) -> dict[str, object]:
         """The figures as an outbox message keeps them: numbers only."""

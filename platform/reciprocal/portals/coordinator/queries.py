@@ -23,12 +23,12 @@ from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
-from reciprocal.partners.pauses import Pause, pauses
 from reciprocal.portals.officer.queries import in_states
 from reciprocal.referrals import batches
 from reciprocal.referrals.circulation import partners_reached, places_of, reachable
 from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.offers import live_offer
+from reciprocal.referrals.pauses import Pause, pauses
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
 from reciprocal.referrals.workflow import State

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
-from reciprocal.partners.pauses import pause_for
 from reciprocal.portals.named_lead.controllers import _parse_offer, offer_form_of
 from reciprocal.portals.named_lead.views import HOUSEHOLD_COLUMNS, Household, area_choices, area_names, household_of
 from reciprocal.referrals.circulation import areas_covered
 from reciprocal.referrals.matching import referrals_fitting
 from reciprocal.referrals.models import Referral
+from reciprocal.referrals.pauses import pause_for
 from reciprocal.tenancy.models import Scheme
 
 FIELDS = ("area_id", "bedrooms", "floor", "accessibility", "available_from-day", "available_from-month")

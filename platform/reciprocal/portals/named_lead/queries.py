@@ -20,7 +20,6 @@ from reciprocal.criteria.services import current_criteria
 from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.ledger.services import Balance, balances
-from reciprocal.partners.pauses import Pause, pause_for
 from reciprocal.portals.named_lead.approvals import Waiting, approvals_waiting
 from reciprocal.portals.named_lead.views import (
     HOUSEHOLD_COLUMNS,
@@ -43,6 +42,7 @@ from reciprocal.referrals.circulation import (
 )
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import ALREADY_OFFERED, Contact, officer_contact
+from reciprocal.referrals.pauses import Pause, pause_for
 from reciprocal.referrals.services import HOME_VIEWED, VIEWED, ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area

@@ -1,5 +1,5 @@
 """Pausing new circulations: a named lead for their own organisation (from their home), the coordinator for any
-housing partner (from the list of partners). One form and one service (partners.pauses) for both."""
+housing partner (from the list of partners). One form and one service (referrals.pauses) for both."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import date_from_parts
-from reciprocal.partners import pauses
+from reciprocal.referrals import pauses
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 from reciprocal.web.urls import see_other
@@ -33,7 +33,7 @@ class PauseForm(msgspec.Struct):
     until_month: str = msgspec.field(default="", name="until-month")
     until_year: str = msgspec.field(default="", name="until-year")
     reason: str = ""
-    """A key of partners.pauses.REASONS."""
+    """A key of referrals.pauses.REASONS."""
 
 
 def _pause_page(
