@@ -7,15 +7,18 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from reciprocal.portals.coordinator import arrangements as coordinator_arrangements
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.coordinator import every_referral
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
 from reciprocal.portals.named_lead import controllers as named_lead
+from reciprocal.portals.named_lead import matching as named_lead_matching
 from reciprocal.portals.officer import controllers as officer
 from reciprocal.portals.officer import drafts as officer_drafts
 from reciprocal.portals.operator import controllers as operator
+from reciprocal.portals.partners import controllers as partners
 from reciprocal.portals.public import controllers as public
 from reciprocal.portals.reports import controllers as reports
 from reciprocal.portals.risk_assessor import controllers as risk_assessor
@@ -54,7 +57,10 @@ scheme_router = Router(
         *coordinator.HANDLERS,
         *every_referral.HANDLERS,
         *coordinator_enquiries.HANDLERS,
+        *coordinator_arrangements.HANDLERS,
+        *partners.HANDLERS,
         *named_lead.HANDLERS,
+        *named_lead_matching.HANDLERS,
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
         *search.HANDLERS,

@@ -38,3 +38,11 @@ def test_the_statement_email_holds_counts_and_the_link_only() -> None:
     assert "- 2 bedrooms: owed to you 0, owing from you 1, net -1" in mail.body
     assert "- Any size: owed to you 3, owing from you 0, net +3" in mail.body
     assert "Open the statement: https://x/s" in mail.body
+
+
+def test_the_statement_email_says_the_partner_had_paused_new_circulations() -> None:
+    params = {"month": "2026-12", "partner": "Camden Council", "rehoused_elsewhere": 0, "wanting_area": 5}
+    base = {**params, "on_hold": 0, "balances": []}
+    paused = statement_email("Pan London", {**base, "paused_until": "2027-01-08"}, "https://x/s")
+    assert "- Paused: new circulations do not reach you until 8 January 2027" in paused.body
+    assert "Paused" not in statement_email("Pan London", {**base, "paused_until": None}, "https://x/s").body

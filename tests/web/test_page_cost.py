@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from litestar import Litestar
@@ -339,7 +340,25 @@ def pages(world: World, live: Live) -> list[Page]:
         ("risk assessor's home", world.assessor, f"{s}/risk-assessor/"),
         ("criteria", world.officer, f"{s}/criteria"),
         ("search by whole reference", world.coordinator, f"{s}/search?reference={live.submitted.reference}"),
+        ("named lead's matching", world.partner, f"{s}/named-lead/matching?{_property(world)}"),
+        ("coordinator's direct arrangements", world.coordinator, f"{s}/coordinator/arrangements"),
+        ("coordinator's housing partners", world.coordinator, f"{s}/coordinator/partners"),
     ]
+
+
+def _property(world: World) -> str:
+    """The partner's home as the matching page's form sends it."""
+    home = world.home()
+    return urlencode(
+        {
+            "area_id": str(home.area_id),
+            "bedrooms": str(home.bedrooms),
+            "floor": "" if home.floor is None else str(home.floor),
+            "available_from-day": str(home.available_from.day),
+            "available_from-month": str(home.available_from.month),
+            "available_from-year": str(home.available_from.year),
+        }
+    )
 
 
 LEDGER_PAGES: list[Callable[[World, Live], Page]] = [

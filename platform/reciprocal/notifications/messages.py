@@ -218,6 +218,9 @@ def statement_email(scheme_name: str, params: dict[str, Any], link: str) -> Emai
         f"- Applicants on the list who could live in your areas: {params['wanting_area']}",
         f"- Your tenants' referrals on hold: {params['on_hold']}",
     ]
+    if params.get("paused_until"):
+        until = date.fromisoformat(params["paused_until"])
+        lines.append(f"- Paused: new circulations do not reach you until {until.day} {until:%B %Y}")
     balances = params["balances"]
     if not balances:
         lines.append("- Properties owed to you or owing from you: none")

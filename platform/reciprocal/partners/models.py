@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKeyConstraint, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reciprocal.db.base import Base, TenantOwned, new_id
@@ -31,7 +41,13 @@ class Organisation(TenantOwned, Base):
     """A partner in one scheme. The same council in two schemes is two organisations."""
 
     __tablename__ = "organisations"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint(
+            "(paused_until is null) = (pause_reason is null) and (paused_until is null) = (paused_from is null)",
+            name="pause_whole",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(63))
@@ -41,6 +57,21 @@ class Organisation(TenantOwned, Base):
     )
     agreement_signed_on: Mapped[date | None] = mapped_column(Date, default=None)
     """When the organisation signed the scheme's working together agreement."""
+    paused_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When the partner paused new circulations (referrals.pauses): set with the two below, or none of them."""
+    paused_until: Mapped[date | None] = mapped_column(Date, default=None)
+    """The day new circulations reach the partner again: the pause ends by itself on it, no job needed."""
+    pause_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    """A key of referrals.pauses.REASONS."""
+
+    def paused_on(self, day: date) -> bool:
+        """Whether new circulations skip the partner on `day` (`taking_circulations` in SQL)."""
+        return self.paused_until is not None and day < self.paused_until
+
+
+def taking_circulations(day: date) -> ColumnElement[bool]:
+    """`Organisation.paused_on` as SQL: true where new circulations reach the partner on `day`."""
+    return Organisation.paused_until.is_(None) | (Organisation.paused_until <= day)
 
 
 class OrganisationArea(TenantOwned, Base):

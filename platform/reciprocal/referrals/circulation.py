@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy import ColumnElement, Select, case, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind
+from reciprocal.kernel import dates
+from reciprocal.partners.models import Organisation, OrganisationArea, OrganisationKind, taking_circulations
 from reciprocal.referrals.models import Referral, ReferralArea
 from reciprocal.referrals.workflow import State
 
@@ -70,6 +71,20 @@ def reaches(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[b
     )
 
 
+def taking_new(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    """True while the partner takes new circulations today (not paused: referrals.pauses): with `reaches`, what
+    its lists of referrals open for offers show."""
+    return (
+        select(Organisation.id)
+        .where(
+            Organisation.tenant_id == tenant_id,
+            Organisation.id == organisation_id,
+            taking_circulations(dates.today()),
+        )
+        .exists()
+    )
+
+
 def reachable_areas(tenant_id: uuid.UUID, organisation_id: uuid.UUID) -> Select[uuid.UUID]:
     """`reachable` as SQL, correlated to Referral: the areas, of those the partner covers, where it may house the
     applicant, for the referrals a query returns (their names in the same statement)."""
@@ -113,10 +128,14 @@ async def places(db: AsyncSession, referral: Referral) -> Places:
     return (await places_of(db, referral.tenant_id, [referral.id]))[referral.id]
 
 
-async def partners_reached(db: AsyncSession, referrals: Collection[Referral]) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+async def partners_reached(
+    db: AsyncSession, referrals: Collection[Referral], *, skip_paused: bool = True
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
     """The housing partners each referral reaches (`reachable`), its own landlord aside: in two queries.
 
-    An empty set means that released, the referral would be circulated to nobody.
+    An empty set means that released, the referral would be circulated to nobody. A partner that has paused new
+    circulations (referrals.pauses) is reached by none while paused, unless `skip_paused` is false (a statement
+    counting the applicants who want its areas).
     """
     if not referrals:
         return {}
@@ -130,7 +149,11 @@ async def partners_reached(db: AsyncSession, referrals: Collection[Referral]) ->
             (Organisation.tenant_id == OrganisationArea.tenant_id)
             & (Organisation.id == OrganisationArea.organisation_id),
         )
-        .where(OrganisationArea.tenant_id == tenant_id, Organisation.kind.in_(HOUSING_PARTNERS))
+        .where(
+            OrganisationArea.tenant_id == tenant_id,
+            Organisation.kind.in_(HOUSING_PARTNERS),
+            taking_circulations(dates.today()) if skip_paused else true(),
+        )
     )
     for organisation, area in rows:
         covered.setdefault(organisation, set()).add(area)

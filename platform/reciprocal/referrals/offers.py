@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.services import lock_accounts, partners_over_cap, post_move
 from reciprocal.partners.models import Organisation
-from reciprocal.referrals.circulation import areas_covered, places
+from reciprocal.referrals.circulation import Places, areas_covered, places
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Move, Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.services import (
     InvalidReferral,
@@ -123,20 +124,28 @@ async def make_offer(
     return row
 
 
-async def _fit(
-    db: AsyncSession, actor: Actor, referral: Referral, offer: Property, criteria: Criteria
+def misfits(
+    offer: Property, bedrooms_needed: int | None, named: Places, covered: Collection[uuid.UUID], criteria: Criteria
 ) -> list[tuple[str, str]]:
+    """Why the property does not fit the household (none: it fits), for the offer form and for matching alike."""
     problems: list[tuple[str, str]] = []
-    named = await places(db, referral)
-    covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
     if offer.area_id in named.risk:
         problems.append(("area_id", "The applicant is at risk in this area: offer a property elsewhere"))
     elif named.safe and offer.area_id not in named.safe:
         problems.append(("area_id", "Choose one of the referral's safe areas"))
     elif offer.area_id not in covered:
         problems.append(("area_id", "Choose an area where your organisation has properties"))
-    if criteria.like_for_like_bedrooms and offer.bedrooms != referral.bedrooms_needed:
-        problems.append(("bedrooms", f"Offer a property with {referral.bedrooms_needed} bedrooms: like for like"))
+    if criteria.like_for_like_bedrooms and offer.bedrooms != bedrooms_needed:
+        problems.append(("bedrooms", f"Offer a property with {bedrooms_needed} bedrooms: like for like"))
+    return problems
+
+
+async def _fit(
+    db: AsyncSession, actor: Actor, referral: Referral, offer: Property, criteria: Criteria
+) -> list[tuple[str, str]]:
+    named = await places(db, referral)
+    covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
+    problems = misfits(offer, referral.bedrooms_needed, named, covered, criteria)
     if not offer.address.strip():
         problems.append(("address", "Enter the property's address: only the nominating officer sees it, at viewing"))
     if identifiers_in(offer.accessibility):

@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Integer, Select, String, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from reciprocal.audit.models import AuditEvent
 from reciprocal.kernel import clock, dates
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.ledger.models import LedgerBalance, LedgerEntry
+from reciprocal.partners.models import Organisation
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.models import Move, Referral
 from reciprocal.referrals.workflow import ENDED, State
@@ -105,6 +106,8 @@ class Figures:
     """The partner's tenants' referrals on hold (the partner over the debt cap) at the month's end."""
     balances: tuple[BedroomBalance, ...]
     """Owed and owing at the month's end, per bedroom class where like-for-like is on."""
+    paused_until: date | None = None
+    """The partner had paused new circulations at the month's end (referrals.pauses), until this day."""
 
     def params(self) -> dict[str, object]:
         """The figures as an outbox message keeps them: numbers only."""
@@ -114,6 +117,7 @@ class Figures:
             "wanting_area": self.wanting_area,
             "on_hold": self.on_hold,
             "balances": [[b.bedrooms, b.owed, b.owing] for b in self.balances],
+            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
         }
 
 
@@ -226,10 +230,25 @@ async def figures_by_partner(
         else:
             listed.append(referral)
     # Whom each referral on the list reaches: the rule circulation itself follows, its own landlord aside.
-    wanting = Counter(partner for reached in (await partners_reached(db, listed)).values() for partner in reached)
+    # A paused partner's statement still counts them: they want its areas whether or not it is taking new ones.
+    reach = await partners_reached(db, listed, skip_paused=False)
+    wanting = Counter(partner for reached in reach.values() for partner in reached)
     balances: dict[uuid.UUID, list[BedroomBalance]] = {}
     for partner_id, bedrooms, owed, owing in await db.execute(_balances_at(tenant_id, partner_ids, moment)):
         balances.setdefault(partner_id, []).append(BedroomBalance(bedrooms, owed, owing))
+    # Paused at the month's end: set before it, and not yet over on its last day (or today, this month).
+    paused = dict(
+        (
+            await db.execute(
+                select(Organisation.id, Organisation.paused_until).where(
+                    Organisation.tenant_id == tenant_id,
+                    Organisation.id.in_(partner_ids),
+                    Organisation.paused_from < moment,
+                    Organisation.paused_until > (moment - timedelta(microseconds=1)).astimezone(UK_TIME).date(),
+                )
+            )
+        ).all()
+    )
     return {
         partner: Figures(
             month,
@@ -237,6 +256,7 @@ async def figures_by_partner(
             wanting[partner],
             on_hold[partner],
             tuple(balances.get(partner, ())),
+            paused.get(partner),
         )
         for partner in partner_ids
     }

@@ -26,9 +26,9 @@ from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
-from reciprocal.referrals import batches, offers, pathways
+from reciprocal.referrals import batches, matching, offers, pathways
 from reciprocal.referrals import services as referrals
-from reciprocal.referrals.workflow import Action, State, allowed_actions
+from reciprocal.referrals.workflow import ACTIVE, Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
@@ -291,6 +291,7 @@ async def _referral_page(
             "stages": words.STAGES,
             "stage_by_state": words.STAGE_BY_STATE,
             "today": dates.today(),
+            "partners": await matching.who_could_house(db, view.referral) if view.referral.state in ACTIVE else [],
         },
         status_code=status_code,
     )

@@ -28,6 +28,7 @@ from reciprocal.referrals import batches
 from reciprocal.referrals.circulation import partners_reached, places_of, reachable
 from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.offers import live_offer
+from reciprocal.referrals.pauses import Pause, pauses
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.services import ReferralNotFound, answers_of, get_referral
 from reciprocal.referrals.workflow import State
@@ -349,6 +350,8 @@ class Batch:
     circulation_days: int | None
     next_release: date | None
     """The day the service releases the next batch on the scheme's cadence."""
+    paused: list[Pause]
+    """Partners that have paused new circulations: the release skips them (circulation.partners_reached)."""
 
 
 async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
@@ -366,8 +369,9 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     days = published.criteria.circulation_days if published else None
     today = dates.today()
     upcoming = batches.next_release_day(last, days, today) if days else None
+    paused = sorted((await pauses(db, tenant_id)).values(), key=lambda pause: pause.partner_name)
     if not approved:
-        return Batch([], [], [], last, days, upcoming)
+        return Batch([], [], [], last, days, upcoming, paused)
     area_names = dict((await db.execute(select(Area.id, Area.name).where(Area.tenant_id == tenant_id))).all())
     named = await places_of(db, tenant_id, [r.id for r in approved])
     reached = await partners_reached(db, approved)
@@ -385,7 +389,7 @@ async def next_batch(db: AsyncSession, tenant_id: uuid.UUID) -> Batch:
     def names(ids: Collection[uuid.UUID]) -> tuple[str, ...]:
         return tuple(sorted(area_names[a] for a in ids))
 
-    batch = Batch([], [], [], last, days, upcoming)
+    batch = Batch([], [], [], last, days, upcoming, paused)
     for referral in approved:
         where = named[referral.id]
         reaches = sorted(

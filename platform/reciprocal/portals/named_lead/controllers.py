@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -332,11 +333,18 @@ async def offer_form(
     referral = await queries.circulated_referral(db, actor, referral_id)
     if isinstance(referral, Outcome):
         return _outcome_page(scheme, actor, referral)
-    page = _offer_page(request, scheme, actor, referral)
+    # Prefilled with the property the matching page was given (portals/named_lead/matching.py), if any.
+    query = request.query_params
+    page = _offer_page(request, scheme, actor, referral, form=offer_form_of(query) if query else None)
     if not isinstance(page, HTMXBlockTemplate):
         # The fragment is drawn into the referral's page, whose reading is recorded already.
         record_view(db, actor, referral.id)
     return page
+
+
+def offer_form_of(query: Mapping[str, str]) -> OfferForm:
+    """The property's fields as a GET sends them (the matching page's form, and its links to offer)."""
+    return msgspec.convert({k: v for k, v in query.items() if k != "version"}, OfferForm)
 
 
 def _parse_offer(data: OfferForm) -> tuple[Property | None, Errors]:

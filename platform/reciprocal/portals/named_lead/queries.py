@@ -31,9 +31,18 @@ from reciprocal.portals.named_lead.views import (
     household_of,
     risk_label,
 )
-from reciprocal.referrals.circulation import CIRCULATED, areas_covered, places, reachable, reachable_areas, reaches
+from reciprocal.referrals.circulation import (
+    CIRCULATED,
+    areas_covered,
+    places,
+    reachable,
+    reachable_areas,
+    reaches,
+    taking_new,
+)
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, OfferState, Referral
 from reciprocal.referrals.offers import ALREADY_OFFERED, Contact, officer_contact
+from reciprocal.referrals.pauses import Pause, pause_for
 from reciprocal.referrals.services import HOME_VIEWED, VIEWED, ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
@@ -146,7 +155,8 @@ class CirculatedSummary:
 
 async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSummary]:
     """Referrals circulating to the actor's organisation now, open for offers, newest first: one statement, the
-    areas where the partner may house each applicant named in it (circulation.reachable_areas)."""
+    areas where the partner may house each applicant named in it (circulation.reachable_areas). None while the
+    organisation has paused new circulations (its offers made go on: open_offers)."""
     tenant_id, organisation_id = actor.tenant_id, actor.organisation_id
     where = (
         select(func.array_agg(aggregate_order_by(Area.name, Area.name)))
@@ -160,6 +170,7 @@ async def open_for_offers(db: AsyncSession, actor: Actor) -> list[CirculatedSumm
             Referral.state == State.circulating,
             Referral.reference.is_not(None),
             reaches(tenant_id, organisation_id),
+            taking_new(tenant_id, organisation_id),
         )
         .order_by(Referral.circulated_at.desc(), Referral.reference)
     )
@@ -286,6 +297,8 @@ class NamedLeadHome:
     offers: list[OpenOffer]
     balances: list[Balance]
     debt_cap: int | None
+    pause: Pause | None
+    """The organisation's pause of new circulations, while it lasts."""
 
     @property
     def net(self) -> int:
@@ -307,4 +320,5 @@ async def named_lead_home(db: AsyncSession, actor: Actor) -> NamedLeadHome:
         offers=await open_offers(db, actor),
         balances=await balances(db, actor.tenant_id, partner_id=actor.organisation_id),
         debt_cap=published.criteria.partner_debt_cap if published else None,
+        pause=await pause_for(db, actor.tenant_id, actor.organisation_id),
     )
