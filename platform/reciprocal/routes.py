@@ -10,8 +10,10 @@ from litestar.types import ControllerRouterHandler
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.coordinator import every_referral
+from reciprocal.portals.handover import controllers as handover
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
+from reciprocal.portals.messages import controllers as messages
 from reciprocal.portals.named_lead import controllers as named_lead
 from reciprocal.portals.officer import controllers as officer
 from reciprocal.portals.officer import drafts as officer_drafts
@@ -58,6 +60,8 @@ scheme_router = Router(
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
         *search.HANDLERS,
+        *handover.HANDLERS,
+        *messages.HANDLERS,
         *reports.HANDLERS,
     ],
 )

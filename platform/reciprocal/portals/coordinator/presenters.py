@@ -250,6 +250,8 @@ EVENT_TITLES = {
     "reminder.inactivity_notice": "Warned of withdrawal for inactivity",
     "referral.held_back": "Held back from batches",
     "referral.put_back": "Put back in the next batch",
+    "referral.handed_over": "Handed over to another nominating officer",
+    "referral.message_sent": "Message sent",
 }
 
 SYSTEM_EVENTS = frozenset(
@@ -358,6 +360,7 @@ DONE = {
     "accept": "Acceptance recorded",
     "refuse": "Refusal recorded",
     "move": "Move recorded: the ledger is updated",
+    "handover": "Handed over: the new nominating officer has been told, and the one before no longer sees it",
 }
 """What a referral page announces after each action succeeds; the query names one, never free text."""
 
