@@ -129,6 +129,7 @@ KINDS: dict[str, Kind] = {
     "message": Kind(
         "New message on referral {reference}",
         "Read it, and reply if it asks you something, on the referral's page.",
+        asks=False,
     ),
     # Reminders (reminders.services): sent when a referral has waited the scheme's working days for someone.
     "approval_reminder": Kind(

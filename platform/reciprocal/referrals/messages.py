@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, DateTime, Enum, Index, Text, Uuid, case, select
+from sqlalchemy import DateTime, Enum, Index, Text, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -105,7 +105,7 @@ async def linked_partners(db: AsyncSession, referral: Referral) -> dict[uuid.UUI
         .distinct()
         .order_by(Organisation.name)
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 def _threads_of(actor: Actor, linked: dict[uuid.UUID, str]) -> list[tuple[uuid.UUID | None, str | None]]:
@@ -132,22 +132,18 @@ async def threads(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> tup
     mine = _threads_of(actor, await linked_partners(db, referral))
     if not mine:
         raise ReferralNotFound
+    agency = await db.scalar(
+        select(Organisation.name).where(
+            Organisation.tenant_id == referral.tenant_id, Organisation.id == referral.agency_id
+        )
+    )
     found = []
     for partner_id, partner in mine:
+        # Each author's organisation is their side of the thread: the officer's agency, or the partner's own.
+        organisation = {Role.nominating_officer: agency, Role.named_lead: partner}
         rows = await db.execute(
-            select(
-                ReferralMessage.body,
-                ReferralMessage.sent_at,
-                ReferralMessage.author_role,
-                User.display_name,
-                Organisation.name,
-            )
+            select(ReferralMessage.body, ReferralMessage.sent_at, ReferralMessage.author_role, User.display_name)
             .join(User, (User.tenant_id == ReferralMessage.tenant_id) & (User.id == ReferralMessage.author_id))
-            .outerjoin(
-                Organisation,
-                (Organisation.tenant_id == ReferralMessage.tenant_id)
-                & (Organisation.id == _author_organisation(referral, partner_id)),
-            )
             .where(
                 ReferralMessage.tenant_id == referral.tenant_id,
                 ReferralMessage.referral_id == referral.id,
@@ -159,21 +155,11 @@ async def threads(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> tup
             .limit(SHOWN + 1)
         )
         latest = [
-            Message(author=name, role=role, organisation=organisation, body=body, sent_at=sent_at)
-            for body, sent_at, role, name, organisation in rows
+            Message(author=name, role=role, organisation=organisation.get(role), body=body, sent_at=sent_at)
+            for body, sent_at, role, name in rows
         ]
         found.append(Thread(partner_id, partner, list(reversed(latest[:SHOWN])), earlier=len(latest) > SHOWN))
     return referral, found
-
-
-def _author_organisation(referral: Referral, partner_id: uuid.UUID | None) -> ColumnElement[uuid.UUID | None]:
-    """Each message's author's organisation, from their role in the thread: the officer's agency, the partner,
-    or (for the coordinator) none shown."""
-    return case(
-        (ReferralMessage.author_role == Role.nominating_officer, referral.agency_id),
-        (ReferralMessage.author_role == Role.named_lead, partner_id),
-        else_=None,
-    )
 
 
 def thread_field(value: str) -> uuid.UUID | str | None:
@@ -245,4 +231,4 @@ async def message_bodies(db: AsyncSession, referral: Referral, ids: list[uuid.UU
             ReferralMessage.id.in_(ids),
         )
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
