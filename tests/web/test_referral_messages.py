@@ -215,3 +215,25 @@ async def test_a_thread_shows_its_latest_messages(
     assert "Message number 004" not in text
     assert "Message number 005" in text
     assert f"Message number {SHOWN + 4:03d}" in text
+
+
+async def test_a_named_lead_leaves_the_thread_when_their_offer_ends(
+    each_world: World, client: Client, db: Database, settings: Settings
+) -> None:
+    w = each_world
+    slug = w.scheme.slug
+    referral = await _linked(w)
+    pages = _pages(w, referral.id)
+    await act_as(client, db, settings, w.partner, slug)
+    assert await _send(client, pages[Role.named_lead], str(w.partner.organisation_id), TO_PARTNER) == 303
+
+    # Refused on a need the property cannot meet: circulating again, so the partner still sees the referral.
+    referral = await w.referral(referral.id)
+    await w.run(offers.refuse, w.coordinator, referral.id, reason="unmet_need", version=referral.version)
+    assert (await client.get(f"/s/{slug}/named-lead/referrals/{referral.id}")).status_code == 200
+    assert (await client.get(pages[Role.named_lead])).status_code == 404
+    assert await _send(client, pages[Role.named_lead], str(w.partner.organisation_id), "Still here?") == 404
+    # The officer and the coordinator keep the thread as it was.
+    for person, role in ((w.officer, Role.nominating_officer), (w.coordinator, Role.coordinator)):
+        await act_as(client, db, settings, person, slug)
+        assert TO_PARTNER in visible_text((await client.get(pages[role])).text)

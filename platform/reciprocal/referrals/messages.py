@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, Index, Text, Uuid, select
+from sqlalchemy import DateTime, Enum, Index, Text, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,7 +25,7 @@ from reciprocal.kernel import clock
 from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.text import text_problem
 from reciprocal.partners.models import Organisation
-from reciprocal.referrals.models import Offer, Referral
+from reciprocal.referrals.models import LIVE_OFFER_STATES, Offer, Referral
 from reciprocal.referrals.services import InvalidReferral, ReferralNotFound, get_referral
 from reciprocal.referrals.workflow import State
 
@@ -91,30 +91,36 @@ MESSAGING_STATES = frozenset(State) - {State.draft}
 """A draft is its officer's alone: its threads open once it is submitted."""
 
 
-async def linked_partners(db: AsyncSession, referral: Referral) -> dict[uuid.UUID, str]:
+async def linked_partners(db: AsyncSession, referral: Referral) -> dict[uuid.UUID, tuple[str, bool]]:
     """The partners the coordinator has linked to the officer on this referral (a viewing arranged on an offer
-    of theirs), by name: each has a thread."""
+    of theirs): each has a thread. By id, their name and whether that offer is still live."""
+    live = func.bool_or(Offer.state.in_(LIVE_OFFER_STATES))
     rows = await db.execute(
-        select(Organisation.id, Organisation.name)
+        select(Organisation.id, Organisation.name, live)
         .join(Offer, (Offer.tenant_id == Organisation.tenant_id) & (Offer.organisation_id == Organisation.id))
         .where(
             Offer.tenant_id == referral.tenant_id,
             Offer.referral_id == referral.id,
             Offer.linked_at.is_not(None),
         )
-        .distinct()
-        .order_by(Organisation.name)
+        .group_by(Organisation.id, Organisation.name)
     )
-    return {key: value for key, value in rows}
+    return {partner: (name, bool(open_)) for partner, name, open_ in rows}
 
 
-def _threads_of(actor: Actor, linked: dict[uuid.UUID, str]) -> list[tuple[uuid.UUID | None, str | None]]:
-    """The threads `actor` is a party to, on a referral they may see: (partner id, partner name) each."""
-    partners = sorted(linked.items(), key=lambda item: item[1])
+def _threads_of(actor: Actor, linked: dict[uuid.UUID, tuple[str, bool]]) -> list[tuple[uuid.UUID | None, str | None]]:
+    """The threads `actor` is a party to, on a referral they may see: (partner id, partner name) each.
+
+    The officer and the coordinator are party to every partner's thread, its offer live or not. A named lead is
+    party to their own organisation's only while its linked offer is live: as the officer's contact is shown to
+    them (offers.officer_contact on their page), and no longer once the offer has ended.
+    """
+    partners = sorted(((partner, name) for partner, (name, _) in linked.items()), key=lambda item: item[1])
     if actor.role in (Role.coordinator, Role.nominating_officer):
         return [(None, None), *partners]
-    if actor.role == Role.named_lead and actor.organisation_id in linked:
-        return [(actor.organisation_id, linked[actor.organisation_id])]
+    own = linked.get(actor.organisation_id)
+    if actor.role == Role.named_lead and own is not None and own[1]:
+        return [(actor.organisation_id, own[0])]
     return []
 
 
