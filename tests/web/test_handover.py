@@ -176,3 +176,27 @@ async def test_only_an_active_officer_of_the_agency_in_the_scheme_can_be_chosen(
     await act_as(client, db, settings, other_scheme.officer, other_scheme.scheme.slug)
     crafted = f"/s/{other_scheme.scheme.slug}/referrals/{referral.id}/handover"
     assert (await client.get(crafted)).status_code == 404
+
+
+async def test_a_draft_handed_over_is_the_new_officers_to_finish_or_delete(
+    each_world: World, client: Client, db: Database, settings: Settings
+) -> None:
+    w = each_world
+    slug = w.scheme.slug
+    colleague = await _colleague(w)
+    draft = await w.run(referrals.start_referral, w.officer)
+    page = f"/s/{slug}/referrals/{draft.id}"
+    await act_as(client, db, settings, w.officer, slug)
+    assert "Hand over this draft to another nominating officer" in visible_text((await client.get(page)).text)
+    form = await client.get(f"{page}/handover")
+    done = await post(client, f"{page}/handover", {"version": version_in(form.text), "officer": str(colleague.user_id)})
+    assert done.status_code == 303
+    assert "The draft is now with Cleo Colleague" in visible_text((await client.get(done.headers["location"])).text)
+    assert (await client.get(f"{page}/delete")).status_code == 404
+
+    await act_as(client, db, settings, colleague, slug)
+    confirm = await client.get(f"{page}/delete")
+    assert "Are you sure you want to delete the draft referral" in visible_text(confirm.text)
+    gone = await post(client, f"{page}/delete", {"version": version_in(confirm.text)})
+    assert gone.status_code == 303
+    assert (await client.get(page)).status_code == 404
