@@ -237,3 +237,23 @@ async def test_a_named_lead_leaves_the_thread_when_their_offer_ends(
     for person, role in ((w.officer, Role.nominating_officer), (w.coordinator, Role.coordinator)):
         await act_as(client, db, settings, person, slug)
         assert TO_PARTNER in visible_text((await client.get(pages[role])).text)
+
+
+async def test_a_word_that_may_be_a_name_is_warned_of_before_anything_is_sent(
+    each_world: World, client: Client, db: Database, settings: Settings
+) -> None:
+    w = each_world
+    referral = await w.submitted(w.domestic_abuse())
+    url = _pages(w, referral.id)[Role.nominating_officer]
+    await act_as(client, db, settings, w.officer, w.scheme.slug)
+    warned = await post(client, url, {"thread": "officer", "message": "Sarah has agreed the plan"})
+    assert warned.status_code == 200
+    assert "Check what you wrote does not name anyone: nothing is saved yet" in visible_text(warned.text)
+    assert 'href="#message-officer"' in warned.text
+    assert await _count(w) == 0
+    # Looked at and sent again (a pet's name, say): kept.
+    kept = await post(
+        client, url, {"thread": "officer", "message": "Sarah has agreed the plan", "names_confirmed": "Sarah"}
+    )
+    assert kept.status_code == 303
+    assert await _count(w) == 1

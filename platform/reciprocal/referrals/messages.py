@@ -179,6 +179,18 @@ def thread_field(value: str) -> uuid.UUID | str | None:
         return value
 
 
+def message_problem(text: str) -> str | None:
+    """What is wrong with a message as typed (stripped), or None: missing, too long, or identifying."""
+    if not text:
+        return "Enter your message"
+    return text_problem(
+        text,
+        limit=MESSAGE_LIMIT,
+        too_long=f"Keep the message to {MESSAGE_LIMIT} characters or fewer",
+        identifying="messages must not identify the applicant",
+    )
+
+
 async def send(
     db: AsyncSession, actor: Actor, referral_id: uuid.UUID, thread: uuid.UUID | str | None, body: str
 ) -> ReferralMessage:
@@ -191,14 +203,7 @@ async def send(
             raise ReferralNotFound
         raise Refused("That conversation is not one you are part of: choose one on this page.")
     text = body.strip()
-    if not text:
-        raise InvalidReferral([(FIELD, "Enter your message")])
-    problem = text_problem(
-        text,
-        limit=MESSAGE_LIMIT,
-        too_long=f"Keep the message to {MESSAGE_LIMIT} characters or fewer",
-        identifying="messages must not identify the applicant",
-    )
+    problem = message_problem(text)
     if problem:
         raise InvalidReferral([(FIELD, problem)])
     message = ReferralMessage(

@@ -17,10 +17,11 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
+from reciprocal.kernel.names import NameWarnings
 from reciprocal.referrals import messages
 from reciprocal.referrals.services import InvalidReferral, record_view
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.forms import attempt
+from reciprocal.web.forms import attempt, names_to_confirm
 from reciprocal.web.urls import see_other
 
 REFERRAL_PAGES = {
@@ -46,6 +47,8 @@ class MessageForm(msgspec.Struct):
     thread: str = ""
     """"officer" for the officer's thread with the coordinator, or the partner's id of a partner's thread."""
     message: str = ""
+    names_confirmed: str = ""
+    """Words the writer was warned may be names and kept: see web.forms.names_to_confirm."""
 
 
 async def _page(
@@ -58,6 +61,7 @@ async def _page(
     form: MessageForm | None = None,
     errors: dict[str, str] | None = None,
     problem: str | None = None,
+    names: NameWarnings | None = None,
     status_code: int = 200,
 ) -> Template:
     record_view(db, actor, referral_id)
@@ -82,6 +86,7 @@ async def _page(
             "form": form or MessageForm(),
             "errors": errors or {},
             "problem": problem,
+            "names": names,
         },
         status_code=status_code,
     )
@@ -96,6 +101,13 @@ async def _send(
     data: MessageForm,
 ) -> Response[Any]:
     thread = messages.thread_field(data.thread)
+    text = data.message.strip()
+    if messages.message_problem(text) is None:
+        # Words that may be someone's name: warned of, nothing sent, and kept if sent again (as other free text).
+        field_id = f"message-{data.thread}"
+        names = await names_to_confirm(db, actor.tenant_id, {field_id: ("", text)}, data.names_confirmed)
+        if names.by_field:
+            return await _page(db, scheme, actor, referral_id, form=data, names=names)
     refused = await attempt(db, lambda: messages.send(db, actor, referral_id, thread, data.message))
     if isinstance(refused, InvalidReferral):
         errors = {f"message-{data.thread}": words for _, words in refused.problems}
