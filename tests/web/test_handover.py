@@ -115,6 +115,7 @@ async def test_the_coordinator_hands_a_referral_over_and_a_draft_is_not_theirs_t
     landed = (await client.get(done.headers["location"])).text
     assert "Handed over: the new nominating officer has been told" in visible_text(landed)
     assert "Handed over to another nominating officer" in visible_text(landed)  # on the timeline
+    assert f"From {w.officer.display_name} to Cleo Colleague" in visible_text(landed)
     assert (await w.referral(referral.id)).officer_id == colleague.user_id
     [event] = await _events(w, referral.id)
     assert event.actor_user_id == w.coordinator.user_id

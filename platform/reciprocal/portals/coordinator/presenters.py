@@ -313,8 +313,10 @@ def event_description(details: dict[str, Any]) -> list[str]:
         lines.append(HOLD_REASONS[reason])
     if details.get("batch") in BATCHES:
         lines.append(BATCHES[details["batch"]])
+    if details.get("officers"):
+        lines.append(str(details["officers"]))  # a handover (coordinator.queries._described)
     if details.get("conversation"):
-        # A message (coordinator.queries._with_messages): whom it is between, and what it said.
+        # A message (coordinator.queries._described): whom it is between, and what it said.
         lines.append(f"With {details['conversation']}: {details.get('said', '')}")
     risk_identified = details.get("risk_identified")
     if risk_identified is not None:

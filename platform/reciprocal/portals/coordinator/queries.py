@@ -23,8 +23,9 @@ from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.portals.coordinator.described import described
 from reciprocal.portals.officer.queries import in_states
-from reciprocal.referrals import batches, messages
+from reciprocal.referrals import batches
 from reciprocal.referrals.circulation import partners_reached, places_of, reachable
 from reciprocal.referrals.models import Offer, Referral
 from reciprocal.referrals.offers import live_offer
@@ -274,7 +275,7 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
     organisation, never by name). Reads are left out: a referral read a thousand times would otherwise
     carry a thousand lines, and every read makes another."""
     rows = await db.execute(_events(referral).where(AuditEvent.action != literal_column(f"'{VIEWED}'")))
-    events = await _with_messages(db, referral, [TimelineEvent(*row) for row in rows])
+    events = await described(db, referral, [TimelineEvent(*row) for row in rows])
     sent = [r for r in await reminders.sent_for(db, referral.tenant_id, [referral.id]) if r.rung != Rung.withdrawal]
     names = await _names(db, referral.tenant_id, {r.organisation_id for r in sent})
     for reminder in sent:
@@ -288,27 +289,6 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
         }
         events.append(TimelineEvent(f"reminder.{reminder.rung.value}", reminder.created_at, None, None, None, details))
     return sorted(events, key=lambda event: event.occurred_at, reverse=True)
-
-
-async def _with_messages(db: AsyncSession, referral: Referral, events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """Each message's event with what it said and whom the conversation is with: the coordinator is party to
-    every thread of a referral (referrals.messages); the audit trail itself keeps only the message's id."""
-    said = [event for event in events if event.action == messages.SENT]
-    if not said:
-        return events
-    bodies = await messages.message_bodies(db, referral, [uuid.UUID(str(e.details["message"])) for e in said])
-    partners = {uuid.UUID(str(e.details["partner"])) for e in said if e.details.get("partner")}
-    names = await _names(db, referral.tenant_id, partners)
-
-    def told(event: TimelineEvent) -> TimelineEvent:
-        if event.action != messages.SENT:
-            return event
-        partner = str(event.details.get("partner") or "")
-        thread = f"{names.get(uuid.UUID(partner), 'a partner')} and the nominating officer" if partner else ""
-        body = bodies.get(uuid.UUID(str(event.details["message"])), "")
-        return dataclasses.replace(event, details={"conversation": thread or "the nominating officer", "said": body})
-
-    return [told(event) for event in events]
 
 
 READS_COUNTED = 1000
