@@ -46,8 +46,8 @@ class InHand:
 
 
 async def referrals_in_hand(db: AsyncSession, actor: Actor) -> InHand:
-    """The referrals the officer holds in hand (a draft, or on its way), most recently changed first: what the home lists,
-    from ix_referrals_officer_in_hand. Ended ones are on the page of them all."""
+    """The referrals the officer holds in hand (a draft, or on its way), most recently changed first: what the home
+    lists, from ix_referrals_officer_in_hand. Ended ones are on the page of them all."""
     if actor.role != Role.nominating_officer:
         return InHand([], more=False)
     found = list(
