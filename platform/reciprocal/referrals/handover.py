@@ -33,7 +33,7 @@ FIELD = "officer"
 
 @dataclass(frozen=True)
 class Colleague:
-    """An officer a referral may be handed to: active, a nominating officer of the referral's agency."""
+    """An officer a referral may be handed to: a nominating officer of the referral's agency, not suspended."""
 
     user_id: uuid.UUID
     name: str
@@ -53,8 +53,9 @@ def handover_refused(actor: Actor, referral: Referral) -> str | None:
 
 
 async def colleagues(db: AsyncSession, referral: Referral) -> list[Colleague]:
-    """The officers `referral` may go to: active nominating officers of its agency, in this scheme, other than
-    the one holding it; by name. One indexed read of the agency's memberships."""
+    """The officers `referral` may go to: nominating officers of its agency, in this scheme, not suspended (an
+    invited officer who has not signed in yet counts, as for every notice), other than the one holding it; by
+    name. One read of the scheme's memberships (a few hundred at most)."""
     rows = await db.execute(
         select(User.id, User.display_name)
         .join(Membership, (Membership.tenant_id == User.tenant_id) & (Membership.user_id == User.id))
