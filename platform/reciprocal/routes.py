@@ -11,8 +11,10 @@ from reciprocal.portals.coordinator import arrangements as coordinator_arrangeme
 from reciprocal.portals.coordinator import controllers as coordinator
 from reciprocal.portals.coordinator import enquiries as coordinator_enquiries
 from reciprocal.portals.coordinator import every_referral
+from reciprocal.portals.handover import controllers as handover
 from reciprocal.portals.home import controllers as home
 from reciprocal.portals.ledger import controllers as ledger
+from reciprocal.portals.messages import controllers as messages
 from reciprocal.portals.named_lead import controllers as named_lead
 from reciprocal.portals.named_lead import matching as named_lead_matching
 from reciprocal.portals.officer import controllers as officer
@@ -64,6 +66,8 @@ scheme_router = Router(
         *risk_assessor.HANDLERS,
         *ledger.HANDLERS,
         *search.HANDLERS,
+        *handover.HANDLERS,
+        *messages.HANDLERS,
         *reports.HANDLERS,
     ],
 )

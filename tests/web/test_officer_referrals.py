@@ -142,7 +142,7 @@ async def test_a_referral_from_start_to_submission_gets_its_reference(
 ) -> None:
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer)
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "None of your organisation's referrals needs you now" in home
+    assert "None of your referrals needs you now" in home
     assert "Start a referral" in home
 
     officer = Officer(client, "pan-london")
@@ -279,6 +279,13 @@ async def test_free_text_that_could_identify_the_applicant_is_refused(
     tenant = (await scheme(db, "pan-london")).id
     referral_id = uuid.UUID(base.rsplit("/", 1)[1])
     officer_actor = await actor(db, "pan-london", "safe-steps-london", Role.nominating_officer)
+    # Handed over to a colleague, who changes it some other way and submits it.
+    handing = await client.get(f"{base}/handover")
+    handed = await post(
+        client, f"{base}/handover", {"version": version_in(handing.text), "officer": str(officer_actor.user_id)}
+    )
+    assert handed.status_code == 303
+    await act_as(client, db, settings, officer_actor)
     async with db.tenant_session(tenant) as session, session.begin():
         draft = await referrals.get_referral(session, officer_actor, referral_id, for_update=False)
         answers = await referrals.answers_of(session, draft)
@@ -462,11 +469,12 @@ async def test_another_agencys_officer_finds_nothing(
         response = await other.post(f"{base}{page}", {"version": "1", "consent": "yes", "case_reference": "mine"})
         assert response.status_code == 404, page
     home = visible_text((await client.get("/s/pan-london/officer/")).text)
-    assert "None of your organisation's referrals needs you now" in home
+    assert "None of your referrals needs you now" in home
 
-    # A colleague at the same agency sees and can finish it.
+    # Nor does a colleague at the same agency: a referral is its officer's until it is handed over to another.
     await _sign_in(client, db, settings, "pan-london", "safe-steps-london", Role.nominating_officer, name="Colleague")
-    assert "SS-SECRET-1" in visible_text((await client.get("/s/pan-london/officer/")).text)
+    assert "SS-SECRET-1" not in visible_text((await client.get("/s/pan-london/officer/")).text)
+    assert (await client.get(base)).status_code == 404
 
 
 async def test_a_county_officer_cannot_open_a_london_referral(client: Client, db: Database, settings: Settings) -> None:
@@ -641,7 +649,7 @@ async def test_the_home_lists_what_is_in_hand_and_every_referral_is_a_page_at_a_
     home = visible_text((await client.get(f"/s/{slug}/officer/")).text)
     assert f"{live.reference} None given The coordinator is checking it" in home
     assert not any(r.reference in home for r in withdrawn if r.reference)
-    assert "All your organisation's referrals, moved, withdrawn and ended ones too" in home
+    assert "All your referrals, moved, withdrawn and ended ones too" in home
 
     base = f"/s/{slug}/officer/referrals"
     first = await client.get(base)
@@ -659,12 +667,10 @@ async def test_the_home_lists_what_is_in_hand_and_every_referral_is_a_page_at_a_
     narrowed = visible_text((await client.get(f"{base}?state=submitted")).text)
     assert live.reference in narrowed
     assert not any(r.reference in narrowed for r in withdrawn if r.reference)
-    assert "None of your organisation's referrals has this status" in visible_text(
-        (await client.get(f"{base}?state=moved")).text
-    )
+    assert "None of your referrals has this status" in visible_text((await client.get(f"{base}?state=moved")).text)
 
     other = await (World(db) if isinstance(world, County) else County(db)).build()
     await act_as(client, db, settings, other.officer, other.scheme.slug)
     theirs = visible_text((await client.get(f"/s/{other.scheme.slug}/officer/referrals")).text)
     assert not any(r.reference in theirs for r in newest if r.reference)
-    assert "appear here once someone starts one" in theirs
+    assert "appear here once you start one" in theirs

@@ -17,6 +17,7 @@ from reciprocal.ledger.models import LedgerBalance, LedgerEntry
 from reciprocal.notifications.models import EmailChoice, MessageTemplate, Notice, OutboxMessage
 from reciprocal.operations.models import Operator, OperatorSession, OperatorSignInAttempt, OperatorSignInLink
 from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.referrals.messages import ReferralMessage
 from reciprocal.referrals.models import (
     MonitoringAnswers,
     Move,
@@ -56,6 +57,7 @@ __all__ = [
     "ReferenceCounter",
     "Referral",
     "ReferralArea",
+    "ReferralMessage",
     "Reminder",
     "RiskAssessment",
     "Scheme",

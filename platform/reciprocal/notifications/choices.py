@@ -26,6 +26,7 @@ LABELS = {
     "moved_elsewhere": "A household moved through another pathway",
     "on_hold": "A referral was put on hold",
     "released": "A referral is no longer on hold",
+    "message": "A message on a referral you work on",
 }
 """What each choosable kind is about, on the email settings page."""
 assert set(LABELS) == set(CHOOSABLE), "every email that only informs can be had once a day"

@@ -23,6 +23,8 @@ from reciprocal.notifications.delivery import Outgoing, post_many, post_to_summa
 from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
 from reciprocal.notifications.models import EmailChoice, Notice
 from reciprocal.referrals.circulation import partners_reached
+from reciprocal.referrals.handover import HANDED_OVER
+from reciprocal.referrals.messages import SENT as MESSAGE_SENT
 from reciprocal.referrals.models import Offer, Referral
 
 log = structlog.get_logger(__name__)
@@ -135,8 +137,8 @@ async def who_is_told(
     people = people or People(db, referral.tenant_id)
     told: list[Told] = []
 
-    def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False) -> None:
-        told.extend(Told(user, kind, role, portal_path(role, referral, landlord=landlord)) for user in users)
+    def add(kind: str, role: Role, users: list[uuid.UUID], *, landlord: bool = False, page: str = "") -> None:
+        told.extend(Told(user, kind, role, portal_path(role, referral, landlord=landlord) + page) for user in users)
 
     async def leads(organisations: set[uuid.UUID]) -> list[uuid.UUID]:
         return await people.holding(Role.named_lead, organisations)
@@ -170,6 +172,17 @@ async def who_is_told(
     elif action == "referral.arrange_viewing":
         add("viewing_arranged", Role.nominating_officer, officer)
         add("viewing_arranged", Role.named_lead, await leads(await _offering(db, referral)))
+    elif action == HANDED_OVER:
+        # The officer it was given to at that step (it may have been handed on again since).
+        add("handed_over", Role.nominating_officer, [uuid.UUID(str(event.details["to_officer"]))])
+    elif action == MESSAGE_SENT:
+        # The thread's other parties (the sender knows): the officer and the coordinators, and in a partner's
+        # thread that partner's named leads. Never anyone outside the thread.
+        add("message", Role.nominating_officer, officer, page="/messages")
+        add("message", Role.coordinator, await coordinators(), page="/messages")
+        partner = str(event.details.get("partner") or "")
+        if partner:
+            add("message", Role.named_lead, await leads({uuid.UUID(partner)}), page="/messages")
     elif action in EVERYONE:
         kind = EVERYONE[action]
         add(kind, Role.nominating_officer, officer)

@@ -121,6 +121,16 @@ KINDS: dict[str, Kind] = {
         "It is back with the coordinator to check.",
         asks=False,
     ),
+    "handed_over": Kind(
+        "Referral {reference} was handed over to you",
+        "You are now its nominating officer: the referring agency's contact for the coordinator and the partners."
+        " Open it to see what it needs next.",
+    ),
+    "message": Kind(
+        "New message on referral {reference}",
+        "Read it, and reply if it asks you something, on the referral's page.",
+        asks=False,
+    ),
     # Reminders (reminders.services): sent when a referral has waited the scheme's working days for someone.
     "approval_reminder": Kind(
         "Reminder: referral {reference} is still waiting for your approval",
@@ -161,7 +171,8 @@ KINDS: dict[str, Kind] = {
 
 
 def happened(kind: str, reference: str | None) -> str:
-    return KINDS[kind].happened.format(reference=reference or "")
+    # A draft has no reference yet: its words close up round the gap ("Referral was handed over to you").
+    return " ".join(KINDS[kind].happened.format(reference=reference or "").split())
 
 
 STATEMENT = "statement"

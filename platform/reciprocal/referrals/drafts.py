@@ -28,13 +28,13 @@ STARTED = "referral.started"
 def deletion_refused(actor: Actor, referral: Referral) -> str | None:
     """Why `actor` may not delete `referral`, one they can see; None when they may.
 
-    NOTE: narrower than changing it. Any officer of the agency may finish a draft (visible_to), but only the
-    officer who started it may delete it: a deletion cannot be undone, and a colleague's draft is their work.
+    Only the officer holding it (who started it, or to whom it was handed over) sees it at all (visible_to); the
+    check on the officer stays, since a deletion cannot be undone.
     """
     if referral.state != State.draft:
         return f"A referral that is {describe(referral.state)} cannot be deleted: only a draft can."
     if actor.role != Role.nominating_officer or referral.officer_id != actor.user_id:
-        return "Only the nominating officer who started this draft can delete it."
+        return "Only the nominating officer holding this draft can delete it."
     return None
 
 

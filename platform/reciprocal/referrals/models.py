@@ -68,6 +68,17 @@ class Referral(TenantOwned, Base):
             postgresql_where=text(IN_HAND_SQL),
         ),
         Index("ix_referrals_agency_created", "tenant_id", "agency_id", "created_at", "id"),
+        # An officer sees the referrals they hold (services.visible_to): their lists read these (0019).
+        Index(
+            "ix_referrals_officer_in_hand",
+            "tenant_id",
+            "officer_id",
+            "updated_at",
+            "id",
+            postgresql_where=text(IN_HAND_SQL),
+        ),
+        Index("ix_referrals_officer_created", "tenant_id", "officer_id", "created_at", "id"),
+        Index("ix_referrals_officer_state_created", "tenant_id", "officer_id", "state", "created_at", "id"),
         Index("ix_referrals_agency_state_created", "tenant_id", "agency_id", "state", "created_at", "id"),
         # The coordinator's list, sorted by submission, or by state then submission, a page at a time.
         Index("ix_referrals_submitted", "tenant_id", "submitted_at", "id"),

@@ -73,7 +73,9 @@ def visible_to(actor: Actor):  # type: ignore[no-untyped-def]
     if actor.role == Role.coordinator:
         return Referral.tenant_id == actor.tenant_id
     if actor.role == Role.nominating_officer:
-        return Referral.agency_id == actor.organisation_id
+        # The officer holding the referral, at their agency: handed over (referrals.handover), it is the new
+        # officer's and no longer the old one's.
+        return (Referral.agency_id == actor.organisation_id) & (Referral.officer_id == actor.user_id)
     if actor.role == Role.named_lead:
         # What a partner may act on. What its pages show is narrower: a circulated referral only while it
         # circulates to them or holds their live offer, then only the outcome (portals/named_lead).

@@ -250,6 +250,8 @@ EVENT_TITLES = {
     "reminder.inactivity_notice": "Warned of withdrawal for inactivity",
     "referral.held_back": "Held back from batches",
     "referral.put_back": "Put back in the next batch",
+    "referral.handed_over": "Handed over to another nominating officer",
+    "referral.message_sent": "Message sent",
 }
 
 SYSTEM_EVENTS = frozenset(
@@ -311,6 +313,11 @@ def event_description(details: dict[str, Any]) -> list[str]:
         lines.append(HOLD_REASONS[reason])
     if details.get("batch") in BATCHES:
         lines.append(BATCHES[details["batch"]])
+    if details.get("officers"):
+        lines.append(str(details["officers"]))  # a handover (coordinator.queries._described)
+    if details.get("conversation"):
+        # A message (coordinator.queries._described): whom it is between, and what it said.
+        lines.append(f"With {details['conversation']}: {details.get('said', '')}")
     risk_identified = details.get("risk_identified")
     if risk_identified is not None:
         lines.append("Risk identified" if risk_identified == "True" else "No specific risk identified")
@@ -358,6 +365,7 @@ DONE = {
     "accept": "Acceptance recorded",
     "refuse": "Refusal recorded",
     "move": "Move recorded: the ledger is updated",
+    "handover": "Handed over: the new nominating officer has been told, and the one before no longer sees it",
 }
 """What a referral page announces after each action succeeds; the query names one, never free text."""
 

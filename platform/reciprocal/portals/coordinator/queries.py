@@ -23,6 +23,7 @@ from reciprocal.kernel.dates import UK_TIME
 from reciprocal.kernel.working_days import working_days_before
 from reciprocal.ledger.services import balances, partners_over_cap
 from reciprocal.partners.models import Organisation, OrganisationArea
+from reciprocal.portals.coordinator.described import described
 from reciprocal.portals.officer.queries import in_states
 from reciprocal.referrals import batches
 from reciprocal.referrals.circulation import partners_reached, places_of, reachable
@@ -275,7 +276,7 @@ async def timeline(db: AsyncSession, referral: Referral) -> list[TimelineEvent]:
     organisation, never by name). Reads are left out: a referral read a thousand times would otherwise
     carry a thousand lines, and every read makes another."""
     rows = await db.execute(_events(referral).where(AuditEvent.action != literal_column(f"'{VIEWED}'")))
-    events = [TimelineEvent(*row) for row in rows]
+    events = await described(db, referral, [TimelineEvent(*row) for row in rows])
     sent = [r for r in await reminders.sent_for(db, referral.tenant_id, [referral.id]) if r.rung != Rung.withdrawal]
     names = await _names(db, referral.tenant_id, {r.organisation_id for r in sent})
     for reminder in sent:

@@ -50,7 +50,7 @@ async def officer_home(
     actor: NamedDependency[Actor],
     deleted: FromQuery[uuid.UUID | None] = None,
 ) -> Template:
-    """What needs the officer: their agency's referrals in hand, by what happens next (the rest, and ended ones,
+    """What needs the officer: the referrals they hold in hand, by what happens next (the rest, and ended ones,
     on the page of them all)."""
     in_hand = await referrals_in_hand(db, actor)
     today = dates.today()
@@ -77,7 +77,7 @@ async def all_referrals(
     scheme: NamedDependency[Scheme],
     actor: NamedDependency[Actor],
 ) -> Template:
-    """Every referral of the officer's agency, in any state (`?state=` one), newest first, a page at a time by
+    """Every referral the officer holds, in any state (`?state=` one), newest first, a page at a time by
     cursor (`?after=` / `?before=`). A state that is not one shows them all."""
     # NOTE: read from the query itself: `state` is a name Litestar keeps for its own handler parameter.
     query = request.query_params

@@ -1,5 +1,5 @@
 """The nominating officer's lists in words: the home's referrals by what happens next, and the page of all the
-agency's referrals."""
+referrals the officer holds."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def draft_name(started: datetime | None, case_reference: str = "") -> str:
 
 
 def agency_row(referral: AgencyReferral, base: str) -> dict[str, str]:
-    """One line of the page of all the agency's referrals."""
+    """One line of the page of all the officer's referrals."""
     return {
         "title": referral.reference or f"Draft started {govuk_date(referral.created_at)}",
         "href": f"{base}/{referral.id}",
@@ -121,7 +121,7 @@ def agency_row(referral: AgencyReferral, base: str) -> dict[str, str]:
 
 
 def state_items(chosen: State | None) -> list[dict[str, Any]]:
-    """The status filter's choices on the page of all the agency's referrals: any, or one state."""
+    """The status filter's choices on the page of all the officer's referrals: any, or one state."""
     items: list[dict[str, Any]] = [{"value": "", "text": "Any status", "selected": chosen is None}]
     for state in State:
         words = "Draft" if state == State.draft else WORDS[state].capitalize()

@@ -1,4 +1,4 @@
-"""What the nominating officer's pages read: their agency's referrals in hand, every one a page at a time, and what
+"""What the nominating officer's pages read: the referrals they hold in hand, every one a page at a time, and what
 a referral's questions offer."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PAGE_SIZE = 25
 NEWEST_FIRST = keyset.Order(
     (Referral.created_at, Referral.id), (keyset.parse_datetime, keyset.PARSE_ID), descending=True
 )
-"""The page of all the agency's referrals: newest started first, from ix_referrals_agency_created."""
+"""The page of all the referrals the officer holds: newest started first, from ix_referrals_officer_created."""
 
 
 def in_states(states: Iterable[State]) -> ColumnElement[bool]:
@@ -46,8 +46,8 @@ class InHand:
 
 
 async def referrals_in_hand(db: AsyncSession, actor: Actor) -> InHand:
-    """The agency's referrals in hand (a draft, or on its way), most recently changed first: what the home lists,
-    from ix_referrals_agency_in_hand. Ended ones are on the page of them all."""
+    """The referrals the officer holds in hand (a draft, or on its way), most recently changed first: what the home
+    lists, from ix_referrals_officer_in_hand. Ended ones are on the page of them all."""
     if actor.role != Role.nominating_officer:
         return InHand([], more=False)
     found = list(
@@ -76,7 +76,7 @@ class AgencyReferral:
 async def agency_referrals(
     db: AsyncSession, actor: Actor, *, state: State | None, after: str | None, before: str | None
 ) -> keyset.Page[AgencyReferral]:
-    """One page of every referral of the officer's agency, in any state (or in `state`), newest first."""
+    """One page of every referral the officer holds, in any state (or in `state`), newest first."""
     if actor.role != Role.nominating_officer:
         return keyset.Page([], None, None)
     query = select(
