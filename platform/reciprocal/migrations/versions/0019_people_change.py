@@ -1,7 +1,7 @@
 """people change: a referral is its officer's (handed over, it goes with them), and messages on a referral
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-03 16:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from reciprocal.db.rls import enable_tenant_rls, grant_app
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
