@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,7 @@ HOUSEHOLD_COLUMNS = (
 """What `household_of` reads, for a list that selects columns rather than loading Referral rows."""
 
 
-def household_of(referral: Referral | Row[Unpack[tuple[Any, ...]]]) -> Household:
+def household_of(referral: Referral | Row[*tuple[Any, ...]]) -> Household:
     """The household of a Referral, or of a row selecting HOUSEHOLD_COLUMNS."""
     return Household(
         adults=referral.adults,
