@@ -25,6 +25,7 @@ from reciprocal.referrals.models import (
     Referral,
     ReferralArea,
     RiskAssessment,
+    Viewing,
 )
 from reciprocal.reminders.models import Reminder
 from reciprocal.tenancy.models import Area, Scheme
@@ -63,4 +64,5 @@ __all__ = [
     "SignInLink",
     "User",
     "UserSession",
+    "Viewing",
 ]
