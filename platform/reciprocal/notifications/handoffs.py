@@ -110,6 +110,17 @@ async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
     return set(found)
 
 
+async def _offers_of(db: AsyncSession, referral: Referral, event: AuditEvent, detail: str) -> set[uuid.UUID]:
+    """The partners whose offers the step's `detail` names (offer ids, comma-separated)."""
+    ids = [uuid.UUID(i) for i in str(event.details.get(detail) or "").split(",") if i]
+    if not ids:
+        return set()
+    found = await db.scalars(
+        select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.id.in_(ids))
+    )
+    return set(found)
+
+
 async def _chose_daily(db: AsyncSession, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
     """(person, kind) pairs `users` chose to have in a daily summary."""
     if not users:
@@ -165,11 +176,24 @@ async def who_is_told(
         add("offer_made", Role.nominating_officer, officer)
         if referral.risk_assessor_id is not None:
             add("assessment_needed", Role.risk_assessor, [referral.risk_assessor_id])
+    elif action == "referral.add_offer":
+        add("offer_added", Role.coordinator, await coordinators())
+        add("offer_to_review", Role.nominating_officer, officer)
+    elif action == "referral.choose_offer":
+        add("offer_chosen", Role.coordinator, await coordinators())
+        add("offer_released", Role.named_lead, await leads(await _offers_of(db, referral, event, "released")))
+        if referral.risk_assessor_id is not None:
+            add("assessment_needed", Role.risk_assessor, [referral.risk_assessor_id])
+    elif action == "referral.record_decision":
+        add("decision_recorded", Role.coordinator, await coordinators())
+    elif action == "referral.query_decision":
+        add("decision_queried", Role.nominating_officer, officer)
     elif action == "referral.risk_assessed":
         add("assessment_recorded", Role.coordinator, await coordinators())
     elif action == "referral.arrange_viewing":
         add("viewing_arranged", Role.nominating_officer, officer)
-        add("viewing_arranged", Role.named_lead, await leads(await _offering(db, referral)))
+        pursued = await _offers_of(db, referral, event, "offer") if event.details.get("offer") else None
+        add("viewing_arranged", Role.named_lead, await leads(pursued or await _offering(db, referral)))
     elif action in EVERYONE:
         kind = EVERYONE[action]
         add(kind, Role.nominating_officer, officer)

@@ -36,7 +36,11 @@ def upgrade() -> None:
     # holds one live offer for a referral at a time.
     op.drop_index("uq_offers_one_live_per_referral", table_name="offers", postgresql_where=LIVE)
     op.create_index(
-        "uq_offers_one_pursued_per_referral", "offers", ["tenant_id", "referral_id"], unique=True, postgresql_where=PURSUED
+        "uq_offers_one_pursued_per_referral",
+        "offers",
+        ["tenant_id", "referral_id"],
+        unique=True,
+        postgresql_where=PURSUED,
     )
     op.create_index(
         "uq_offers_one_live_per_partner",

@@ -79,7 +79,8 @@ class CirculatedReferral:
 
     @property
     def open_for_offers(self) -> bool:
-        return self.state == State.circulating
+        """Open to this partner: circulating, and not yet holding its own offer (offers may stand side by side)."""
+        return self.state == State.circulating and self.own_offer is None
 
 
 async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> CirculatedReferral | Outcome:
