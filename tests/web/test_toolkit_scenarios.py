@@ -705,7 +705,9 @@ async def test_a_serious_violence_referral_gets_three_offers_the_officer_chooses
     assert "Risk assessment Recorded: no specific risk identified" in page
     assessed = "Risk assessment recorded by Risk Assessor, risk assessor, Youth Futures Violence Reduction Service"
     assert re.search(rf"{assessed} .*? No specific risk identified", page), "the timeline says what was found"
-    assert "Risk assessments outstanding None." in await text_of(client, f"{COORDINATOR}/")
+    assert "Risk assessments outstanding No offer is waiting for a risk assessment." in await text_of(
+        client, f"{COORDINATOR}/"
+    )
     assert "Decision confirmed" in await coordinator_done(client, referral, "confirm-decision")
     assert "Move recorded: the ledger is updated" in await record_move(client, referral, "1")
 
