@@ -640,10 +640,10 @@ async def test_a_serious_violence_referral_gets_three_offers_the_officer_chooses
     for lead, home in homes[:2]:
         await browser.sign_in(lead)
         released = await text_of(client, f"{NAMED_LEAD}/referrals/{referral}")
-        assert "This offer was withdrawn." in released
+        assert "The applicant chose another property: this offer is released." in released
         assert home.address not in released
         history = await text_of(client, f"{NAMED_LEAD}/history")
-        assert f"{reference} Offered a 1-bedroom home in {home.area} Withdrawn" in history
+        assert f"{reference} Offered a 1-bedroom home in {home.area} Released: the applicant chose another property" in history
 
     # The coordinator puts the officer in touch with Hackney's named lead. The risk assessment is requested: it
     # shows on the referral and on the work queue before it ever blocks the acceptance.

@@ -23,7 +23,7 @@ async def choose_offer(
     db: AsyncSession, actor: Actor, referral_id: uuid.UUID, offer_id: uuid.UUID | None, *, version: int
 ) -> Offer:
     """The officer, having reviewed the offers with the applicant, chooses which to pursue. The referral is under
-    offer from now on; every other offer is released (withdrawn, its address forgotten) and its named leads told."""
+    offer from now on; every other offer is released (its address forgotten) and its named leads told."""
     referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.choose_offer, actor.role)
     standing = await offers.live_offers(db, referral, for_update=True)
@@ -32,7 +32,7 @@ async def choose_offer(
         raise InvalidReferral([("offer_id", "Select the property the applicant wants to pursue")])
     released = [o for o in standing if o is not chosen]
     for offer in released:
-        offer.state = OfferState.withdrawn
+        offer.state = OfferState.released
         offer.address_encrypted = None
     chosen.chosen_at = func.now()
     apply_step(

@@ -179,6 +179,8 @@ class OfferState(enum.StrEnum):
     accepted = "accepted"
     refused = "refused"
     withdrawn = "withdrawn"
+    released = "released"
+    """Not chosen: the nominating officer chose another of the offers standing side by side (0017)."""
     moved = "moved"
 
 

@@ -183,6 +183,7 @@ OFFER_OUTCOMES = {
     OfferState.moved: "The applicant moved into this property.",
     OfferState.refused: "The applicant did not take this property up.",
     OfferState.withdrawn: "This offer was withdrawn.",
+    OfferState.released: "The applicant chose another property: this offer is released.",
 }
 
 
