@@ -21,6 +21,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel import dates
 from reciprocal.notifications.handoffs import who_is_told
 from reciprocal.portals.coordinator.offers import assessments_outstanding, offers_view
+from reciprocal.portals.named_lead.queries import REVIEWING, CirculatedReferral, circulated_referral
 from reciprocal.referrals import decisions, offers, viewings
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Offer, OfferState, Referral, Viewing, ViewingOutcome
@@ -80,9 +81,15 @@ async def test_offers_stand_side_by_side_where_uncapped_even_made_at_once(each_w
     after = await w.referral(referral.id)
     assert after.state == State.circulating, "it keeps circulating until the officer chooses"
     assert after.offered_at is not None
-    # A partner holds one live offer for a referral at a time.
+    # A partner holds one live offer for a referral at a time, and sees it waits for the officer's choice.
     lead, home = leads[0]
     assert await offer(w, after, lead, home) == offers.ALREADY_OURS
+    async with w.db.tenant_session(w.scheme.id) as session:
+        seen = await circulated_referral(session, lead, referral.id)
+    assert isinstance(seen, CirculatedReferral)
+    assert seen.own_offer is not None
+    assert seen.own_offer.stage == REVIEWING
+    assert not seen.open_for_offers
 
 
 async def test_one_partner_offering_ten_times_at_once_holds_one_offer(world: World) -> None:

@@ -43,6 +43,8 @@ OFFER_STAGES = {
     OfferState.viewing: "Viewing being arranged",
     OfferState.accepted: "Accepted: the move is to be confirmed",
 }
+REVIEWING = "Offered: the nominating officer is reviewing the offers with the applicant"
+"""An open offer standing beside others (offers.make_offer), before the nominating officer chooses one."""
 
 
 # --- what a referral shows a partner ----------------------------------------------------------------------
@@ -125,7 +127,7 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
                 names[offer.area_id],
                 offer.bedrooms,
                 offer.available_from,
-                OFFER_STAGES[offer.state],
+                REVIEWING if referral.state == State.circulating else OFFER_STAGES[offer.state],
                 await officer_contact(db, referral, offer),
             )
             if offer
