@@ -615,6 +615,8 @@ async def test_a_serious_violence_referral_gets_three_offers_the_officer_chooses
 
     # The officer reviews them with her client: area, bedrooms, floor, features, date; never an address yet.
     await browser.sign_in(cast.officer)
+    home = await text_of(client, f"{SCHEME}/officer/")
+    assert f"{reference} YF-0815 3 offers to review with the applicant: choose one to pursue" in home
     review = await text_of(client, base)
     assert "Offers to review with the applicant" in review
     assert "3 properties are offered." in review

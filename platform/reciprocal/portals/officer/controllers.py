@@ -55,7 +55,7 @@ async def officer_home(
     on the page of them all)."""
     in_hand = await referrals_in_hand(db, actor)
     today = dates.today()
-    groups = lists.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today)
+    groups = lists.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today, in_hand.standing)
     done = lists.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
     return Template(
         "officer/home.html.j2",
