@@ -148,6 +148,18 @@ async def test_the_officer_chooses_one_and_the_others_are_released_and_told(each
     assert leads[1][0].user_id in {t.user_id for t in told}
     assert leads[0][0].user_id not in {t.user_id for t in told}
 
+    # Nor is the released partner told of what follows: the referral withdrawn, say.
+    referral = await w.referral(referral.id)
+    await w.run(referrals.act, w.officer, referral.id, Action.withdraw, version=referral.version)
+    async with w.db.tenant_session(w.scheme.id) as session:
+        step = await session.scalar(
+            select(AuditEvent).where(AuditEvent.subject_id == referral.id, AuditEvent.action == "referral.withdraw")
+        )
+        assert step is not None
+        told = await who_is_told(session, step, await w.referral(referral.id))
+    assert leads[1][0].user_id in {t.user_id for t in told}
+    assert leads[0][0].user_id not in {t.user_id for t in told}
+
 
 async def test_withdrawing_a_referral_ends_the_offers_standing(world: World) -> None:
     referral, _, _ = await both_offered(world)

@@ -23,7 +23,7 @@ from reciprocal.notifications.delivery import Outgoing, post_many, post_to_summa
 from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
 from reciprocal.notifications.models import EmailChoice, Notice
 from reciprocal.referrals.circulation import partners_reached
-from reciprocal.referrals.models import Offer, Referral
+from reciprocal.referrals.models import Offer, OfferState, Referral
 
 log = structlog.get_logger(__name__)
 
@@ -103,9 +103,14 @@ class People:
 
 
 async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
-    """The partners that offered the referral a property, at any time."""
+    """The partners that offered the referral a property, at any time, but for offers released when the officer
+    chose another: those partners were told then, and have no part in what follows."""
     found = await db.scalars(
-        select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.referral_id == referral.id)
+        select(Offer.organisation_id).where(
+            Offer.tenant_id == referral.tenant_id,
+            Offer.referral_id == referral.id,
+            Offer.state != OfferState.released,
+        )
     )
     return set(found)
 
