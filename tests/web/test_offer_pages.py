@@ -64,6 +64,7 @@ async def test_the_officer_sees_the_offers_side_by_side_and_chooses_one(
     )
     assert unanswered.status_code == 400
     text = visible_text(unanswered.text)
+    assert "<title>Error: " in unanswered.text
     assert "There is a problem" in text
     assert 'href="#choose-offer-offer_id"' in unanswered.text
     assert (await desk.referral(referral.id)).state == State.circulating
