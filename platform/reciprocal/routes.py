@@ -19,6 +19,7 @@ from reciprocal.portals.named_lead import controllers as named_lead
 from reciprocal.portals.named_lead import matching as named_lead_matching
 from reciprocal.portals.officer import controllers as officer
 from reciprocal.portals.officer import drafts as officer_drafts
+from reciprocal.portals.officer import offer_steps as officer_offers
 from reciprocal.portals.operator import controllers as operator
 from reciprocal.portals.partners import controllers as partners
 from reciprocal.portals.public import controllers as public
@@ -56,6 +57,7 @@ scheme_router = Router(
         *scheme_admin.HANDLERS,
         *officer.HANDLERS,
         *officer_drafts.HANDLERS,
+        *officer_offers.HANDLERS,
         *coordinator.HANDLERS,
         *every_referral.HANDLERS,
         *coordinator_enquiries.HANDLERS,

@@ -69,7 +69,7 @@ async def test_serious_violence_needs_a_risk_assessment_before_acceptance(world:
     referral = await world.circulating(answers)
     offer_area = replace(world.islington_flat(), area_id=world.islington_area)
     await world.run(offers.make_offer, world.islington, KEYS, referral.id, offer_area, version=referral.version)
-    referral = await world.referral(referral.id)
+    referral = await world.chosen(referral.id)  # serious violence: offers side by side, chosen by the officer
     await world.run(offers.arrange_viewing, world.coordinator, referral.id, version=referral.version)
     referral = await world.referral(referral.id)
     with pytest.raises(TransitionRefused, match="before the risk assessment"):

@@ -20,11 +20,11 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
-from reciprocal.referrals import offers
+from reciprocal.referrals import decisions, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
-from reciprocal.referrals.workflow import Action
+from reciprocal.referrals.workflow import Action, State
 from reciprocal.tenancy.models import Scheme
 
 KEYS = Keys("test-secret-key-that-is-long-enough-for-hkdf")
@@ -106,9 +106,21 @@ class World:
         return await self.referral(referral.id)
 
     async def offered(self, answers: ReferralAnswers) -> Referral:
-        """Circulated, then offered the partner's home (Islington's 2-bedroom flat) by its named lead."""
+        """Circulated, then offered the partner's home (Islington's 2-bedroom flat) by its named lead: under
+        offer (where offers stand side by side, the officer has chosen it)."""
         referral = await self.circulating(answers)
         await self.run(offers.make_offer, self.partner, KEYS, referral.id, self.home(), version=referral.version)
+        return await self.chosen(referral.id)
+
+    async def chosen(self, referral_id: uuid.UUID) -> Referral:
+        """The referral under offer: where its offers stand side by side (the risk type does not cap them at one),
+        the officer chooses the latest, as decisions.choose_offer does it."""
+        referral = await self.referral(referral_id)
+        if referral.state != State.circulating:
+            return referral
+        async with self.db.tenant_session(self.scheme.id) as session:
+            standing = await offers.live_offers(session, referral)
+        await self.run(decisions.choose_offer, self.officer, referral.id, standing[-1].id, version=referral.version)
         return await self.referral(referral.id)
 
     async def moved(
@@ -123,6 +135,7 @@ class World:
         """A referral taken all the way: circulated, offered `prop` by `lead`, viewed, accepted and moved."""
         referral = await self.circulating(answers, approver=approver)
         await self.run(offers.make_offer, lead, KEYS, referral.id, prop, version=referral.version)
+        await self.chosen(referral.id)
         for step in (offers.arrange_viewing, offers.accept):
             referral = await self.referral(referral.id)
             await self.run(step, self.coordinator, referral.id, version=referral.version)

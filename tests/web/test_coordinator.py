@@ -402,7 +402,7 @@ async def test_acceptance_is_refused_before_a_needed_risk_assessment(
     await world.run(
         offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
     )
-    referral = await world.referral(referral.id)
+    referral = await world.chosen(referral.id)  # serious violence: offers side by side, chosen by the officer
     await world.run(offers.arrange_viewing, world.coordinator, referral.id, version=referral.version)
     await coordinator(client, world, settings)
     refused = await take(client, referral.id, "accept")

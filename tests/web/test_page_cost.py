@@ -32,11 +32,11 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.portals.coordinator import listing
 from reciprocal.portals.officer import queries as officer_queries
-from reciprocal.referrals import offers
+from reciprocal.referrals import decisions, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
-from reciprocal.referrals.workflow import Action
+from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
 from support import DatabaseUnderTest, session_token
 from support.web import Client, use_session
@@ -206,9 +206,13 @@ def submit(world: World) -> Step:
     return step
 
 
-def offer(lead: Actor, prop: offers.Property) -> Step:
+def offer(world: World, lead: Actor, prop: offers.Property) -> Step:
+    """`lead` offers `prop`: where offers stand side by side (no cap), the officer then chooses it."""
+
     async def step(session: AsyncSession, referral: Referral) -> None:
-        await offers.make_offer(session, lead, KEYS, referral.id, prop, version=referral.version)
+        made = await offers.make_offer(session, lead, KEYS, referral.id, prop, version=referral.version)
+        if referral.state == State.circulating:
+            await decisions.choose_offer(session, world.officer, referral.id, made.id, version=referral.version)
 
     return step
 
@@ -253,8 +257,8 @@ async def history(world: World, units: int) -> None:
     await each(world, [*out, *withdrawn], act(world.landlord, Action.approve))
     await each(world, back, act(world.partner, Action.approve))
     await world.run(referrals.circulate_batch, world.coordinator)
-    await each(world, [*out, *withdrawn], offer(world.partner, world.home()))
-    await each(world, back, offer(world.landlord, landlords_home(world, places)))
+    await each(world, [*out, *withdrawn], offer(world, world.partner, world.home()))
+    await each(world, back, offer(world, world.landlord, landlords_home(world, places)))
     await each(world, back, assess(world))
     await each(world, withdrawn, act(world.coordinator, Action.withdraw))
     for moving in (out, back):

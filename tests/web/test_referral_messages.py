@@ -42,7 +42,7 @@ async def _linked(w: World) -> Referral:
     itself: what a partner sees of the household is theirs to see; the canaries travel in messages.)"""
     referral = await w.circulating(w.domestic_abuse())
     await w.run(offers.make_offer, w.partner, KEYS, referral.id, w.home(), version=referral.version)
-    referral = await w.referral(referral.id)
+    referral = await w.chosen(referral.id)
     await w.run(offers.arrange_viewing, w.coordinator, referral.id, version=referral.version)
     return await w.referral(referral.id)
 

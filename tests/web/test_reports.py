@@ -60,6 +60,7 @@ async def moved(w: World, i: int, referral: Referral) -> None:
     home = replace(w.home(), available_from=date(2026, 3, 1))
     with clock.as_of(at(5 + i)):
         await w.run(offers.make_offer, w.partner, KEYS, referral.id, home, version=referral.version)
+        await w.chosen(referral.id)  # the county caps no offers: its officer chooses this one
     for step in (offers.arrange_viewing, offers.accept):
         referral = await w.referral(referral.id)
         with clock.as_of(at(6 + i)):

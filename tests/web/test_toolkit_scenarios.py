@@ -523,10 +523,19 @@ async def test_a_domestic_abuse_referral_from_first_question_to_the_move_and_the
 # --- scenario 2 -------------------------------------------------------------------------------------------
 
 
-async def test_a_serious_violence_referral_waits_for_its_risk_assessment_before_acceptance(
+async def officer_done(client: Client, base: str, step: str, answers: Answers | None = None) -> str:
+    """Open the referral's page as its nominating officer and send one of its offer forms."""
+    page = await open_page(client, base)
+    sent = await send(client, page, f"{base}/offers/{step}", answers)
+    return visible_text((await followed(client, sent, f"{base}?done={step}")).text)
+
+
+async def test_a_serious_violence_referral_gets_three_offers_the_officer_chooses_one_then_its_risk_assessment(
     client: Client, db: Database, settings: Settings
 ) -> None:
     cast = await Cast.build(db, "hackney-council")
+    islington = await actor(db, LONDON, "islington-council", Role.named_lead)
+    southwark = await actor(db, LONDON, "southwark-council", Role.named_lead)
     browser = Browser(client, db, settings)
 
     # The officer names the risk boroughs and a risk assessor; serious violence needs no safe boroughs.
@@ -564,6 +573,7 @@ async def test_a_serious_violence_referral_waits_for_its_risk_assessment_before_
     await browser.sign_in(cast.coordinator)
     page = await text_of(client, f"{COORDINATOR}/referrals/{referral}")
     assert "Risk type Serious violence" in page
+    assert "Offers capped" not in page, "serious violence does not cap offers"
     assert f"Risk assessor {cast.assessor.display_name}" in page
     assert "Risk assessor required Pass" in page
     assert "Fail" not in page
@@ -581,62 +591,152 @@ async def test_a_serious_violence_referral_waits_for_its_risk_assessment_before_
         "Hackney Council: has homes in Hackney",
     )
 
-    # Hackney, outside the risk boroughs, offers a 1-bedroom home.
-    flat = Home(area="Hackney", bedrooms="1", address="Flat 9, 5 Sample Lane")
-    await browser.sign_in(cast.offering)
-    await offer(client, referral, reference, flat, household="1 adult")
+    # "A number of property offers are received": Islington, Southwark and Hackney each offer a 1-bedroom home,
+    # one after the other, each still finding the referral open for offers.
+    homes = [
+        (islington, Home(area="Islington", bedrooms="1", address="Flat 1, 8 Specimen Street")),
+        (southwark, Home(area="Southwark", bedrooms="1", address="Flat 4, 17 Exemplar Row")),
+        (cast.offering, Home(area="Hackney", bedrooms="1", address="Flat 9, 5 Sample Lane")),
+    ]
+    for lead, home in homes:
+        await browser.sign_in(lead)
+        await offer(client, referral, reference, home, household="1 adult")
+    flat = homes[2][1]
 
+    # The coordinator sees the three side by side, and waits for the officer's choice: no viewing to arrange yet.
     await browser.sign_in(cast.coordinator)
+    page = await open_page(client, f"{COORDINATOR}/referrals/{referral}")
+    text = visible_text(page.text)
+    assert "3 offers stand side by side" in text
+    for landlord, area in (("Islington Council", "Islington"), ("Southwark Council", "Southwark")):
+        assert f"{landlord} {area} 1 bedroom Floor 3" in text
+    assert f'action="{COORDINATOR}/referrals/{referral}/viewing"' not in page.text
+    assert all(home.address not in text for _, home in homes)
+
+    # The officer reviews them with her client: area, bedrooms, floor, features, date; never an address yet.
+    await browser.sign_in(cast.officer)
+    home = await text_of(client, f"{SCHEME}/officer/")
+    assert f"{reference} YF-0815 3 offers to review with the applicant: choose one to pursue" in home
+    review = await text_of(client, base)
+    assert "Offers to review with the applicant" in review
+    assert "3 properties are offered." in review
+    for number, (_, home) in enumerate(homes, start=1):
+        assert f"Property {number}: {home.area}" in review
+        assert f"Where {home.area}, a property of {home.area} Council" in review
+    assert "Floor Floor 3 Features Lift to all floors" in review
+    assert all(home.address not in review for _, home in homes)
+    # Choosing none is said next to the question, and changes nothing.
+    page = await open_page(client, base)
+    unanswered = await send(client, page, f"{base}/offers/choose-offer")
+    assert unanswered.status_code == 400
+    assert "Select the property the applicant wants to pursue" in visible_text(unanswered.text)
+    chosen = await officer_done(
+        client, base, "choose-offer", {"offer_id": Choose("Property 3: Hackney, 1 bedroom, Hackney Council")}
+    )
+    assert "You chose the property to pursue" in chosen
+    assert "Offers to review" not in chosen
+    assert "Where Hackney, a property of Hackney Council" in chosen
+    assert "Islington" not in chosen.split("The offer", 1)[1].split("Your answers", 1)[0]
+
+    # The partners not chosen are released: their pages say so, and their history keeps what became of it.
+    for lead, home in homes[:2]:
+        await browser.sign_in(lead)
+        released = await text_of(client, f"{NAMED_LEAD}/referrals/{referral}")
+        assert "The applicant chose another property: this offer is released." in released
+        assert home.address not in released
+        history = await text_of(client, f"{NAMED_LEAD}/history")
+        what = f"{reference} Offered a 1-bedroom home in {home.area}"
+        assert f"{what} Released: the applicant chose another property" in history
+
+    # The coordinator puts the officer in touch with Hackney's named lead. The risk assessment is requested: it
+    # shows on the referral and on the work queue before it ever blocks the acceptance.
+    await browser.sign_in(cast.coordinator)
+    page = await text_of(client, f"{COORDINATOR}/referrals/{referral}")
+    assert "Offered by Hackney Council" in page
+    assert "Risk assessment Requested: the risk assessor has not yet recorded it" in page
+    queue = await text_of(client, f"{COORDINATOR}/")
+    assert "Risk assessments outstanding 1 offer waits" in queue
+    assert f"{reference} today" in queue.split("Risk assessments outstanding", 1)[1]
     await coordinator_done(client, referral, "viewing")
     await browser.sign_in(cast.offering)
     linked = await text_of(client, f"{NAMED_LEAD}/referrals/{referral}")
     assert f"arrange the viewing: {cast.officer.display_name}, Safe Steps London, {cast.officer.email}" in linked
-    await browser.sign_in(cast.coordinator)
 
-    # Acceptance before the risk assessor's view is refused in words, not with a server error.
-    refused = await coordinator_step(client, referral, "accept")
+    # The officer gives the viewing's date and its outcome, then records the applicant's decision to accept.
+    await browser.sign_in(cast.officer)
+    officer_page = await text_of(client, base)
+    assert f"Address {flat.address}" in officer_page
+    today = datetime.now(UK_TIME).date()
+    when = {"viewing_day": str(today.day), "viewing_month": str(today.month), "viewing_year": str(today.year)}
+    assert "The viewing's date is recorded" in await officer_done(client, base, "viewing-date", when)
+    viewed = await officer_done(
+        client, base, "viewing-outcome", {"outcome": Choose("The applicant viewed the property")}
+    )
+    assert f"Date {govuk_date(today)} Outcome The applicant viewed the property" in viewed
+    decided = await officer_done(client, base, "decision", {"decision": Choose("The applicant accepts the offer")})
+    assert "The applicant's decision is recorded: the coordinator will confirm it" in decided
+
+    # The coordinator's confirmation before the risk assessor's view is refused in words, not a server error.
+    await browser.sign_in(cast.coordinator)
+    page = await text_of(client, f"{COORDINATOR}/referrals/{referral}")
+    assert "The nominating officer recorded the applicant's decision: The applicant accepts the offer." in page
+    assert f"Viewing {govuk_date(today)}: The applicant viewed the property" in page
+    refused = await coordinator_step(client, referral, "confirm-decision")
     assert refused.status_code == 409
     text = visible_text(refused.text)
     assert "There is a problem" in text
     assert "The offer cannot be accepted before the risk assessment is recorded." in text
-    page = await open_page(client, f"{COORDINATOR}/referrals/{referral}")
-    assert "Record acceptance" in visible_text(page.text), "still to do once the assessment is in"
-    assert not any(e.startswith("Offer accepted") for e in timeline(page))
+    page_after = await open_page(client, f"{COORDINATOR}/referrals/{referral}")
+    assert "Confirm the decision" in visible_text(page_after.text), "still to do once the assessment is in"
+    assert not any(e.startswith("Offer accepted") for e in timeline(page_after))
 
     # The named risk assessor finds the request and records no specific risk in Hackney.
     await browser.sign_in(cast.assessor)
     requests = await text_of(client, f"{SCHEME}/risk-assessor/")
     assert f"{reference} Serious violence Hackney To do" in requests
+    assert "Islington" not in requests
+    assert "Southwark" not in requests
     path = f"{SCHEME}/risk-assessor/assessments/{referral}"
     assessment = await open_page(client, path)
     assert "Offered borough Hackney" in visible_text(assessment.text)
     recorded = await send(client, assessment, path, {"outcome": Choose("No specific risk identified")})
     assert "No specific risk identified: recorded" in visible_text((await followed(client, recorded, path)).text)
-    requests = await text_of(client, f"{SCHEME}/risk-assessor/")
-    assert f"{reference} Serious violence Hackney No specific risk" in requests
 
-    # Now the coordinator records the acceptance and the move.
+    # Now the coordinator confirms the officer's record of the acceptance, and records the move.
     await browser.sign_in(cast.coordinator)
-    page = visible_text((await open_page(client, f"{COORDINATOR}/referrals/{referral}")).text)
+    page = await text_of(client, f"{COORDINATOR}/referrals/{referral}")
+    assert "Risk assessment Recorded: no specific risk identified" in page
     assessed = "Risk assessment recorded by Risk Assessor, risk assessor, Youth Futures Violence Reduction Service"
     assert re.search(rf"{assessed} .*? No specific risk identified", page), "the timeline says what was found"
-    assert "Acceptance recorded" in await coordinator_done(client, referral, "accept")
+    assert "Risk assessments outstanding No offer is waiting for a risk assessment." in await text_of(
+        client, f"{COORDINATOR}/"
+    )
+    assert "Decision confirmed" in await coordinator_done(client, referral, "confirm-decision")
     assert "Move recorded: the ledger is updated" in await record_move(client, referral, "1")
 
     ledger = ledger_rows(await text_of(client, f"{SCHEME}/ledger"))
     assert "Camden Council 1 bedroom 0 1 Owes 1" in ledger
     assert "Hackney Council 1 bedroom 1 0 Owed 1" in ledger
+    assert "Islington Council 1 bedroom" not in ledger
 
-    # The refused acceptance left nothing behind: the story runs offer, viewing, assessment, acceptance, move.
+    # The story runs: three offers, the officer's choice, viewing, its date and outcome, the decision, the
+    # assessment, the confirmed acceptance and the move; the refused confirmation left nothing behind.
     story = [e for e in timeline(await open_page(client, f"{COORDINATOR}/referrals/{referral}")) if "Viewed" not in e]
     coordination = "Coordinator, coordinator, Pan London Reciprocal Coordination Team"
-    assert story[:6] == [
+    officer = "Nominating Officer, nominating officer, Safe Steps London"
+    offered = "Property offered, for the nominating officer to choose from by Named Lead, named lead"
+    assert story[:11] == [
         f"Move recorded by {coordination}",
         f"Offer accepted by {coordination}",
         assessed,
+        f"Applicant's decision recorded by {officer}",
+        f"Viewing recorded by {officer}",
+        f"Viewing recorded by {officer}",
         f"Viewing arranged by {coordination}",
-        "Property offered by Named Lead, named lead, Hackney Council",
-        f"Circulated to partners by {coordination}",
+        f"Offer chosen by the nominating officer: the others released by {officer}",
+        f"{offered}, Hackney Council",
+        f"{offered}, Southwark Council",
+        f"{offered}, Islington Council",
     ]
 
     await browser.sign_in(cast.officer)

@@ -26,6 +26,7 @@ from reciprocal.referrals.models import (
     Referral,
     ReferralArea,
     RiskAssessment,
+    Viewing,
 )
 from reciprocal.reminders.models import Reminder
 from reciprocal.tenancy.models import Area, Scheme
@@ -65,4 +66,5 @@ __all__ = [
     "SignInLink",
     "User",
     "UserSession",
+    "Viewing",
 ]

@@ -18,6 +18,8 @@ LABELS = {
     "approved": "A referral you made was approved by the landlord",
     "declined": "A referral you made was declined by the landlord",
     "ineligible": "A referral you made does not meet the criteria",
+    "offer_added": "A property was offered beside others",
+    "offer_released": "Your organisation's offer was not chosen",
     "assessment_recorded": "A risk assessment was recorded",
     "refused": "An offer was refused",
     "accepted": "An offer was accepted",

@@ -25,7 +25,7 @@ from reciprocal.notifications.models import EmailChoice, Notice
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.handover import HANDED_OVER
 from reciprocal.referrals.messages import SENT as MESSAGE_SENT
-from reciprocal.referrals.models import Offer, Referral
+from reciprocal.referrals.models import Offer, OfferState, Referral
 
 log = structlog.get_logger(__name__)
 
@@ -105,9 +105,25 @@ class People:
 
 
 async def _offering(db: AsyncSession, referral: Referral) -> set[uuid.UUID]:
-    """The partners that offered the referral a property, at any time."""
+    """The partners that offered the referral a property, at any time, but for offers released when the officer
+    chose another: those partners were told then, and have no part in what follows."""
     found = await db.scalars(
-        select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.referral_id == referral.id)
+        select(Offer.organisation_id).where(
+            Offer.tenant_id == referral.tenant_id,
+            Offer.referral_id == referral.id,
+            Offer.state != OfferState.released,
+        )
+    )
+    return set(found)
+
+
+async def _offers_of(db: AsyncSession, referral: Referral, event: AuditEvent, detail: str) -> set[uuid.UUID]:
+    """The partners whose offers the step's `detail` names (offer ids, comma-separated)."""
+    ids = [uuid.UUID(i) for i in str(event.details.get(detail) or "").split(",") if i]
+    if not ids:
+        return set()
+    found = await db.scalars(
+        select(Offer.organisation_id).where(Offer.tenant_id == referral.tenant_id, Offer.id.in_(ids))
     )
     return set(found)
 
@@ -167,11 +183,24 @@ async def who_is_told(
         add("offer_made", Role.nominating_officer, officer)
         if referral.risk_assessor_id is not None:
             add("assessment_needed", Role.risk_assessor, [referral.risk_assessor_id])
+    elif action == "referral.add_offer":
+        add("offer_added", Role.coordinator, await coordinators())
+        add("offer_to_review", Role.nominating_officer, officer)
+    elif action == "referral.choose_offer":
+        add("offer_chosen", Role.coordinator, await coordinators())
+        add("offer_released", Role.named_lead, await leads(await _offers_of(db, referral, event, "released")))
+        if referral.risk_assessor_id is not None:
+            add("assessment_needed", Role.risk_assessor, [referral.risk_assessor_id])
+    elif action == "referral.record_decision":
+        add("decision_recorded", Role.coordinator, await coordinators())
+    elif action == "referral.query_decision":
+        add("decision_queried", Role.nominating_officer, officer)
     elif action == "referral.risk_assessed":
         add("assessment_recorded", Role.coordinator, await coordinators())
     elif action == "referral.arrange_viewing":
         add("viewing_arranged", Role.nominating_officer, officer)
-        add("viewing_arranged", Role.named_lead, await leads(await _offering(db, referral)))
+        pursued = await _offers_of(db, referral, event, "offer") if event.details.get("offer") else None
+        add("viewing_arranged", Role.named_lead, await leads(pursued or await _offering(db, referral)))
     elif action == HANDED_OVER:
         # The officer it was given to at that step (it may have been handed on again since).
         add("handed_over", Role.nominating_officer, [uuid.UUID(str(event.details["to_officer"]))])

@@ -73,6 +73,32 @@ KINDS: dict[str, Kind] = {
         "A property was offered for referral {reference}",
         "Arrange a viewing with the nominating officer and the offering landlord.",
     ),
+    "offer_to_review": Kind(
+        "A property was offered for referral {reference}",
+        "Review the offers with the applicant, and choose which property to pursue. The others are then released.",
+    ),
+    "offer_added": Kind(
+        "A property was offered for referral {reference}",
+        "Offers stand side by side: the nominating officer reviews them with the applicant and chooses one.",
+        asks=False,
+    ),
+    "offer_chosen": Kind(
+        "The nominating officer chose an offer for referral {reference}",
+        "Arrange a viewing with the nominating officer and the offering landlord.",
+    ),
+    "offer_released": Kind(
+        "Your offer for referral {reference} was not chosen",
+        "The applicant chose another property. Yours is released: nothing more is needed on it.",
+        asks=False,
+    ),
+    "decision_recorded": Kind(
+        "The applicant's decision on the offer for referral {reference} was recorded",
+        "Confirm the decision the nominating officer recorded, or query it with them.",
+    ),
+    "decision_queried": Kind(
+        "The coordinator queried the decision recorded for referral {reference}",
+        "Read the coordinator's note on the referral's page, and record the applicant's decision again.",
+    ),
     "assessment_needed": Kind(
         "Referral {reference} needs your risk assessment",
         "Assess whether the offered area is safe for the applicant.",

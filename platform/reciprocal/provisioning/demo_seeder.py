@@ -14,11 +14,11 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor, memberships_of, normalise_email
 from reciprocal.kernel import clock
 from reciprocal.partners.models import Organisation, OrganisationKind
-from reciprocal.referrals import offers
+from reciprocal.referrals import decisions, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
-from reciprocal.referrals.workflow import Action
+from reciprocal.referrals.workflow import Action, State
 from reciprocal.tenancy.models import Area, Scheme
 
 
@@ -169,7 +169,11 @@ class Seeder:
             available_from=clock.now().date() + timedelta(days=21),
             address=address,
         )
-        await offers.make_offer(self.session, self.leads[lead], self.keys, referral.id, home, version=referral.version)
+        made = await offers.make_offer(
+            self.session, self.leads[lead], self.keys, referral.id, home, version=referral.version
+        )
+        if referral.state == State.circulating:  # offers stand side by side (no cap): the officer chooses it
+            await decisions.choose_offer(self.session, self.officer, referral.id, made.id, version=referral.version)
         return referral
 
     async def viewing(self, referral: Referral) -> Referral:

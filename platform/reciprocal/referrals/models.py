@@ -190,6 +190,8 @@ class OfferState(enum.StrEnum):
     accepted = "accepted"
     refused = "refused"
     withdrawn = "withdrawn"
+    released = "released"
+    """Not chosen: the nominating officer chose another of the offers standing side by side (0017)."""
     moved = "moved"
 
 
@@ -204,11 +206,21 @@ class Offer(TenantOwned, Base):
         tenant_fk(["organisation_id"], "organisations"),
         tenant_fk(["offered_by_id"], "users"),
         tenant_fk(["area_id"], "areas"),
-        # At most one live offer per referral, whatever races the application loses.
+        tenant_fk(["decided_by_id"], "users"),
+        # Offers may stand side by side where the criteria allow (0017); the referral's row lock serves a cap of
+        # one. Whatever races the application loses: one offer pursued at a time, and one live offer a partner.
         Index(
-            "uq_offers_one_live_per_referral",
+            "uq_offers_one_pursued_per_referral",
             "tenant_id",
             "referral_id",
+            unique=True,
+            postgresql_where=text("state in ('viewing', 'accepted')"),
+        ),
+        Index(
+            "uq_offers_one_live_per_partner",
+            "tenant_id",
+            "referral_id",
+            "organisation_id",
             unique=True,
             postgresql_where=text("state in ('open', 'viewing', 'accepted')"),
         ),
@@ -242,6 +254,51 @@ class Offer(TenantOwned, Base):
     refusal_reason: Mapped[str | None] = mapped_column(String(40), default=None)
     linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     """When the coordinator linked the nominating officer and the named lead (contacts revealed)."""
+    chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When the nominating officer chose this offer, of several side by side, to pursue."""
+    decision: Mapped[str | None] = mapped_column(String(20), default=None)
+    """The applicant's decision as the nominating officer recorded it ('accept' or 'refuse'), until the
+    coordinator confirms it (the referral moves on) or queries it (cleared, with a note)."""
+    decision_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    """For a refusal: a key of offers.REFUSAL_REASONS."""
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decision_query: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    """The coordinator's note sending the recorded decision back to the nominating officer."""
+
+
+class ViewingOutcome(enum.StrEnum):
+    viewed = "viewed"
+    did_not_attend = "did_not_attend"
+    rearranged = "rearranged"
+
+
+class Viewing(TenantOwned, Base):
+    """One viewing of an offered property: its date, and once known its outcome, each with who and when.
+
+    A rearranged viewing keeps its row; the new date is a new row. The latest row is the viewing that counts.
+    """
+
+    __tablename__ = "viewings"
+    __table_args__ = (
+        tenant_fk(["offer_id"], "offers"),
+        tenant_fk(["recorded_by_id"], "users"),
+        tenant_fk(["outcome_by_id"], "users"),
+        Index("ix_viewings_offer", "tenant_id", "offer_id", "created_at"),
+        # Viewings past their date with no outcome yet: what a reminder chases, never the history.
+        Index("ix_viewings_awaiting_outcome", "tenant_id", "viewing_on", postgresql_where=text("outcome is null")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    viewing_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """Who gave the date (the nominating officer or the coordinator); `created_at` is when."""
+    outcome: Mapped[ViewingOutcome | None] = mapped_column(
+        Enum(ViewingOutcome, name="viewing_outcome", native_enum=False, length=20), default=None
+    )
+    outcome_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class RiskAssessment(TenantOwned, Base):

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.criteria.schemas import Criteria, RiskType
 from reciprocal.criteria.services import criteria_at
+from reciprocal.db.base import new_id
 from reciprocal.identity.models import Role, User
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
+from reciprocal.kernel import clock
 from reciprocal.kernel.text import identifiers_in
 from reciprocal.ledger.services import lock_accounts, partners_over_cap, post_move
 from reciprocal.partners.models import Organisation
@@ -23,6 +24,7 @@ from reciprocal.referrals.circulation import Places, areas_covered, places
 from reciprocal.referrals.models import LIVE_OFFER_STATES, Move, Offer, OfferState, Referral, RiskAssessment
 from reciprocal.referrals.services import (
     InvalidReferral,
+    StaleReferral,
     apply_step,
     get_referral,
     load_for_change,
@@ -59,16 +61,29 @@ async def _criteria(db: AsyncSession, referral: Referral) -> tuple[Criteria, Ris
 
 
 async def live_offer(db: AsyncSession, referral: Referral) -> Offer | None:
-    return await db.scalar(
-        select(Offer).where(
+    """The offer being pursued: the only live one once the referral is under offer. (While offers stand side by
+    side on a circulating referral, see live_offers.)"""
+    offers = await live_offers(db, referral)
+    return offers[0] if len(offers) == 1 else None
+
+
+async def live_offers(db: AsyncSession, referral: Referral, *, for_update: bool = False) -> list[Offer]:
+    """Every live offer of the referral, oldest first: several only where the criteria do not cap offers at one
+    and the nominating officer has not yet chosen (by ix_offers_referral; a partner holds one at a time)."""
+    query = (
+        select(Offer)
+        .where(
             Offer.tenant_id == referral.tenant_id,
             Offer.referral_id == referral.id,
             Offer.state.in_(LIVE_OFFER_STATES),
         )
+        .order_by(Offer.created_at, Offer.id)
     )
+    return list(await db.scalars(query.with_for_update() if for_update else query))
 
 
 ALREADY_OFFERED = "Another property has just been offered to this referral."
+ALREADY_OURS = "Your organisation has already offered a property for this referral."
 
 
 def _not_under_offer(referral: Referral) -> None:
@@ -77,19 +92,36 @@ def _not_under_offer(referral: Referral) -> None:
         raise TransitionRefused(ALREADY_OFFERED)
 
 
+def side_by_side(risk: RiskType) -> bool:
+    """Offers stand side by side, for the nominating officer to choose from, unless the cap is one."""
+    return risk.offers_cap != 1
+
+
 async def make_offer(
     db: AsyncSession, actor: Actor, keys: Keys, referral_id: uuid.UUID, offer: Property, *, version: int
 ) -> Offer:
     """A named lead offers a property in their stock. It must fit the referral, and the offers cap.
 
     The referral row is locked for the check, so two named leads offering at once are served one after
-    the other: the second finds the referral already under offer and is told so.
+    the other. Where the cap is one, the second finds the referral already under offer and is told so;
+    where it is not, the second offer stands beside the first (the referral keeps circulating) until the
+    nominating officer chooses one (choose_offer), as many as the cap allows.
     """
     if actor.role != Role.named_lead:
         raise TransitionRefused("Only a named lead can offer a property.")
-    referral = await load_for_change(db, actor, referral_id, version=version, check_first=_not_under_offer)
-    step = transition(referral.state, Action.make_offer, actor.role)
+    referral = await get_referral(db, actor, referral_id, for_update=True)
+    _not_under_offer(referral)
+    if referral.state != State.circulating:
+        transition(referral.state, Action.make_offer, actor.role)  # says why not
     criteria, risk = await _criteria(db, referral)
+    standing = await live_offers(db, referral)
+    # A form rendered before another partner's offer stood beside it is not stale for this one: only the
+    # offers cap, checked below, is changed by it.
+    if referral.version != version and not standing:
+        raise StaleReferral
+    if any(o.organisation_id == actor.organisation_id for o in standing):
+        raise TransitionRefused(ALREADY_OURS)
+    step = transition(referral.state, Action.add_offer if side_by_side(risk) else Action.make_offer, actor.role)
     problems = await _fit(db, actor, referral, offer, criteria)
     if problems:
         raise InvalidReferral(problems)
@@ -104,6 +136,7 @@ async def make_offer(
         if (made or 0) >= risk.offers_cap:
             raise TransitionRefused("This referral has had all the offers the criteria allow.")
     row = Offer(
+        id=new_id(),
         tenant_id=referral.tenant_id,
         referral_id=referral.id,
         organisation_id=actor.organisation_id,
@@ -116,11 +149,10 @@ async def make_offer(
         address_encrypted=keys.encrypt(offer.address.strip()),
     )
     db.add(row)
-    apply_step(db, actor, referral, step.target, step.event)
-    try:
-        await db.flush()
-    except IntegrityError:
-        raise TransitionRefused(ALREADY_OFFERED) from None
+    if referral.offered_at is None:
+        referral.offered_at = clock.now()  # the first offer, standing beside others or not
+    apply_step(db, actor, referral, step.target, step.event, offer=str(row.id))
+    await db.flush()
     return row
 
 
@@ -153,26 +185,24 @@ async def _fit(
     return problems
 
 
-async def _offer_for_update(db: AsyncSession, referral: Referral) -> Offer:
-    offer = await db.scalar(
-        select(Offer)
-        .where(
-            Offer.tenant_id == referral.tenant_id,
-            Offer.referral_id == referral.id,
-            Offer.state.in_(LIVE_OFFER_STATES),
+async def offer_for_update(db: AsyncSession, referral: Referral) -> Offer:
+    """The offer being pursued, locked: the one live offer of a referral under offer, at viewing or accepted."""
+    offers = await live_offers(db, referral, for_update=True)
+    if len(offers) != 1:
+        raise TransitionRefused(
+            "The nominating officer has not yet chosen which offer to pursue." if offers else NO_OFFER
         )
-        .with_for_update()
-    )
-    if offer is None:
-        raise TransitionRefused("This referral has no offer to act on.")
-    return offer
+    return offers[0]
+
+
+NO_OFFER = "This referral has no offer to act on."
 
 
 async def arrange_viewing(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, version: int) -> Offer:
     """The coordinator links the officer and the named lead: contacts and the address are revealed to them."""
     referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.arrange_viewing, actor.role)
-    offer = await _offer_for_update(db, referral)
+    offer = await offer_for_update(db, referral)
     offer.state = OfferState.viewing
     offer.linked_at = func.now()
     apply_step(db, actor, referral, step.target, step.event, offer=str(offer.id))
@@ -189,7 +219,7 @@ async def record_risk_assessment(
         raise TransitionRefused("Only the referral's risk assessor can record its risk assessment.")
     if referral.state not in (State.offer_made, State.viewing):
         raise TransitionRefused("There is no offer to assess.")
-    offer = await _offer_for_update(db, referral)
+    offer = await offer_for_update(db, referral)
     assessment = RiskAssessment(
         tenant_id=referral.tenant_id,
         offer_id=offer.id,
@@ -207,7 +237,7 @@ async def accept(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, vers
     """The applicant accepts. Where the risk type needs an assessment, it must say no specific risk."""
     referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.accept, actor.role)
-    offer = await _offer_for_update(db, referral)
+    offer = await offer_for_update(db, referral)
     _, risk = await _criteria(db, referral)
     if risk.risk_assessor_required:
         latest = await db.scalar(
@@ -236,7 +266,7 @@ async def refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, *, reas
     withdraw = criteria.refusal.withdraw_on_unjustified_refusal and not justified
     action = Action.refuse_and_withdraw if withdraw else Action.refuse_and_recirculate
     step = transition(referral.state, action, actor.role)
-    offer = await _offer_for_update(db, referral)
+    offer = await offer_for_update(db, referral)
     offer.state = OfferState.refused
     offer.refusal_reason = reason
     offer.address_encrypted = None
@@ -271,7 +301,7 @@ async def record_move(
     """The move is done: the referral moves on, the ledger posts, and the address is forgotten, together."""
     referral = await load_for_change(db, actor, referral_id, version=version)
     step = transition(referral.state, Action.record_move, actor.role)
-    offer = await _offer_for_update(db, referral)
+    offer = await offer_for_update(db, referral)
     criteria, _ = await _criteria(db, referral)
     assert referral.current_landlord_id is not None
     move = Move(
@@ -348,8 +378,9 @@ async def officer_contact(db: AsyncSession, referral: Referral, offer: Offer) ->
 
 @dataclass(frozen=True)
 class OfferForOfficer:
-    """The live offer as the referral's nominating officer sees it."""
+    """A live offer as the referral's nominating officer sees it: one, or several side by side to choose from."""
 
+    id: uuid.UUID
     area_name: str
     landlord: str
     bedrooms: int
@@ -361,32 +392,57 @@ class OfferForOfficer:
     """Revealed once the coordinator links them."""
     address: str | None
     """Revealed only once a viewing is being arranged."""
+    decision: str | None = None
+    """The applicant's decision as the officer recorded it, waiting for the coordinator to confirm."""
+    decision_reason: str | None = None
+    decision_query: str = ""
+    """The coordinator's note, when they sent a recorded decision back."""
 
 
-async def offer_for_officer(db: AsyncSession, actor: Actor, keys: Keys, referral: Referral) -> OfferForOfficer | None:
-    offer = await live_offer(db, referral)
-    if offer is None or actor.role != Role.nominating_officer or actor.organisation_id != referral.agency_id:
-        return None
-    area_name, landlord = (
-        await db.execute(
-            select(Area.name, Organisation.name)
-            .join(Organisation, (Organisation.tenant_id == Area.tenant_id) & (Organisation.id == offer.organisation_id))
-            .where(Area.tenant_id == referral.tenant_id, Area.id == offer.area_id)
+STAGES = {"open": "Offered", "viewing": "Viewing being arranged", "accepted": "Accepted"}
+
+
+async def offers_for_officer(db: AsyncSession, actor: Actor, keys: Keys, referral: Referral) -> list[OfferForOfficer]:
+    """The referral's live offers, oldest first, for its agency's nominating officer (nobody else): area, size,
+    floor, features and date, never the address until a viewing is arranged."""
+    if actor.role != Role.nominating_officer or actor.organisation_id != referral.agency_id:
+        return []
+    offers = await live_offers(db, referral)
+    if not offers:
+        return []
+    tenant_id = referral.tenant_id
+    names = dict(
+        (
+            await db.execute(
+                select(Area.id, Area.name)
+                .where(Area.tenant_id == tenant_id, Area.id.in_({o.area_id for o in offers}))
+                .union_all(
+                    select(Organisation.id, Organisation.name).where(
+                        Organisation.tenant_id == tenant_id, Organisation.id.in_({o.organisation_id for o in offers})
+                    )
+                )
+            )
+        ).all()
+    )
+    return [
+        OfferForOfficer(
+            id=offer.id,
+            area_name=names[offer.area_id],
+            landlord=names[offer.organisation_id],
+            bedrooms=offer.bedrooms,
+            floor=offer.floor,
+            accessibility=offer.accessibility,
+            available_from=offer.available_from,
+            stage=STAGES[offer.state.value],
+            named_lead=(
+                await _contact(db, referral.tenant_id, offer.offered_by_id, offer.organisation_id)
+                if offer.linked_at is not None
+                else None
+            ),
+            address=revealed_address(offer, keys, viewer=actor, referral=referral),
+            decision=offer.decision,
+            decision_reason=offer.decision_reason,
+            decision_query=offer.decision_query,
         )
-    ).one()
-    named_lead = (
-        await _contact(db, referral.tenant_id, offer.offered_by_id, offer.organisation_id)
-        if offer.linked_at is not None
-        else None
-    )
-    return OfferForOfficer(
-        area_name=area_name,
-        landlord=landlord,
-        bedrooms=offer.bedrooms,
-        floor=offer.floor,
-        accessibility=offer.accessibility,
-        available_from=offer.available_from,
-        stage={"open": "Offered", "viewing": "Viewing being arranged", "accepted": "Accepted"}[offer.state.value],
-        named_lead=named_lead,
-        address=revealed_address(offer, keys, viewer=actor, referral=referral),
-    )
+        for offer in offers
+    ]

@@ -382,8 +382,11 @@ async def act(
 
 
 async def end_live_offer(db: AsyncSession, referral: Referral, target: State) -> None:
-    if referral.state in OFFER_HELD and target not in OFFER_HELD:
-        # Withdrawn, or its offer withdrawn: the referral holds no property now, so the live offer ends
+    # Offers standing side by side keep a referral circulating (offers.make_offer): they end with it too.
+    held = referral.state in OFFER_HELD
+    side_by_side = referral.state == State.circulating and target != State.circulating
+    if (held or side_by_side) and target not in OFFER_HELD:
+        # Withdrawn, or its offer withdrawn: the referral holds no property now, so every live offer ends
         # and its address is forgotten in the same transaction (the database refuses an ended offer's address).
         await db.execute(
             update(Offer)

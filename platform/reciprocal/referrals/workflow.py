@@ -49,6 +49,10 @@ class Action(enum.StrEnum):
     decline = "decline"
     circulate = "circulate"
     make_offer = "make_offer"
+    add_offer = "add_offer"
+    """An offer beside others, where the risk type does not cap offers at one: the referral keeps circulating."""
+    choose_offer = "choose_offer"
+    """The nominating officer chooses which of the offers side by side to pursue: the others are released."""
     arrange_viewing = "arrange_viewing"
     accept = "accept"
     refuse_and_recirculate = "refuse_and_recirculate"
@@ -56,6 +60,12 @@ class Action(enum.StrEnum):
     refuse_and_withdraw = "refuse_and_withdraw"
     """A suitable offer refused for another reason, where the refusal rule withdraws the referral."""
     withdraw_offer = "withdraw_offer"
+    record_decision = "record_decision"
+    """The nominating officer records the applicant's decision on the offer, for the coordinator to confirm."""
+    query_decision = "query_decision"
+    """The coordinator sends the recorded decision back to the nominating officer with a note."""
+    record_viewing = "record_viewing"
+    """A viewing's date, or its outcome (viewed, did not attend, rearranged)."""
     record_move = "record_move"
     close = "close"
     withdraw = "withdraw"
@@ -118,11 +128,16 @@ TABLE: dict[tuple[State, Action], Rule] = {
     (State.awaiting_approval, Action.decline): Rule(State.declined, NAMED_LEAD),
     (State.approved, Action.circulate): Rule(State.circulating, COORDINATOR_OR_SYSTEM),
     (State.circulating, Action.make_offer): Rule(State.offer_made, NAMED_LEAD),
+    (State.circulating, Action.add_offer): Rule(State.circulating, NAMED_LEAD),
+    (State.circulating, Action.choose_offer): Rule(State.offer_made, OFFICER),
     (State.offer_made, Action.withdraw_offer): Rule(State.circulating, NAMED_LEAD | COORDINATOR),
     (State.offer_made, Action.arrange_viewing): Rule(State.viewing, COORDINATOR),
     (State.offer_made, Action.refuse_and_recirculate): Rule(State.circulating, COORDINATOR),
     (State.offer_made, Action.refuse_and_withdraw): Rule(State.withdrawn, COORDINATOR),
     (State.viewing, Action.accept): Rule(State.accepted, COORDINATOR),
+    (State.viewing, Action.record_viewing): Rule(State.viewing, OFFICER | COORDINATOR),
+    **{(state, Action.record_decision): Rule(state, OFFICER) for state in (State.offer_made, State.viewing)},
+    **{(state, Action.query_decision): Rule(state, COORDINATOR) for state in (State.offer_made, State.viewing)},
     (State.viewing, Action.refuse_and_recirculate): Rule(State.circulating, COORDINATOR),
     (State.viewing, Action.refuse_and_withdraw): Rule(State.withdrawn, COORDINATOR),
     (State.accepted, Action.record_move): Rule(State.moved, COORDINATOR),
@@ -195,7 +210,12 @@ PAST = {
     Action.decline: "declined",
     Action.circulate: "circulated",
     Action.make_offer: "offered a property",
+    Action.add_offer: "offered a property",
+    Action.choose_offer: "given a choice of offer",
     Action.withdraw_offer: "have its offer withdrawn",
+    Action.record_decision: "given the applicant's decision",
+    Action.query_decision: "have its decision queried",
+    Action.record_viewing: "given a viewing's date or outcome",
     Action.arrange_viewing: "given a viewing",
     Action.accept: "accepted",
     Action.refuse_and_recirculate: "refused and recirculated",

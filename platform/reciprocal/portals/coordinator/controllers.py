@@ -24,9 +24,10 @@ from reciprocal.kernel.fields import version_field, whole_number
 from reciprocal.kernel.names import NameWarnings
 from reciprocal.kernel.text import NOTE_LIMIT, text_problem
 from reciprocal.notifications.whats_new import whats_new
+from reciprocal.portals.coordinator import offers as offer_queries
 from reciprocal.portals.coordinator import presenters as words
 from reciprocal.portals.coordinator import queries as coordination
-from reciprocal.referrals import batches, matching, offers, pathways
+from reciprocal.referrals import batches, decisions, matching, offers, pathways, viewings
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.workflow import ACTIVE, Action, State, allowed_actions
 from reciprocal.tenancy.models import Scheme
@@ -44,12 +45,14 @@ async def coordinator_home(
     db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
 ) -> Template:
     queue = await coordination.work_queue(db, scheme.id)
+    outstanding = await offer_queries.assessments_outstanding(db, scheme.id)
     return Template(
         "coordinator/home.html.j2",
         context={
             "scheme": scheme,
             "actor": actor,
             "queue": queue,
+            "outstanding": outstanding,
             "stage_by_state": words.STAGE_BY_STATE,
             "task_words": words.TASK_WORDS,
             "today": dates.today(),
@@ -74,6 +77,11 @@ class StepForm(msgspec.Struct):
     bedrooms: str = ""
     pathway: str = ""
     """The other pathway the applicant moved through: a key of the referral's criteria's other pathways."""
+    outcome: str = ""
+    """A viewing's outcome: a value of referrals.models.ViewingOutcome."""
+    viewing_day: str = ""
+    viewing_month: str = ""
+    viewing_year: str = ""
     names_confirmed: str = ""
     """Words the coordinator was warned may be names and kept: see web.forms.names_to_confirm."""
 
@@ -159,6 +167,29 @@ async def _refuse(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, versio
     await offers.refuse(db, actor, referral_id, reason=form.reason, version=version)
 
 
+async def _confirm_decision(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm
+) -> None:
+    await decisions.confirm_decision(db, actor, referral_id, version=version)
+
+
+async def _query_decision(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    note = await _message(db, actor, form, "query-decision-note", "Enter what the nominating officer should check")
+    await decisions.query_decision(db, actor, referral_id, note=note, version=version)
+
+
+async def _viewing_date(db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm) -> None:
+    on = viewings.viewing_date(form.viewing_day, form.viewing_month, form.viewing_year)
+    await viewings.record_viewing_date(db, actor, referral_id, on=on, version=version)
+
+
+async def _viewing_outcome(
+    db: AsyncSession, actor: Actor, referral_id: uuid.UUID, version: int, form: StepForm
+) -> None:
+    today = dates.today()
+    await viewings.record_viewing_outcome(db, actor, referral_id, outcome=form.outcome, today=today, version=version)
+
+
 def _move_answers(form: StepForm) -> tuple[date, int]:
     errors: dict[str, str] = {}
     moved_on = None
@@ -198,6 +229,10 @@ STEPS: dict[str, tuple[frozenset[Action], Step]] = {
     "viewing": (frozenset({Action.arrange_viewing}), _viewing),
     "accept": (frozenset({Action.accept}), _accept),
     "refuse": (frozenset({Action.refuse_and_recirculate, Action.refuse_and_withdraw}), _refuse),
+    "confirm-decision": (frozenset({Action.query_decision}), _confirm_decision),
+    "query-decision": (frozenset({Action.query_decision}), _query_decision),
+    "viewing-date": (frozenset({Action.record_viewing}), _viewing_date),
+    "viewing-outcome": (frozenset({Action.record_viewing}), _viewing_outcome),
     "move": (frozenset({Action.record_move}), _move),
     "withdraw": (frozenset({Action.withdraw}), _withdraw),
     "moved-elsewhere": (frozenset({Action.record_other_pathway}), _moved_elsewhere),
@@ -272,6 +307,7 @@ async def _referral_page(
     # reads; a referral that is not found rolls the record back with the 404.
     referrals.record_view(db, actor, referral_id)
     view = await coordination.referral_for_coordinator(db, actor, referral_id)
+    offers_view = await offer_queries.offers_view(db, view.referral, view.offer)
     return Template(
         "coordinator/referral.html.j2",
         context={
@@ -282,6 +318,8 @@ async def _referral_page(
             "risk": view.criteria.risk_type(view.referral.risk_type),
             "steps": steps_for(view.referral.state),
             "refusal_reasons": offers.REFUSAL_REASONS,
+            "offers_view": offers_view,
+            "viewing_outcomes": viewings.OUTCOMES,
             "done": words.DONE.get(done or ""),
             "step": step,
             "form": form or StepForm(),

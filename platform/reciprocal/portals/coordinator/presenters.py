@@ -10,10 +10,12 @@ from typing import Any
 from reciprocal.criteria.schemas import Criteria
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import ROLE_NAMES
-from reciprocal.kernel.dates import UK_TIME
+from reciprocal.kernel.dates import UK_TIME, govuk_date
 from reciprocal.kernel.words import plural
+from reciprocal.referrals.decisions import DECISIONS
 from reciprocal.referrals.offers import REFUSAL_REASONS
 from reciprocal.referrals.rules import ReferralAnswers, check
+from reciprocal.referrals.viewings import OUTCOMES as VIEWING_OUTCOMES
 from reciprocal.referrals.workflow import WORDS, State
 from reciprocal.reminders.rules import Rung, Task
 
@@ -231,6 +233,11 @@ EVENT_TITLES = {
     "referral.decline": "Declined",
     "referral.circulate": "Circulated to partners",
     "referral.make_offer": "Property offered",
+    "referral.add_offer": "Property offered, for the nominating officer to choose from",
+    "referral.choose_offer": "Offer chosen by the nominating officer: the others released",
+    "referral.record_decision": "Applicant's decision recorded",
+    "referral.query_decision": "Decision queried",
+    "referral.record_viewing": "Viewing recorded",
     "referral.withdraw_offer": "Offer withdrawn",
     "referral.arrange_viewing": "Viewing arranged",
     "referral.risk_assessed": "Risk assessment recorded",
@@ -268,6 +275,8 @@ SYSTEM_EVENTS = frozenset(
     }
 )
 """Events the service itself may cause: without a person behind them, they are the service's."""
+
+VIEWING_WORDS = {outcome.value: words for outcome, words in VIEWING_OUTCOMES.items()}
 
 HOLD_REASONS = {
     "landlord_over_debt_cap": "The applicant's current landlord owes more than the scheme's debt cap",
@@ -311,6 +320,12 @@ def event_description(details: dict[str, Any]) -> list[str]:
         lines.append(f"Reason: {REFUSAL_REASONS[reason].lower()}")
     elif reason in HOLD_REASONS:
         lines.append(HOLD_REASONS[reason])
+    if details.get("decision") in DECISIONS:
+        lines.append(DECISIONS[details["decision"]])
+    if details.get("outcome") in VIEWING_WORDS:
+        lines.append(VIEWING_WORDS[details["outcome"]])
+    if details.get("on"):
+        lines.append(f"Viewing on {govuk_date(date.fromisoformat(str(details['on'])))}")
     if details.get("batch") in BATCHES:
         lines.append(BATCHES[details["batch"]])
     if details.get("officers"):
@@ -366,6 +381,10 @@ DONE = {
     "refuse": "Refusal recorded",
     "move": "Move recorded: the ledger is updated",
     "handover": "Handed over: the new nominating officer has been told, and the one before no longer sees it",
+    "confirm-decision": "Decision confirmed",
+    "query-decision": "Decision queried: the nominating officer has been sent your note",
+    "viewing-date": "The viewing's date is recorded",
+    "viewing-outcome": "The viewing's outcome is recorded",
 }
 """What a referral page announces after each action succeeds; the query names one, never free text."""
 

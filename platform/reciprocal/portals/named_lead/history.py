@@ -33,6 +33,7 @@ OUTCOMES = {
     OfferState.accepted: "Accepted: the move is to be confirmed",
     OfferState.refused: "Refused",
     OfferState.withdrawn: "Withdrawn",
+    OfferState.released: "Released: the applicant chose another property",
     OfferState.moved: "The applicant moved in",
 }
 

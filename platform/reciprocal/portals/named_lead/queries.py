@@ -52,6 +52,8 @@ OFFER_STAGES = {
     OfferState.viewing: "Viewing being arranged",
     OfferState.accepted: "Accepted: the move is to be confirmed",
 }
+REVIEWING = "Offered: the nominating officer is reviewing the offers with the applicant"
+"""An open offer standing beside others (offers.make_offer), before the nominating officer chooses one."""
 
 
 # --- what a referral shows a partner ----------------------------------------------------------------------
@@ -88,7 +90,8 @@ class CirculatedReferral:
 
     @property
     def open_for_offers(self) -> bool:
-        return self.state == State.circulating
+        """Open to this partner: circulating, and not yet holding its own offer (offers may stand side by side)."""
+        return self.state == State.circulating and self.own_offer is None
 
 
 async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.UUID) -> CirculatedReferral | Outcome:
@@ -133,7 +136,7 @@ async def circulated_referral(db: AsyncSession, actor: Actor, referral_id: uuid.
                 names[offer.area_id],
                 offer.bedrooms,
                 offer.available_from,
-                OFFER_STAGES[offer.state],
+                REVIEWING if referral.state == State.circulating else OFFER_STAGES[offer.state],
                 await officer_contact(db, referral, offer),
             )
             if offer
@@ -193,6 +196,7 @@ OFFER_OUTCOMES = {
     OfferState.moved: "The applicant moved into this property.",
     OfferState.refused: "The applicant did not take this property up.",
     OfferState.withdrawn: "This offer was withdrawn.",
+    OfferState.released: "The applicant chose another property: this offer is released.",
 }
 
 

@@ -19,6 +19,7 @@ from reciprocal.kernel.errors import Refused
 from reciprocal.kernel.fields import version_field
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.officer import lists, questions
+from reciprocal.portals.officer import offers as offer_pages
 from reciprocal.portals.officer import presenters as show
 from reciprocal.portals.officer.forms import PathwayForm, RegisteredForm, VersionForm
 from reciprocal.portals.officer.presenters import EDITABLE
@@ -26,7 +27,7 @@ from reciprocal.portals.officer.queries import HOME_SHOWN, agency_referrals, ref
 from reciprocal.portals.officer.referral import OFFICER, Draft, draft_context, load_draft, referral_path
 from reciprocal.referrals.drafts import deleted_draft, deletion_refused
 from reciprocal.referrals.inactivity import confirm_still_needed
-from reciprocal.referrals.offers import OfferForOfficer, offer_for_officer
+from reciprocal.referrals.offers import offers_for_officer
 from reciprocal.referrals.pathways import record_other_pathway, register
 from reciprocal.referrals.rules import Problem
 from reciprocal.referrals.services import (
@@ -54,7 +55,7 @@ async def officer_home(
     on the page of them all)."""
     in_hand = await referrals_in_hand(db, actor)
     today = dates.today()
-    groups = lists.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today)
+    groups = lists.home_groups(in_hand.referrals, f"/s/{scheme.slug}/referrals", today, in_hand.standing)
     done = lists.deleted_banner(await deleted_draft(db, actor, deleted)) if deleted else None
     return Template(
         "officer/home.html.j2",
@@ -116,13 +117,13 @@ async def referral_page(
     actor: NamedDependency[Actor],
     keys: NamedDependency[Keys],
     confirmed: FromQuery[bool] = False,
+    done: FromQuery[str | None] = None,
 ) -> Template:
     """The task list while the officer can change the referral; its answers, state and offer once submitted."""
     draft = await load_draft(db, scheme, actor, referral_id)
     base = referral_path(scheme, referral_id)
     if not draft.editable:
-        offer = await offer_for_officer(db, actor, keys, draft.referral)
-        return _answers_page("officer/view.html.j2", scheme, draft, editable=False, offer=offer, confirmed=confirmed)
+        return await view_page(db, scheme, actor, keys, draft, confirmed=confirmed, done=done)
     problems = draft.problems(scheme.area_term)
     progress = show.progress(
         draft.criteria,
@@ -142,6 +143,36 @@ async def referral_page(
     )
 
 
+async def view_page(
+    db: AsyncSession,
+    scheme: Scheme,
+    actor: Actor,
+    keys: Keys,
+    draft: Draft,
+    *,
+    status_code: int = 200,
+    confirmed: bool = False,
+    elsewhere_errors: dict[str, str] | None = None,
+    **offer_forms: Any,
+) -> Template:
+    """A submitted referral's page: its state, its offers (several to choose from, where they stand side by side)
+    and the forms the officer may send about them, its answers. `offer_forms`: what a refused offer form says
+    again (offer_pages.offer_context)."""
+    offers = await offers_for_officer(db, actor, keys, draft.referral)
+    more = await offer_pages.offer_context(db, draft.referral, offers, **offer_forms)
+    return _answers_page(
+        "officer/view.html.j2",
+        scheme,
+        draft,
+        editable=False,
+        status_code=status_code,
+        confirmed=confirmed,
+        elsewhere_errors=elsewhere_errors,
+        offers=offers,
+        **more,
+    )
+
+
 # Check your answers, submit, and the confirmation.
 
 
@@ -154,9 +185,9 @@ def _answers_page(
     problems: list[Problem] | None = None,
     stale: bool = False,
     status_code: int = 200,
-    offer: OfferForOfficer | None = None,
     confirmed: bool = False,
     elsewhere_errors: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Template:
     base = referral_path(scheme, draft.referral.id)
     errors = show.messages_by_field(problems or [])
@@ -181,7 +212,6 @@ def _answers_page(
             stale=STALE if stale else "",
             version=draft.referral.version,
             state_words=lists.NEXT.get(draft.referral.state, ""),
-            offer=offer,
             still_needed=draft.referral.state == State.circulating,
             confirmed=confirmed,
             can_register=bool(draft.criteria.other_pathways) and draft.referral.state in ACTIVE,
@@ -189,6 +219,7 @@ def _answers_page(
             and Action.record_other_pathway in allowed_actions(draft.referral.state, Role.nominating_officer),
             elsewhere_errors=elsewhere_errors or {},
             criteria=draft.criteria,
+            **extra,
         ),
         status_code=status_code,
     )
@@ -284,11 +315,8 @@ async def moved_elsewhere(
     base = referral_path(scheme, referral_id)
     if isinstance(done, InvalidReferral):
         draft = await load_draft(db, scheme, actor, referral_id)
-        offer = await offer_for_officer(db, actor, keys, draft.referral)
         errors = {"moved-elsewhere-pathway": "Select the pathway the applicant moved through"}
-        return _answers_page(
-            "officer/view.html.j2", scheme, draft, editable=False, offer=offer, elsewhere_errors=errors, status_code=400
-        )
+        return await view_page(db, scheme, actor, keys, draft, elsewhere_errors=errors, status_code=400)
     return Redirect(base, status_code=303)
 
 

@@ -3,6 +3,7 @@ referrals the officer holds."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -73,15 +74,21 @@ def _days(count: int) -> str:
     return f"{count} {plural('day', count)} ago"
 
 
-def home_groups(referrals: list[Referral], base: str, today: date) -> list[HomeGroup]:
-    """The referrals grouped by what happens next; groups with none are left out."""
+def home_groups(
+    referrals: list[Referral], base: str, today: date, standing: dict[uuid.UUID, int] | None = None
+) -> list[HomeGroup]:
+    """The referrals grouped by what happens next; groups with none are left out. `standing`: the offers each
+    circulating referral has side by side, for the officer to review with the applicant."""
     groups = []
     for key, heading, states in HOME_GROUPS:
         rows = []
         for referral in referrals:
             if referral.state not in states:
                 continue
-            if referral.state == State.circulating and referral.circulated_at is not None:
+            offered = (standing or {}).get(referral.id, 0)
+            if referral.state == State.circulating and offered:
+                status = f"{offered} {plural('offer', offered)} to review with the applicant: choose one to pursue"
+            elif referral.state == State.circulating and referral.circulated_at is not None:
                 status = f"Circulated {_days((today - referral.circulated_at.date()).days)}"
             else:
                 status = NEXT.get(referral.state, WORDS[referral.state].capitalize())

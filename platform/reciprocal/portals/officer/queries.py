@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, literal_column, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.db import keyset
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.identity.services import Actor
 from reciprocal.partners.models import Organisation, OrganisationKind
-from reciprocal.referrals.models import IN_HAND, MonitoringAnswers, Referral
+from reciprocal.referrals.models import IN_HAND, LIVE_OFFER_STATES, MonitoringAnswers, Offer, Referral
 from reciprocal.referrals.services import visible_to
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
@@ -43,6 +43,8 @@ class InHand:
     """Up to HOME_SHOWN, most recently changed first."""
     more: bool
     """Further referrals in hand than the home lists."""
+    standing: dict[uuid.UUID, int] = field(default_factory=dict)
+    """Offers standing side by side for each circulating referral listed: the officer's to review and choose."""
 
 
 async def referrals_in_hand(db: AsyncSession, actor: Actor) -> InHand:
@@ -58,7 +60,19 @@ async def referrals_in_hand(db: AsyncSession, actor: Actor) -> InHand:
             .limit(HOME_SHOWN + 1)
         )
     )
-    return InHand(found[:HOME_SHOWN], more=len(found) > HOME_SHOWN)
+    shown = found[:HOME_SHOWN]
+    circulating = [r.id for r in shown if r.state == State.circulating]
+    standing: dict[uuid.UUID, int] = {}
+    if circulating:
+        # At most HOME_SHOWN referrals' live offers, by ix_offers_referral: never the agency's history.
+        live = Offer.state.in_([literal_column(f"'{s.value}'") for s in LIVE_OFFER_STATES])
+        rows = await db.execute(
+            select(Offer.referral_id, func.count())
+            .where(Offer.tenant_id == actor.tenant_id, Offer.referral_id.in_(circulating), live)
+            .group_by(Offer.referral_id)
+        )
+        standing = {referral_id: n for referral_id, n in rows}
+    return InHand(shown, more=len(found) > HOME_SHOWN, standing=standing)
 
 
 @dataclass(frozen=True)
