@@ -23,7 +23,7 @@ from reciprocal.identity.services import Actor
 from reciprocal.kernel import clock
 from reciprocal.kernel.dates import UK_TIME
 from reciprocal.notifications.models import Notice
-from reciprocal.referrals import inactivity
+from reciprocal.referrals import inactivity, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.workflow import Action, State
@@ -35,7 +35,7 @@ from smtp_server import Inbox
 from support import DatabaseUnderTest, visible_text
 from support.scheduled import Jobs
 from support.web import LONDON, Client, act_as, post, version_in
-from support.world import County, World
+from support.world import KEYS, County, World
 
 CANARIES = ("PETS-CANARY-1", "ACCESS-CANARY-2", "SAFEGUARDING-CANARY-3", "CASEREF-CANARY-5", "MONITORING-CANARY-6")
 
@@ -176,6 +176,24 @@ async def test_an_approval_waits_then_is_reminded_covered_and_stalled_on_its_wor
     assert await desk.walk(stalled, stalled + timedelta(days=30)) == {}
     async with w.db.tenant_session(w.scheme.id) as session:
         assert await reminders.stalled(session, w.scheme.id) == []
+
+
+async def test_the_applicants_decision_is_chased_once_the_offer_is_made_or_chosen(
+    each_world: World, desk: Desk
+) -> None:
+    """Under offer by the one offer the cap allows (Pan London's domestic abuse) or by the officer's choice among
+    offers standing side by side (the county caps none): either way the wait for the decision begins there."""
+    w = each_world
+    desk.watch(w)
+    offered = date(2026, 12, 14)
+    desk.at(offered, hour=10)
+    referral = await w.circulating(w.domestic_abuse())
+    await w.run(offers.make_offer, w.partner, KEYS, referral.id, w.home(), version=referral.version)
+    referral = await w.chosen(referral.id)
+    assert referral.state == State.offer_made
+    reminded, _, _ = LADDER[w.scheme.slug]
+    assert await desk.walk(offered, reminded) == {reminded: [(Task.offer_decision, Rung.reminder)]}
+    assert w.officer.email in await desk.told()
 
 
 async def test_the_reminder_waits_for_the_bank_holidays(world: World, desk: Desk) -> None:

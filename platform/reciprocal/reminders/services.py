@@ -46,11 +46,14 @@ from reciprocal.reminders.rules import Rung, Task, due
 log = structlog.get_logger(__name__)
 
 STARTED_BY = {
-    State.awaiting_approval: (Task.approval, "referral.request_approval"),
-    State.offer_made: (Task.offer_decision, "referral.make_offer"),
-    State.viewing: (Task.viewing_outcome, "referral.arrange_viewing"),
+    State.awaiting_approval: (Task.approval, ("referral.request_approval",)),
+    # Under offer when the one offer the cap allows is made, or when the officer chooses among offers standing
+    # side by side: the latest of either began the wait for the applicant's decision.
+    State.offer_made: (Task.offer_decision, ("referral.make_offer", "referral.choose_offer")),
+    State.viewing: (Task.viewing_outcome, ("referral.arrange_viewing",)),
 }
-"""A state that waits on one person, the task it is, and the step whose latest occurrence began the wait."""
+"""A state that waits on one person, the task it is, and the steps whose latest occurrence began the wait."""
+BEGUN_BY = {action: task for task, actions in STARTED_BY.values() for action in actions}
 OFFICER_UPDATE = frozenset({State.returned, State.circulating})
 """States in which the referral waits on its nominating officer, or on nobody: inactivity counts."""
 
@@ -98,19 +101,19 @@ async def waits(db: AsyncSession, tenant_id: uuid.UUID, *, only_stalled: bool = 
     if not found:
         return []
     ids = [r.id for r in found]
-    started: dict[tuple[uuid.UUID, str], AuditEvent] = {}
+    started: dict[tuple[uuid.UUID, Task], AuditEvent] = {}
     for event in await db.scalars(
         select(AuditEvent)
         .where(
             AuditEvent.tenant_id == tenant_id,
             AuditEvent.subject_type == "referral",
             AuditEvent.subject_id.in_(ids),
-            AuditEvent.action.in_([action for _, action in STARTED_BY.values()]),
+            AuditEvent.action.in_(list(BEGUN_BY)),
         )
         .order_by(AuditEvent.occurred_at)
     ):
         assert event.subject_id is not None
-        started[(event.subject_id, event.action)] = event  # the latest wins
+        started[(event.subject_id, BEGUN_BY[event.action])] = event  # the latest wins
     unassessed = {
         offer.referral_id: offer
         for offer in await db.scalars(
@@ -131,8 +134,8 @@ async def waits(db: AsyncSession, tenant_id: uuid.UUID, *, only_stalled: bool = 
             basis = uuid.uuid5(referral.id, referral.updated_at.isoformat())
             result.append(Wait(referral, Task.officer_update, basis, referral.updated_at))
             continue
-        task, action = STARTED_BY[referral.state]
-        if (begun := started.get((referral.id, action))) is not None:
+        task, _ = STARTED_BY[referral.state]
+        if (begun := started.get((referral.id, task))) is not None:
             result.append(Wait(referral, task, begun.id, begun.occurred_at))
         offer = unassessed.get(referral.id)
         if offer is not None and referral.risk_assessor_id is not None:
