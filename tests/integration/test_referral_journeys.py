@@ -129,6 +129,22 @@ async def test_an_offer_must_fit_the_referral(world: World) -> None:
     assert "at risk" in dict(invalid.value.problems)["area_id"]
 
 
+async def test_an_offer_must_meet_an_evidenced_floor_level_need(world: World) -> None:
+    """The offer form applies the rule the matching page finds homes by (offers.misfits): a ground floor, a house,
+    or a lift named in the features; a floor level need without medical evidence asks for nothing."""
+    answers = replace(world.domestic_abuse(), floor_level_need=True, medical_evidence=True)
+    referral = await world.circulating(answers)
+    no_lift = replace(world.islington_flat(), accessibility="Stairs only")
+    with pytest.raises(referrals.InvalidReferral) as invalid:
+        await world.run(offers.make_offer, world.islington, KEYS, referral.id, no_lift, version=referral.version)
+    assert list(dict(invalid.value.problems)) == ["floor"]
+    assert "ground floor or a lift" in dict(invalid.value.problems)["floor"]
+    await world.run(
+        offers.make_offer, world.islington, KEYS, referral.id, world.islington_flat(), version=referral.version
+    )
+    assert (await world.referral(referral.id)).state == State.offer_made
+
+
 async def test_refusing_on_risk_recirculates_and_any_other_refusal_withdraws(world: World) -> None:
     for reason, expected in (("risk", State.circulating), ("other", State.withdrawn)):
         referral = await world.circulating(world.domestic_abuse())

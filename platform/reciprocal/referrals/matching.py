@@ -43,12 +43,6 @@ async def _criteria_of(db: AsyncSession, tenant_id: uuid.UUID, versions: Iterabl
     return {v: await criteria_at(db, tenant_id, v) for v in {v for v in versions if v is not None}}
 
 
-def floor_fits(offer: Property, *, floor_level_need: bool) -> bool:
-    """A household with an evidenced floor level need ("a ground floor or a lift") fits a house, a ground floor,
-    or a property whose features name a lift."""
-    return not floor_level_need or offer.floor in (None, 0) or "lift" in offer.accessibility.lower()
-
-
 # --- from a property to the referrals it fits ---------------------------------------------------------------
 
 
@@ -64,8 +58,8 @@ async def referrals_fitting(
     db: AsyncSession, tenant_id: uuid.UUID, organisation_id: uuid.UUID, offer: Property
 ) -> Fits:
     """The circulating referrals a property of this partner's fits: the referral reaches the partner in the
-    property's area (circulation.reachable_areas), the offer form would take it (offers.misfits: area, and
-    bedrooms like for like where the referral's criteria say so), and a floor level need is met."""
+    property's area (circulation.reachable_areas) and the offer form would take it (offers.misfits: the area,
+    bedrooms like for like where the referral's criteria say so, an evidenced floor level need met)."""
     in_area = reachable_areas(tenant_id, organisation_id).where(OrganisationArea.area_id == offer.area_id)
     rows = list(
         await db.execute(
@@ -99,8 +93,14 @@ async def referrals_fitting(
         row.id
         for row in rows
         if row.criteria_version is not None
-        and not misfits(offer, row.bedrooms_needed, named[row.id], covered, criteria[row.criteria_version])
-        and floor_fits(offer, floor_level_need=row.floor_level_need and row.medical_evidence)
+        and not misfits(
+            offer,
+            row.bedrooms_needed,
+            named[row.id],
+            covered,
+            criteria[row.criteria_version],
+            floor_level_need=row.floor_level_need and row.medical_evidence,
+        )
     ]
     return Fits(fitting[:SHOWN], len(fitting))
 

@@ -156,10 +156,23 @@ async def make_offer(
     return row
 
 
+def floor_fits(offer: Property, *, floor_level_need: bool) -> bool:
+    """A household with an evidenced floor level need ("a ground floor or a lift") fits a house, a ground floor,
+    or a property whose features name a lift."""
+    return not floor_level_need or offer.floor in (None, 0) or "lift" in offer.accessibility.lower()
+
+
 def misfits(
-    offer: Property, bedrooms_needed: int | None, named: Places, covered: Collection[uuid.UUID], criteria: Criteria
+    offer: Property,
+    bedrooms_needed: int | None,
+    named: Places,
+    covered: Collection[uuid.UUID],
+    criteria: Criteria,
+    *,
+    floor_level_need: bool,
 ) -> list[tuple[str, str]]:
-    """Why the property does not fit the household (none: it fits), for the offer form and for matching alike."""
+    """Why the property does not fit the household (none: it fits), for the offer form and for matching alike.
+    `floor_level_need` is the evidenced one only (Referral.floor_level_need and medical_evidence)."""
     problems: list[tuple[str, str]] = []
     if offer.area_id in named.risk:
         problems.append(("area_id", "The applicant is at risk in this area: offer a property elsewhere"))
@@ -169,6 +182,10 @@ def misfits(
         problems.append(("area_id", "Choose an area where your organisation has properties"))
     if criteria.like_for_like_bedrooms and offer.bedrooms != bedrooms_needed:
         problems.append(("bedrooms", f"Offer a property with {bedrooms_needed} bedrooms: like for like"))
+    if not floor_fits(offer, floor_level_need=floor_level_need):
+        problems.append(
+            ("floor", "The household needs a ground floor or a lift: offer a house, a ground floor, or name the lift")
+        )
     return problems
 
 
@@ -177,7 +194,8 @@ async def _fit(
 ) -> list[tuple[str, str]]:
     named = await places(db, referral)
     covered = await areas_covered(db, actor.tenant_id, actor.organisation_id)
-    problems = misfits(offer, referral.bedrooms_needed, named, covered, criteria)
+    need = referral.floor_level_need and referral.medical_evidence
+    problems = misfits(offer, referral.bedrooms_needed, named, covered, criteria, floor_level_need=need)
     if not offer.address.strip():
         problems.append(("address", "Enter the property's address: only the nominating officer sees it, at viewing"))
     if identifiers_in(offer.accessibility):
