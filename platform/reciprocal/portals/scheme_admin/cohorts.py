@@ -36,7 +36,7 @@ class MatchForm(msgspec.Struct):
 
 async def scheme_names(db: AsyncSession, *requests: CohortHandover) -> dict[uuid.UUID, str]:
     ids = {r.from_scheme_id for r in requests} | {r.to_scheme_id for r in requests}
-    return dict((await db.execute(select(Scheme.id, Scheme.name).where(Scheme.id.in_(ids)))).tuples().all())
+    return {sid: name for sid, name in await db.execute(select(Scheme.id, Scheme.name).where(Scheme.id.in_(ids)))}
 
 
 @get("/admin/cohorts", opt=ADMIN)
