@@ -16,7 +16,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.notifications import delivery
-from reciprocal.portals.scheme_admin import cohorts, criteria, messages, providers, users
+from reciprocal.portals.scheme_admin import cohorts, criteria, exit_export, messages, providers, users
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import see_other
 
@@ -58,4 +58,5 @@ HANDLERS = [
     *criteria.HANDLERS,
     *messages.HANDLERS,
     *cohorts.HANDLERS,
+    *exit_export.HANDLERS,
 ]
