@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
@@ -17,10 +18,15 @@ from reciprocal.operations.models import Operator
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE
 from reciprocal.provisioning.demo import load_demo
 from reciprocal.provisioning.demo_seeder import demo_actor
+from reciprocal.referrals.models import Referral
+from reciprocal.referrals.workflow import ACTIVE
 from reciprocal.settings import Settings
 from support import add_member, demo_scheme, make_settings, scheme_id, visible_text
 from support.cohorts import ISSUER, SUCCESSOR, admin, successor
 from support.web import Client, act_as, post
+
+CANARY = "Canary-Cohort-7Q"
+"""Planted in the cohort's case content."""
 
 
 @pytest.fixture
@@ -44,6 +50,14 @@ async def test_the_operator_and_both_admins_hand_the_cohort_over_in_the_portals(
     await load_demo(db, demo_scheme("pan-london"), keys, issuer=ISSUER)
     await successor(db, tmp_path)
     london_admin, gla_admin = await admin(db, "pan-london"), await admin(db, SUCCESSOR)
+    # Case content planted in every live referral of the cohort: no hand-over page or download may show it.
+    london = await scheme_id(db, "pan-london")
+    async with db.tenant_session(london) as session, session.begin():
+        await session.execute(
+            update(Referral)
+            .where(Referral.risk_type == "domestic_abuse", Referral.state.in_(ACTIVE))
+            .values(pets=CANARY, access_needs=CANARY, safeguarding_measures=CANARY, officer_case_reference=CANARY)
+        )
     await as_operator(client, db)
 
     page = await client.get("/operator/cohorts")
@@ -92,11 +106,15 @@ async def test_the_operator_and_both_admins_hand_the_cohort_over_in_the_portals(
     csv = await client.get(where, params={"format": "csv"})
     assert csv.status_code == 200
     assert moved[0][1] in csv.text
+    for shown in (report, csv.text, visible_text((await client.get("/operator/cohorts")).text)):
+        assert CANARY not in shown
 
     await act_as(client, db, settings, gla_admin, SUCCESSOR)
     admin_csv = await client.get(f"/s/{SUCCESSOR}/admin/cohorts/{handover_id}", params={"format": "csv"})
     assert admin_csv.status_code == 200
     assert moved[0][0] in admin_csv.text
+    assert CANARY not in admin_csv.text
+    assert CANARY not in (await client.get(f"/s/{SUCCESSOR}/admin/cohorts/{handover_id}")).text
 
     # In the receiving scheme the coordinator finds it by its old reference, and its page says so.
     gla = await scheme_id(db, SUCCESSOR)
