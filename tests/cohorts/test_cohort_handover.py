@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reciprocal.audit.models import AuditEvent
 from reciprocal.cohorts import services as cohorts
 from reciprocal.cohorts.models import HANDED_ON, RECEIVED, CohortHandover
-from reciprocal.cohorts.moving import STAYS_LANDLORD, unscoped_hand_over
+from reciprocal.cohorts.moving import DONE, STAYS_LANDLORD, unscoped_hand_over
 from reciprocal.db.engine import Database
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
@@ -141,6 +141,14 @@ async def test_the_demos_domestic_abuse_cohort_goes_on_in_the_successor_scheme(
     async with db.tenant_session(london) as session:
         handed = await session.scalar(select(func.count()).where(AuditEvent.action == HANDED_ON))
         assert handed == len(moved)
+    for tid in (london, gla):  # audited in both schemes: asked, agreed, carried out (with the operator's id)
+        async with db.tenant_session(tid) as session:
+            trail = {
+                e.action: e.details
+                for e in await session.scalars(select(AuditEvent).where(AuditEvent.subject_id == request.id))
+            }
+        assert set(trail) == {cohorts.REQUESTED, cohorts.AGREED, DONE}
+        assert trail[DONE] == {"moved": len(moved), "stayed": len(stayed), "operator": str(OPERATOR)}
 
     # Its officer is told, in the receiving scheme.
     async with db.tenant_session(gla) as session, session.begin():
