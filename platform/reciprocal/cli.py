@@ -21,6 +21,8 @@ from reciprocal.db.bootstrap import bootstrap, refresh_statistics, role_urls
 from reciprocal.db.embedded import EmbeddedServerError, start_embedded
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate, schema_is_current
+from reciprocal.exports.scheme_exit import import_scheme
+from reciprocal.kernel.errors import Refused
 from reciprocal.mail.services import mailer_from_settings
 from reciprocal.observability import configure_logging
 from reciprocal.operations import services as operations
@@ -161,6 +163,25 @@ async def _load(settings: Settings, configs: list[SchemeConfig]) -> None:
                 click.echo(f"  Kept areas no longer listed: {', '.join(result.unlisted_areas)}")
     finally:
         await db.dispose()
+
+
+@tenant.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def tenant_import(ctx: click.Context, archive: Path) -> None:
+    """Load a scheme's exit export (a zip of JSON Lines) into this service, which must not have that scheme."""
+
+    async def run() -> None:
+        db = await _open(_settings(ctx))
+        try:
+            scheme = await import_scheme(db, archive)
+        except Refused as refused:
+            raise click.ClickException(refused.message) from None
+        finally:
+            await db.dispose()
+        click.echo(f"Imported {scheme.slug}: {scheme.name}.")
+
+    asyncio.run(run())
 
 
 @tenant.command("list")

@@ -1,6 +1,7 @@
 """Every model, imported in one place so metadata is complete for migrations and tests."""
 
 from reciprocal.audit.models import AuditEvent
+from reciprocal.cohorts.models import CohortHandover
 from reciprocal.criteria.models import CriteriaVersion
 from reciprocal.db.base import Base
 from reciprocal.enquiries.models import Enquiry
@@ -35,6 +36,7 @@ __all__ = [
     "Area",
     "AuditEvent",
     "Base",
+    "CohortHandover",
     "CriteriaVersion",
     "EmailChoice",
     "Enquiry",

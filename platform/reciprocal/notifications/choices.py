@@ -29,6 +29,7 @@ LABELS = {
     "on_hold": "A referral was put on hold",
     "released": "A referral is no longer on hold",
     "message": "A message on a referral you work on",
+    "received": "A referral came to this scheme with its cohort",
 }
 """What each choosable kind is about, on the email settings page."""
 assert set(LABELS) == set(CHOOSABLE), "every email that only informs can be had once a day"

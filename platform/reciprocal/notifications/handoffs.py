@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reciprocal.audit.models import AuditEvent
+from reciprocal.cohorts.models import RECEIVED as COHORT_RECEIVED
 from reciprocal.identity.models import Membership, Role, User, UserStatus
 from reciprocal.notifications.delivery import Outgoing, post_many, post_to_summary
 from reciprocal.notifications.messages import DIGEST_KINDS, KINDS
@@ -204,6 +205,10 @@ async def who_is_told(
     elif action == HANDED_OVER:
         # The officer it was given to at that step (it may have been handed on again since).
         add("handed_over", Role.nominating_officer, [uuid.UUID(str(event.details["to_officer"]))])
+    elif action == COHORT_RECEIVED:
+        # Handed on with its cohort from another scheme (cohorts.moving): its officer and its landlord's leads.
+        add("received", Role.nominating_officer, officer)
+        add("received", Role.named_lead, await leads(landlord), landlord=True)
     elif action == MESSAGE_SENT:
         # The thread's other parties (the sender knows): the officer and the coordinators, and in a partner's
         # thread that partner's named leads. Never anyone outside the thread.

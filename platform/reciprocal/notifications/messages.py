@@ -152,6 +152,12 @@ KINDS: dict[str, Kind] = {
         "You are now its nominating officer: the referring agency's contact for the coordinator and the partners."
         " Open it to see what it needs next.",
     ),
+    "received": Kind(
+        "Referral {reference} has come to this scheme from the one it was in",
+        "Its cohort was handed to this scheme: it goes on here under this reference, with its answers and history."
+        " Open it to see what it needs next.",
+        asks=False,
+    ),
     "message": Kind(
         "New message on referral {reference}",
         "Read it, and reply if it asks you something, on the referral's page.",

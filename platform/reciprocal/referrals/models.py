@@ -97,6 +97,8 @@ class Referral(TenantOwned, Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own shape
     reference: Mapped[str | None] = mapped_column(String(30), default=None)
     """Given at submission (e.g. PL-2026-0042): all anyone but the nominating officer ever sees."""
+    former_reference: Mapped[str | None] = mapped_column(String(30), default=None)
+    """Its reference in the scheme it was handed from (cohorts.moving): shown as "formerly", found by search."""
     state: Mapped[State] = mapped_column(Enum(State, name="referral_state", native_enum=False, length=30))
     criteria_version: Mapped[int | None] = mapped_column(Integer, default=None)
     """The criteria version the referral was checked under, fixed at submission."""
@@ -147,6 +149,13 @@ Index(
     Referral.tenant_id,
     Referral.reference,
     postgresql_ops={"reference": "text_pattern_ops"},
+)
+Index(
+    "ix_referrals_former_reference_prefix",
+    Referral.tenant_id,
+    Referral.former_reference,
+    postgresql_ops={"former_reference": "text_pattern_ops"},
+    postgresql_where=text("former_reference is not null"),
 )
 
 

@@ -34,6 +34,8 @@ class State(enum.StrEnum):
     closed = "closed"
     withdrawn = "withdrawn"
     moved_elsewhere = "moved_elsewhere"
+    handed_on = "handed_on"
+    """Handed, with its cohort, to a successor scheme where it goes on under a new reference (cohorts.moving)."""
     """Housed through another pathway the criteria name (Housing Moves): no ledger entries, reported apart."""
 
 
@@ -103,7 +105,17 @@ ACTIVE = frozenset(
 OFFER_HELD = frozenset({State.offer_made, State.viewing, State.accepted})
 """States in which a live offer holds a property (and its address) for the referral."""
 
-ENDED = frozenset({State.ineligible, State.declined, State.moved, State.closed, State.withdrawn, State.moved_elsewhere})
+ENDED = frozenset(
+    {
+        State.ineligible,
+        State.declined,
+        State.moved,
+        State.closed,
+        State.withdrawn,
+        State.moved_elsewhere,
+        State.handed_on,
+    }
+)
 """States a referral's work has ended in: it keeps its page and timeline, and counts in reports, as long as kept."""
 
 MILESTONES = {State.approved: "approved_at", State.offer_made: "offered_at", **dict.fromkeys(ENDED, "ended_at")}
@@ -196,6 +208,7 @@ WORDS = {
     State.closed: "closed",
     State.withdrawn: "withdrawn",
     State.moved_elsewhere: "moved through another pathway",
+    State.handed_on: "handed to a successor scheme",
 }
 
 PAST = {

@@ -108,6 +108,7 @@ STATE_TAGS = {
     State.closed: "govuk-tag--grey",
     State.withdrawn: "govuk-tag--grey",
     State.moved_elsewhere: "govuk-tag--green",
+    State.handed_on: "govuk-tag--grey",
 }
 """A GOV.UK tag colour per state: the same on every coordinator page."""
 
@@ -258,6 +259,8 @@ EVENT_TITLES = {
     "referral.held_back": "Held back from batches",
     "referral.put_back": "Put back in the next batch",
     "referral.handed_over": "Handed over to another nominating officer",
+    "referral.handed_on": "Handed to a successor scheme with its cohort",
+    "referral.received": "Received from the scheme it was handed from, with its history",
     "referral.message_sent": "Message sent",
 }
 

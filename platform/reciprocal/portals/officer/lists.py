@@ -43,6 +43,7 @@ NEXT = {
     State.closed: "The applicant has moved and the referral is closed",
     State.withdrawn: "Withdrawn",
     State.moved_elsewhere: "The applicant moved through another pathway",
+    State.handed_on: "Handed to a successor scheme, where it goes on",
     State.ineligible: "Found ineligible by the coordinator",
     State.declined: "Declined by the current landlord",
 }

@@ -66,6 +66,8 @@ def draft_context(scheme: Scheme, draft: Draft, **extra: Any) -> dict[str, Any]:
     """What every page about one referral shows: where it is, and how the officer knows it."""
     referral = draft.referral
     caption = f"Referral {referral.reference}" if referral.reference else "Draft referral"
+    if referral.former_reference:  # handed on with its cohort from another scheme (cohorts.moving)
+        caption += f", formerly {referral.former_reference}"
     if referral.officer_case_reference:
         caption += f", your reference {referral.officer_case_reference}"
     return {

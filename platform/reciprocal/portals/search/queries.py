@@ -91,10 +91,13 @@ def _where(actor: Actor) -> list[ColumnElement[bool]]:
 
 
 async def whole(db: AsyncSession, actor: Actor, text: str) -> Found | None:
-    """The referral with exactly this reference (any case), if the actor may see it."""
+    """The referral with exactly this reference (any case), or that had it in the scheme it was handed from
+    (`former_reference`, cohorts.moving), if the actor may see it."""
     if not text or len(text) > LONGEST:
         return None
     row = (await db.execute(_select(actor).where(Referral.reference == text))).first()
+    if row is None:
+        row = (await db.execute(_select(actor).where(Referral.former_reference == text).limit(1))).first()
     return Found(row[0], row[1] or "", row[2], bool(row[3])) if row else None
 
 
