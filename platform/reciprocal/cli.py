@@ -24,10 +24,11 @@ from reciprocal.db.migrate import migrate, schema_is_current
 from reciprocal.mail.services import mailer_from_settings
 from reciprocal.observability import configure_logging
 from reciprocal.operations import services as operations
+from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.folders import SchemeConfig, TenantConfigError, read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import Settings, SettingsError
-from reciprocal.tenancy.services import list_schemes
+from reciprocal.tenancy.services import find_scheme, list_schemes
 
 log = structlog.get_logger("reciprocal.cli")
 
@@ -161,6 +162,29 @@ async def _load(settings: Settings, configs: list[SchemeConfig]) -> None:
                 click.echo(f"  Kept areas no longer listed: {', '.join(result.unlisted_areas)}")
     finally:
         await db.dispose()
+
+
+@tenant.command("export")
+@click.argument("slug")
+@click.option("--to", "parent", required=True, type=click.Path(path_type=Path), help="Folder to write <slug>/ into.")
+@click.pass_context
+def tenant_export(ctx: click.Context, slug: str, parent: Path) -> None:
+    """Write a scheme back out as its folder (scheme, areas, organisations, criteria, messages): it loads back."""
+
+    async def run() -> Path:
+        db = await _open(_settings(ctx))
+        try:
+            async with db.session() as session:
+                scheme = await find_scheme(session, slug)
+            if scheme is None:
+                raise click.ClickException(f"There is no scheme {slug!r}: `reciprocal tenant list` shows them.")
+            async with db.tenant_session(scheme.id) as session, session.begin():
+                return await write_folder(session, scheme.id, parent)
+        finally:
+            await db.dispose()
+
+    folder = asyncio.run(run())
+    click.echo(f"Exported {slug} to {folder}.")
 
 
 @tenant.command("list")
