@@ -98,7 +98,7 @@ async def scheme_files(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str,
 async def write_folder(session: AsyncSession, tenant_id: uuid.UUID, parent: Path) -> Path:
     """Write the scheme's folder as `parent/<slug>/`; returns it. Files the export does not write are left."""
     files = await scheme_files(session, tenant_id)
-    slug = msgspec.toml.decode(files["scheme.toml"].encode())["slug"]
+    slug = str(msgspec.toml.decode(files["scheme.toml"].encode())["slug"])
     folder = parent / slug
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
