@@ -28,6 +28,7 @@ from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.folders import SchemeConfig, TenantConfigError, read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import Settings, SettingsError
+from reciprocal.tenancy.running import UnknownScheme, set_suspended
 from reciprocal.tenancy.services import find_scheme, list_schemes
 
 log = structlog.get_logger("reciprocal.cli")
@@ -187,6 +188,38 @@ def tenant_export(ctx: click.Context, slug: str, parent: Path) -> None:
     click.echo(f"Exported {slug} to {folder}.")
 
 
+@tenant.command("suspend")
+@click.argument("slug")
+@click.pass_context
+def tenant_suspend(ctx: click.Context, slug: str) -> None:
+    """Suspend a scheme: its people are signed out and cannot sign in; its data stays; its pages say paused."""
+    _suspend(ctx, slug, suspended=True)
+
+
+@tenant.command("resume")
+@click.argument("slug")
+@click.pass_context
+def tenant_resume(ctx: click.Context, slug: str) -> None:
+    """Resume a suspended scheme: its people can sign in again."""
+    _suspend(ctx, slug, suspended=False)
+
+
+def _suspend(ctx: click.Context, slug: str, *, suspended: bool) -> None:
+    async def run() -> bool:
+        db = await _open(_settings(ctx))
+        try:
+            return (await set_suspended(db, slug, suspended=suspended, by="command line"))[1]
+        except UnknownScheme:
+            raise click.ClickException(f"There is no scheme {slug!r}: `reciprocal tenant list` shows them.") from None
+        finally:
+            await db.dispose()
+
+    changed = asyncio.run(run())
+    verb = "Suspended" if suspended else "Resumed"
+    state = "suspended" if suspended else "running"
+    click.echo(f"{verb} {slug}." if changed else f"{slug} was already {state}: nothing changed.")
+
+
 @tenant.command("list")
 @click.pass_context
 def tenant_list(ctx: click.Context) -> None:
@@ -202,7 +235,8 @@ def tenant_list(ctx: click.Context) -> None:
         if not schemes:
             click.echo("No schemes yet: load one with `reciprocal tenant load tenants/<slug>`.")
         for scheme in schemes:
-            click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}")
+            suspended = "\tsuspended" if scheme.suspended_at else ""
+            click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}{suspended}")
 
     asyncio.run(run())
 
