@@ -24,12 +24,10 @@ from reciprocal.db.migrate import migrate, schema_is_current
 from reciprocal.mail.services import mailer_from_settings
 from reciprocal.observability import configure_logging
 from reciprocal.operations import services as operations
-from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.folders import SchemeConfig, TenantConfigError, read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import Settings, SettingsError
-from reciprocal.tenancy.running import UnknownScheme, set_suspended
-from reciprocal.tenancy.services import find_scheme, list_schemes
+from reciprocal.tenancy.services import list_schemes
 
 log = structlog.get_logger("reciprocal.cli")
 
@@ -163,61 +161,6 @@ async def _load(settings: Settings, configs: list[SchemeConfig]) -> None:
                 click.echo(f"  Kept areas no longer listed: {', '.join(result.unlisted_areas)}")
     finally:
         await db.dispose()
-
-
-@tenant.command("export")
-@click.argument("slug")
-@click.option("--to", "parent", required=True, type=click.Path(path_type=Path), help="Folder to write <slug>/ into.")
-@click.pass_context
-def tenant_export(ctx: click.Context, slug: str, parent: Path) -> None:
-    """Write a scheme back out as its folder (scheme, areas, organisations, criteria, messages): it loads back."""
-
-    async def run() -> Path:
-        db = await _open(_settings(ctx))
-        try:
-            async with db.session() as session:
-                scheme = await find_scheme(session, slug)
-            if scheme is None:
-                raise click.ClickException(f"There is no scheme {slug!r}: `reciprocal tenant list` shows them.")
-            async with db.tenant_session(scheme.id) as session, session.begin():
-                return await write_folder(session, scheme.id, parent)
-        finally:
-            await db.dispose()
-
-    folder = asyncio.run(run())
-    click.echo(f"Exported {slug} to {folder}.")
-
-
-@tenant.command("suspend")
-@click.argument("slug")
-@click.pass_context
-def tenant_suspend(ctx: click.Context, slug: str) -> None:
-    """Suspend a scheme: its people are signed out and cannot sign in; its data stays; its pages say paused."""
-    _suspend(ctx, slug, suspended=True)
-
-
-@tenant.command("resume")
-@click.argument("slug")
-@click.pass_context
-def tenant_resume(ctx: click.Context, slug: str) -> None:
-    """Resume a suspended scheme: its people can sign in again."""
-    _suspend(ctx, slug, suspended=False)
-
-
-def _suspend(ctx: click.Context, slug: str, *, suspended: bool) -> None:
-    async def run() -> bool:
-        db = await _open(_settings(ctx))
-        try:
-            return (await set_suspended(db, slug, suspended=suspended, by="command line"))[1]
-        except UnknownScheme:
-            raise click.ClickException(f"There is no scheme {slug!r}: `reciprocal tenant list` shows them.") from None
-        finally:
-            await db.dispose()
-
-    changed = asyncio.run(run())
-    verb = "Suspended" if suspended else "Resumed"
-    state = "suspended" if suspended else "running"
-    click.echo(f"{verb} {slug}." if changed else f"{slug} was already {state}: nothing changed.")
 
 
 @tenant.command("list")
@@ -468,3 +411,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": list(settings.trusted_proxies),
         "server_header": False,
     }
+
+
+# The operator's commands on a scheme as a whole (create, export, suspend, resume) live beside this module.
+from reciprocal import cli_schemes  # noqa: E402
+
+for _command in cli_schemes.COMMANDS:
+    tenant.add_command(_command)
