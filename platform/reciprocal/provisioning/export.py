@@ -83,6 +83,7 @@ async def scheme_files(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str,
                         "kind": str(o.kind),
                         "areas": sorted(covered.get(o.id, [])) or None,
                         "agreement_signed_on": o.agreement_signed_on,
+                        "agreement_review_on": o.agreement_review_on,
                     }
                     for o in organisations
                 ]

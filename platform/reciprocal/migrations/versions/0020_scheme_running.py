@@ -1,4 +1,5 @@
-"""running a scheme: a scheme may be suspended (its people cannot sign in, its data stays)
+"""running a scheme: a scheme may be suspended (its people cannot sign in, its data stays); each organisation's
+Working Together Agreement has a review date beside its signed date
 
 Revision ID: 0020
 Revises: 0019
@@ -18,7 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("schemes", sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("organisations", sa.Column("agreement_review_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("organisations", "agreement_review_on")
     op.drop_column("schemes", "suspended_at")

@@ -17,7 +17,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.notifications import delivery
-from reciprocal.portals.scheme_admin import areas, criteria, messages, providers, users
+from reciprocal.portals.scheme_admin import areas, criteria, messages, organisation_setup, providers, users
 from reciprocal.provisioning import export
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import see_other
@@ -78,4 +78,5 @@ HANDLERS = [
     *criteria.HANDLERS,
     *messages.HANDLERS,
     *areas.HANDLERS,
+    *organisation_setup.HANDLERS,
 ]
