@@ -13,10 +13,10 @@ import click
 
 from reciprocal.db.engine import Database
 from reciprocal.kernel.errors import Refused
+from reciprocal.onboarding.running import UnknownScheme, set_suspended
 from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.presets import PRESETS, NewScheme, create_scheme
 from reciprocal.settings import Settings
-from reciprocal.tenancy.running import UnknownScheme, set_suspended
 from reciprocal.tenancy.services import find_scheme
 
 

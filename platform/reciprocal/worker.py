@@ -25,7 +25,7 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock, dates
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
-from reciprocal.partners import agreements
+from reciprocal.onboarding import agreements
 from reciprocal.referrals import batches
 from reciprocal.reminders import services as reminders
 from reciprocal.settings import Settings

@@ -11,7 +11,7 @@ from reciprocal.db.engine import Database
 from reciprocal.identity.models import Role
 from reciprocal.kernel import dates
 from reciprocal.notifications.models import OutboxMessage
-from reciprocal.partners.agreements import remind_reviews
+from reciprocal.onboarding.agreements import remind_reviews
 from reciprocal.partners.models import Organisation
 from reciprocal.settings import Settings
 from reciprocal.worker import Worker

@@ -35,7 +35,7 @@ class Scheme(Base):
     )
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     """Set while an operator has suspended the scheme: nobody signs in, its data stays, its pages say it is
-    paused (tenancy/running.py)."""
+    paused (onboarding/running.py)."""
 
 
 class Area(TenantOwned, Base):

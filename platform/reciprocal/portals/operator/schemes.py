@@ -1,5 +1,5 @@
 """The operator's actions on a scheme as a whole: creating one from a preset (provisioning/presets.py),
-suspending and resuming it (tenancy/running.py)."""
+suspending and resuming it (onboarding/running.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from litestar.response import Redirect, Template
 from reciprocal.db.engine import Database
 from reciprocal.identity.access import ALLOW
 from reciprocal.kernel.errors import Refused
+from reciprocal.onboarding.running import UnknownScheme, set_suspended
 from reciprocal.operations.services import SignedInOperator
 from reciprocal.provisioning.presets import PRESETS, NewScheme, create_scheme
 from reciprocal.settings import Settings
-from reciprocal.tenancy.running import UnknownScheme, set_suspended
 from reciprocal.web.schemes import SchemeDirectory
 
 OPERATOR = {ALLOW: "operator"}

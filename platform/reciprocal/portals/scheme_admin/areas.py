@@ -1,4 +1,4 @@
-"""The scheme admin's areas: the list, adding one, renaming one (tenancy/setup.py). No area is ever deleted."""
+"""The scheme admin's areas: the list, adding one, renaming one (onboarding/areas.py). No area is ever deleted."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
-from reciprocal.tenancy import setup
+from reciprocal.onboarding import areas as setup
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
 from reciprocal.web.urls import see_other

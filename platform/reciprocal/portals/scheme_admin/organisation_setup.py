@@ -1,5 +1,5 @@
 """The scheme admin's organisation set-up: adding one, and changing its name, kind, areas covered and its
-Working Together Agreement's dates (partners/setup.py)."""
+Working Together Agreement's dates (onboarding/organisations.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.kernel.errors import Refused
-from reciprocal.partners import setup
+from reciprocal.onboarding import organisations as setup
 from reciprocal.partners.models import Organisation
 from reciprocal.tenancy.models import Area, Scheme
 from reciprocal.web.forms import attempt
