@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 from sqlalchemy.engine import URL
 
 from reciprocal.cli import main
@@ -16,6 +18,7 @@ from reciprocal.db.bootstrap import bootstrap, role_urls
 from reciprocal.db.engine import Database
 from reciprocal.db.migrate import migrate
 from reciprocal.notifications import templates
+from reciprocal.partners.models import Organisation
 from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
@@ -59,6 +62,12 @@ async def test_an_exported_scheme_loads_into_an_empty_service_and_exports_the_sa
         await templates.save(
             session, tenant, "invited", templates.Source("Welcome, {{ scheme }}", "Sign in: {{ link }}"), slug, None
         )
+        # And a Working Together Agreement's dates, as an admin records them in the portal.
+        await session.execute(
+            update(Organisation)
+            .where(Organisation.code == "coordinator")
+            .values(agreement_signed_on=date(2026, 4, 1), agreement_review_on=date(2027, 4, 1))
+        )
     first = await _export(database.app, slug, tmp_path / "first")
 
     config = read_scheme_folder(first)
@@ -69,6 +78,8 @@ async def test_an_exported_scheme_loads_into_an_empty_service_and_exports_the_sa
         o.code: sorted(o.areas) for o in original.organisations
     }
     assert config.criteria == original.criteria
+    coordinator = next(o for o in config.organisations if o.code == "coordinator")
+    assert (coordinator.agreement_signed_on, coordinator.agreement_review_on) == (date(2026, 4, 1), date(2027, 4, 1))
 
     loaded = await load_scheme(empty_service, config)
     assert loaded.created
