@@ -199,7 +199,8 @@ def tenant_list(ctx: click.Context) -> None:
         if not schemes:
             click.echo("No schemes yet: load one with `reciprocal tenant load tenants/<slug>`.")
         for scheme in schemes:
-            click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}")
+            suspended = "\tsuspended" if scheme.suspended_at else ""
+            click.echo(f"{scheme.slug}\t{scheme.name}\t{scheme.region}{suspended}")
 
     asyncio.run(run())
 
@@ -431,3 +432,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": list(settings.trusted_proxies),
         "server_header": False,
     }
+
+
+# The operator's commands on a scheme as a whole (create, export, suspend, resume) live beside this module.
+from reciprocal import cli_schemes  # noqa: E402
+
+for _command in cli_schemes.COMMANDS:
+    tenant.add_command(_command)

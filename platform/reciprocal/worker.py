@@ -25,6 +25,7 @@ from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock, dates
 from reciprocal.mail.services import Mailer
 from reciprocal.notifications import delivery, handoffs
+from reciprocal.onboarding import agreements
 from reciprocal.referrals import batches
 from reciprocal.reminders import services as reminders
 from reciprocal.settings import Settings
@@ -99,6 +100,10 @@ class Worker:
 
     async def reminders(self) -> None:
         await self._each_scheme(REMINDERS, reminders.remind)
+        today = dates.today()
+        await self._each_scheme(
+            "agreement_reviews", lambda session, scheme: agreements.remind_reviews(session, scheme, today)
+        )
 
     async def circulate(self) -> None:
         await self._each_scheme(CIRCULATE, batches.release_if_due)

@@ -22,6 +22,7 @@ from reciprocal.operations import services as operations
 from reciprocal.portals.operator.controllers import OPERATOR_COOKIE, OPERATOR_PATH
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action
@@ -126,7 +127,7 @@ class Cast:
     partner: Actor
     """A named lead covering the safe areas: offers there, is owed for the moves."""
     answers: ReferralAnswers
-    home: offers.Property
+    home: Property
     """What the partner offers, in a safe area."""
 
     async def referrals(self) -> dict[str, Referral]:

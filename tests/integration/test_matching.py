@@ -12,8 +12,8 @@ from people import area_ids, organisation_id
 from reciprocal.db.engine import Database
 from reciprocal.kernel import dates
 from reciprocal.referrals import matching, pauses
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Referral
-from reciprocal.referrals.offers import Property
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Area
 from support.matching import Cast, cast

@@ -24,11 +24,12 @@ from reciprocal.portals.coordinator.offers import assessments_outstanding, offer
 from reciprocal.portals.named_lead.queries import REVIEWING, CirculatedReferral, circulated_referral
 from reciprocal.referrals import decisions, offers, viewings
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Offer, OfferState, Referral, Viewing, ViewingOutcome
 from reciprocal.referrals.workflow import Action, State, TransitionRefused
 from support.world import KEYS, County, World
 
-Leads = list[tuple[Actor, offers.Property]]
+Leads = list[tuple[Actor, Property]]
 
 
 async def uncapped(w: World) -> tuple[Referral, Leads]:
@@ -48,7 +49,7 @@ async def uncapped(w: World) -> tuple[Referral, Leads]:
     return referral, [(w.islington, w.islington_flat()), (w.brent, brent_flat)]
 
 
-async def offer(w: World, referral: Referral, lead: Actor, home: offers.Property) -> str:
+async def offer(w: World, referral: Referral, lead: Actor, home: Property) -> str:
     try:
         await w.run(offers.make_offer, lead, KEYS, referral.id, home, version=referral.version)
     except TransitionRefused as refused:

@@ -16,6 +16,7 @@ from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import balances, correct
 from reciprocal.referrals import offers
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Offer
 from reciprocal.referrals.workflow import Action, State, TransitionRefused
 from support.world import KEYS, World
@@ -101,7 +102,7 @@ async def test_two_named_leads_offering_at_once_get_exactly_one_offer(world: Wor
     referral = await world.circulating(world.domestic_abuse())
     brent_flat = replace(world.islington_flat(), area_id=world.brent_area)
 
-    async def offer(lead: Actor, prop: offers.Property) -> str:
+    async def offer(lead: Actor, prop: Property) -> str:
         try:
             await world.run(offers.make_offer, lead, KEYS, referral.id, prop, version=referral.version)
         except TransitionRefused as refused:

@@ -22,6 +22,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor
 from reciprocal.referrals import decisions, offers
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
@@ -127,7 +128,7 @@ class World:
         self,
         answers: ReferralAnswers,
         lead: Actor,
-        prop: offers.Property,
+        prop: Property,
         *,
         approver: Actor | None = None,
         moved_on: date = date(2026, 12, 1),
@@ -150,12 +151,12 @@ class World:
         )
         return await self.referral(referral.id)
 
-    def home(self) -> offers.Property:
+    def home(self) -> Property:
         """What the partner offers, in one of the referral's safe areas."""
         return self.islington_flat()
 
-    def islington_flat(self, bedrooms: int = 2) -> offers.Property:
-        return offers.Property(
+    def islington_flat(self, bedrooms: int = 2) -> Property:
+        return Property(
             area_id=self.islington_area,
             bedrooms=bedrooms,
             floor=2,
@@ -200,8 +201,8 @@ class County(World):
             safeguarding_measures="IDVA support in place; resettlement officer agreed",
         )
 
-    def home(self) -> offers.Property:
-        return offers.Property(
+    def home(self) -> Property:
+        return Property(
             area_id=self.south,
             bedrooms=3,
             floor=0,

@@ -262,11 +262,11 @@ async def test_the_overview_counts_each_scheme(client: Client, db: Database) -> 
     county = read_scheme_folder(REPO_ROOT / "tenants" / "cambridgeshire")
     assert row_text(page.text, "pan-london") == (
         f"Pan London Housing Reciprocal /s/pan-london/ {london.scheme.region} {today} "
-        f"{len(london.organisations)} 1 invited, 1 active, 0 suspended 2 0 {today}"
+        f"{len(london.organisations)} 1 invited, 1 active, 0 suspended 2 0 {today} Running Suspend"
     )
     assert row_text(page.text, "cambridgeshire") == (
         f"Cambridgeshire and Peterborough Reciprocal /s/cambridgeshire/ {county.scheme.region} {today} "
-        f"{len(county.organisations)} 0 invited, 0 active, 0 suspended 0 0 {today}"
+        f"{len(county.organisations)} 0 invited, 0 active, 0 suspended 0 0 {today} Running Suspend"
     )
     text = visible_text(page.text)
     assert "Pan London Housing Reciprocal State Referrals Draft 1 Circulating 1 All 2" in text

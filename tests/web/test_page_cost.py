@@ -34,6 +34,7 @@ from reciprocal.portals.coordinator import listing
 from reciprocal.portals.officer import queries as officer_queries
 from reciprocal.referrals import decisions, offers
 from reciprocal.referrals import services as referrals
+from reciprocal.referrals.fit import Property
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
@@ -174,7 +175,7 @@ async def places_of(world: World) -> Places:
     )
 
 
-def landlords_home(world: World, places: Places) -> offers.Property:
+def landlords_home(world: World, places: Places) -> Property:
     return replace(world.home(), area_id=places.landlord_area, bedrooms=world.domestic_abuse().bedrooms_needed or 2)
 
 
@@ -206,7 +207,7 @@ def submit(world: World) -> Step:
     return step
 
 
-def offer(world: World, lead: Actor, prop: offers.Property) -> Step:
+def offer(world: World, lead: Actor, prop: Property) -> Step:
     """`lead` offers `prop`: where offers stand side by side (no cap), the officer then chooses it."""
 
     async def step(session: AsyncSession, referral: Referral) -> None:

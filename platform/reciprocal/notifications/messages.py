@@ -195,6 +195,12 @@ KINDS: dict[str, Kind] = {
         "It has had no update for a long time. It will be withdrawn in 14 working days unless you confirm that"
         " the applicant still needs to move.",
     ),
+    "agreement_review": Kind(
+        "The Working Together Agreement of {reference} is due for review",
+        "Its review date is near: agree the renewal with the organisation, then record the new dates in the"
+        " scheme's administration.",
+        link="Open the organisation",
+    ),
     "statement": Kind(
         "Your statement for {reference}",
         "Your organisation's figures in the scheme for the month. Every move and entry is on the statement page.",

@@ -56,6 +56,8 @@ class Organisation(TenantOwned, Base):
         Enum(OrganisationKind, name="organisation_kind", native_enum=False, length=40)
     )
     agreement_signed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    agreement_review_on: Mapped[date | None] = mapped_column(Date, default=None)
+    """When the Working Together Agreement is next reviewed: it lapses then unless renewed."""
     """When the organisation signed the scheme's working together agreement."""
     paused_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     """When the partner paused new circulations (referrals.pauses): set with the two below, or none of them."""

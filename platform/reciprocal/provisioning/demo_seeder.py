@@ -14,7 +14,7 @@ from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import Actor, memberships_of, normalise_email
 from reciprocal.kernel import clock
 from reciprocal.partners.models import Organisation, OrganisationKind
-from reciprocal.referrals import decisions, offers
+from reciprocal.referrals import decisions, fit, offers
 from reciprocal.referrals import services as referrals
 from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
@@ -161,7 +161,7 @@ class Seeder:
         self, referral: Referral, lead: str, area: str, *, floor: int | None, accessibility: str, address: str
     ) -> Referral:
         assert referral.bedrooms_needed is not None
-        home = offers.Property(
+        home = fit.Property(
             area_id=self.areas[area],
             bedrooms=referral.bedrooms_needed,
             floor=floor,

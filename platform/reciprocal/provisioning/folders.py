@@ -53,6 +53,8 @@ class OrganisationEntry(msgspec.Struct, forbid_unknown_fields=True):
     areas: list[Code] = []
     """Codes of the areas a housing partner has stock in."""
     agreement_signed_on: date | None = None
+    agreement_review_on: date | None = None
+    """When its Working Together Agreement is next reviewed."""
 
 
 class OrganisationsFile(msgspec.Struct, forbid_unknown_fields=True):

@@ -71,7 +71,13 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
             Organisation,
             tenant_id,
             [
-                {"code": o.code, "name": o.name, "kind": o.kind, "agreement_signed_on": o.agreement_signed_on}
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "kind": o.kind,
+                    "agreement_signed_on": o.agreement_signed_on,
+                    "agreement_review_on": o.agreement_review_on,
+                }
                 for o in config.organisations
             ],
         )

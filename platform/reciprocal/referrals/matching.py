@@ -1,7 +1,7 @@
 """Matching: for a property, the circulating referrals it fits; for a referral, the partners who could house it
 and why the others could not; and direct arrangements, where landlords could each house another's applicant.
 
-All of it is the circulation rule (referrals.circulation) and the offer's fit (offers.misfits), never a second
+All of it is the circulation rule (referrals.circulation) and the offer's fit (fit.misfits), never a second
 copy of either. Each is read from circulating referrals only, in a few queries, then worked out in Python.
 """
 
@@ -29,8 +29,8 @@ from reciprocal.referrals.circulation import (
     reachable,
     reachable_areas,
 )
+from reciprocal.referrals.fit import Property, misfits
 from reciprocal.referrals.models import Referral
-from reciprocal.referrals.offers import Property, misfits
 from reciprocal.referrals.pauses import pause_of
 from reciprocal.referrals.workflow import State
 
@@ -58,7 +58,7 @@ async def referrals_fitting(
     db: AsyncSession, tenant_id: uuid.UUID, organisation_id: uuid.UUID, offer: Property
 ) -> Fits:
     """The circulating referrals a property of this partner's fits: the referral reaches the partner in the
-    property's area (circulation.reachable_areas) and the offer form would take it (offers.misfits: the area,
+    property's area (circulation.reachable_areas) and the offer form would take it (fit.misfits: the area,
     bedrooms like for like where the referral's criteria say so, an evidenced floor level need met)."""
     in_area = reachable_areas(tenant_id, organisation_id).where(OrganisationArea.area_id == offer.area_id)
     rows = list(

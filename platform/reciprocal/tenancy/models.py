@@ -33,6 +33,9 @@ class Scheme(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.stamp, server_default=func.now()
     )
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """Set while an operator has suspended the scheme: nobody signs in, its data stays, its pages say it is
+    paused (onboarding/running.py)."""
 
 
 class Area(TenantOwned, Base):

@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from reciprocal.kernel.errors import NotFound
 from reciprocal.observability import SCHEME_PATH
-from reciprocal.web.guard import end_request_session, identify
+from reciprocal.web.guard import SchemePaused, end_request_session, identify
 from reciprocal.web.htmx import to_sign_in
 
 log = structlog.get_logger(__name__)
@@ -158,6 +158,16 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     )
 
 
+def scheme_paused_handler(request: Request[Any, Any, Any], exc: SchemePaused) -> Response[Any]:
+    return Template(
+        "sign_in/paused.html.j2",
+        context={"scheme": request.state.get("scheme")},
+        status_code=HTTP_403_FORBIDDEN,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Parameters are hidden by the engine (hide_parameters), so the message names no case content.
     log.error("request.failed", error=type(exc).__name__, exc_info=exc)
@@ -165,6 +175,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    SchemePaused: scheme_paused_handler,
     HTTPException: http_exception_handler,
     NotFound: not_found_handler,
     **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),

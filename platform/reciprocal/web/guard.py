@@ -9,7 +9,7 @@ import structlog
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +25,13 @@ from reciprocal.web.schemes import SchemeDirectory
 from reciprocal.web.security import FORM_ACTION_ORIGINS
 
 log = structlog.get_logger(__name__)
+
+
+class SchemePaused(HTTPException):
+    """The scheme is suspended by the service's operators: no one signs in to it until it is resumed
+    (web/errors.py shows the page that says so)."""
+
+    status_code = 403
 
 
 REQUEST_SESSION = "db_session"
@@ -71,7 +78,9 @@ async def identify(connection: ASGIConnection[Any, Any, Any, Any], slug: str) ->
     for attempt in (1, 2):
         try:
             known = await schemes.find(session, slug)
-            actor = await find_actor(session, known.scheme.id, token, settings) if known and token else None
+            # A suspended scheme admits no one: its sessions were ended, and a cookie still held finds nobody.
+            live = known is not None and known.scheme.suspended_at is None
+            actor = await find_actor(session, known.scheme.id, token, settings) if known and live and token else None
             break
         except DBAPIError as error:
             if attempt == 2 or not error.connection_invalidated:
@@ -128,12 +137,19 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     scheme, actor = await identify(connection, connection.path_params["scheme_slug"])
     if scheme is None:
         raise NotFoundException
+    if scheme.suspended_at is not None and (rule != PUBLIC_RULE or _signs_in(connection)):
+        raise SchemePaused
     if rule == PUBLIC_RULE:
         return
     if actor is None:
         raise NotAuthorizedException
     if actor.role not in rule:
         raise PermissionDeniedException
+
+
+def _signs_in(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """The sign-in pages (email, provider's return, link): refused while the scheme is suspended."""
+    return "/sign-in" in str(connection.scope.get("path_template", connection.url.path))
 
 
 async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession]:

@@ -26,7 +26,8 @@ from reciprocal.kernel.text import text_problem
 from reciprocal.notifications.whats_new import whats_new
 from reciprocal.portals.named_lead import approvals, history, queries
 from reciprocal.portals.named_lead.views import Outcome
-from reciprocal.referrals.offers import ALREADY_OFFERED, Property, make_offer
+from reciprocal.referrals.fit import Property
+from reciprocal.referrals.offers import ALREADY_OFFERED, make_offer
 from reciprocal.referrals.services import (
     InvalidReferral,
     StaleReferral,

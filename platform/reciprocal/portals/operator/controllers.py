@@ -25,7 +25,7 @@ from reciprocal.kernel.text import is_email_address
 from reciprocal.mail.services import Mailer
 from reciprocal.operations import services
 from reciprocal.operations.services import SignedInOperator
-from reciprocal.portals.operator import cohorts
+from reciprocal.portals.operator import cohorts, schemes
 from reciprocal.referrals import workflow
 from reciprocal.settings import Settings
 from reciprocal.web.guard import provide_directory
@@ -218,6 +218,15 @@ router = Router(
     exception_handlers={NotAuthorizedException: to_operator_sign_in},
     # Operators' pages show no case data, but who runs the service and its health are nobody else's to keep.
     cache_control=CacheControlHeader(no_store=True),
-    route_handlers=[overview, sign_in_page, sign_in, link_page, use_link, sign_out, *cohorts.HANDLERS],
+    route_handlers=[
+        overview,
+        sign_in_page,
+        sign_in,
+        link_page,
+        use_link,
+        sign_out,
+        *cohorts.HANDLERS,
+        *schemes.HANDLERS,
+    ],
 )
 """Every operator page: outside any scheme, behind its own guard and its own cookie."""

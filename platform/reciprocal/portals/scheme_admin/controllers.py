@@ -5,18 +5,29 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reciprocal.audit.services import record
 from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.notifications import delivery
-from reciprocal.portals.scheme_admin import cohorts, criteria, exit_export, messages, providers, users
+from reciprocal.portals.scheme_admin import (
+    areas,
+    cohorts,
+    criteria,
+    exit_export,
+    messages,
+    organisation_setup,
+    providers,
+    users,
+)
+from reciprocal.provisioning import export
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import see_other
 
@@ -50,13 +61,33 @@ async def retry_message(
     return see_other(request, admin_home, {"retried": "true"})
 
 
+@get("/admin/export/folder", opt=ADMIN)
+async def export_folder(
+    db: NamedDependency[AsyncSession], scheme: NamedDependency[Scheme], actor: NamedDependency[Actor]
+) -> Response[bytes]:
+    """The scheme as its configuration folder, zipped: `reciprocal tenant load` reads it back unchanged."""
+    files = await export.scheme_files(db, scheme.id)
+    record(db, scheme.id, "export.downloaded", actor=actor, details={"table": "scheme-folder", "format": "zip"})
+    return Response(
+        export.zipped(scheme.slug, files),
+        media_type="application/zip",
+        headers={
+            "content-disposition": f'attachment; filename="{scheme.slug}-folder.zip"',
+            "x-content-type-options": "nosniff",
+        },
+    )
+
+
 HANDLERS = [
     admin_home,
     retry_message,
+    export_folder,
     *users.HANDLERS,
     *providers.HANDLERS,
     *criteria.HANDLERS,
     *messages.HANDLERS,
     *cohorts.HANDLERS,
     *exit_export.HANDLERS,
+    *areas.HANDLERS,
+    *organisation_setup.HANDLERS,
 ]
