@@ -122,7 +122,8 @@ async def test_what_is_due_goes_what_is_not_stays_and_balances_never_move(db: Da
     before, others_before = await balances(w), await balances(other)
     entries = await count(w, LedgerEntry)
     timeline = await count(w, AuditEvent, AuditEvent.subject_type == "referral", AuditEvent.subject_id == due.id)
-    assert timeline > 0 and before
+    assert timeline > 0
+    assert before
     others_audit = await count(other, AuditEvent)
 
     receipt = await w.run(retention.apply, w.scheme.id, TODAY)
