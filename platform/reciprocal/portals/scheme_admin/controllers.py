@@ -16,7 +16,7 @@ from reciprocal.identity.access import allow
 from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.notifications import delivery
-from reciprocal.portals.scheme_admin import criteria, messages, providers, users
+from reciprocal.portals.scheme_admin import criteria, messages, providers, retention, users
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.urls import see_other
 
@@ -50,4 +50,12 @@ async def retry_message(
     return see_other(request, admin_home, {"retried": "true"})
 
 
-HANDLERS = [admin_home, retry_message, *users.HANDLERS, *providers.HANDLERS, *criteria.HANDLERS, *messages.HANDLERS]
+HANDLERS = [
+    admin_home,
+    retry_message,
+    *users.HANDLERS,
+    *providers.HANDLERS,
+    *criteria.HANDLERS,
+    *messages.HANDLERS,
+    *retention.HANDLERS,
+]
