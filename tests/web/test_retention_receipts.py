@@ -13,6 +13,7 @@ from reciprocal.identity.models import Role
 from reciprocal.referrals.models import Referral
 from reciprocal.retention import services as retention
 from reciprocal.settings import Settings
+from reciprocal.tenancy.models import Scheme
 from support import visible_text
 from support.scheduled import CANARIES, CASE_REFERENCE
 from support.web import Client, act_as, act_as_new_member
@@ -72,3 +73,21 @@ async def test_the_receipt_page_and_download_carry_counts_never_case_content(
         client, db, settings, theirs, f"admin@{theirs}.example", [("coordinator", Role.scheme_admin)], replace=True
     )
     assert "No run yet" in visible_text((await client.get(f"/s/{theirs}/admin/retention")).text)
+
+
+async def test_the_public_criteria_page_states_each_schemes_retention_and_the_defaults(
+    each_world: World, client: Client, db: Database
+) -> None:
+    w = each_world
+    other = await (County(db) if type(w) is World else World(db)).build()
+
+    async def shorter(session, _):  # type: ignore[no-untyped-def]
+        await session.execute(update(Scheme).where(Scheme.id == w.scheme.id).values(keep_sessions_days=14))
+
+    await w.run(shorter, None)
+    ours = visible_text((await client.get(f"/s/{w.scheme.slug}/criteria")).text)
+    assert "How long records are kept" in ours
+    assert "Signed-in sessions ended 14 days 30 days" in ours
+    assert "Closed referrals (with their answers, offers and timeline) 730 days (2 years) 730 days (2 years)" in ours
+    theirs = visible_text((await client.get(f"/s/{other.scheme.slug}/criteria")).text)
+    assert "Signed-in sessions ended 30 days 30 days" in theirs
