@@ -16,6 +16,7 @@ from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
 from reciprocal.kernel import clock
+from reciprocal.kernel.dates import UK_TIME
 from reciprocal.partners.models import Organisation, OrganisationKind
 from reciprocal.settings import Settings
 
@@ -183,6 +184,8 @@ _ACTOR = (
         UserSession.expires_at > bindparam("now"),
         UserSession.last_seen_at > bindparam("idle_since"),
         User.status == UserStatus.active,
+        # From the day their organisation leaves the scheme (partners.leaving), its people cannot act for it.
+        _acting_for.left_on.is_(None) | (_acting_for.left_on > bindparam("today")),
     )
 )
 """find_actor's one query, built once: every page asks it first, and building a statement costs more in Python
@@ -197,7 +200,13 @@ async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, setting
     """
     now = clock.now()
     idle_since = now - timedelta(minutes=settings.session_idle_minutes)
-    parameters = {"tenant_id": tenant_id, "token_hash": token_hash(token), "now": now, "idle_since": idle_since}
+    parameters = {
+        "tenant_id": tenant_id,
+        "token_hash": token_hash(token),
+        "now": now,
+        "idle_since": idle_since,
+        "today": now.astimezone(UK_TIME).date(),
+    }
     row = (await db.execute(_ACTOR, parameters)).one_or_none()
     if row is None:
         return None

@@ -1,4 +1,5 @@
-"""retention with receipts: how long each scheme keeps what has ended, and a receipt of each run
+"""retention with receipts: how long each scheme keeps what has ended, and a receipt of each run; a partner's
+leaving date
 
 Revision ID: 0021
 Revises: 0019
@@ -45,6 +46,8 @@ $$
 
 
 def upgrade() -> None:
+    op.add_column("organisations", sa.Column("left_on", sa.Date(), nullable=True))
+    op.add_column("organisations", sa.Column("leaving_reason", sa.Text(), nullable=True))
     for column, days in KEEP.items():
         op.add_column("schemes", sa.Column(column, sa.Integer(), nullable=False, server_default=str(days)))
     # A move outlives its referral's removal: the ledger's entries point at it, and it holds no case content.
@@ -81,3 +84,5 @@ def downgrade() -> None:
     op.alter_column("moves", "referral_id", existing_type=sa.Uuid(), nullable=False)
     for column in reversed(KEEP):
         op.drop_column("schemes", column)
+    op.drop_column("organisations", "leaving_reason")
+    op.drop_column("organisations", "left_on")

@@ -1,0 +1,91 @@
+"""A housing partner leaving the scheme, in two schemes: the coordinator records the date with a reason (bad
+input names the field, nothing changes); from that day its people are refused and nothing new is circulated to
+it, while the referral it has already offered on goes on; the other scheme's partners are untouched."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from reciprocal.audit.models import AuditEvent
+from reciprocal.db.engine import Database
+from reciprocal.kernel import dates
+from reciprocal.kernel.errors import Refused
+from reciprocal.partners import leaving
+from reciprocal.partners.models import Organisation
+from reciprocal.referrals import offers
+from reciprocal.referrals.circulation import partners_reached
+from reciprocal.referrals.workflow import State
+from reciprocal.settings import Settings
+from support.scheduled import approved
+from support.web import Client, act_as
+from support.world import County, World
+
+
+async def left_on(w: World, partner_id: object) -> date | None:
+    async with w.db.tenant_session(w.scheme.id) as session:
+        found = await session.get(Organisation, (w.scheme.id, partner_id))
+    assert found is not None
+    return found.left_on
+
+
+async def test_bad_leaving_is_refused_by_field_and_changes_nothing(each_world: World) -> None:
+    w = each_world
+    partner = w.partner.organisation_id
+    cases = [
+        (None, "Moving to another scheme", "left_on"),
+        (dates.today() - timedelta(days=1), "Moving to another scheme", "left_on"),
+        (dates.today(), "  ", "reason"),
+        (dates.today(), "Call 07700 900123 about it", "reason"),
+    ]
+    for day, reason, field in cases:
+        with pytest.raises(Refused) as refused:
+            await w.run(leaving.record_leaving, w.coordinator, partner, left_on=day, reason=reason)
+        assert [name for name, _ in refused.value.problems] == [field]
+        assert await left_on(w, partner) is None
+    with pytest.raises(leaving.PartnerNotFound):
+        await w.run(leaving.record_leaving, w.partner, partner, left_on=dates.today(), reason="Leaving")
+
+
+async def test_from_the_leaving_day_its_people_are_refused_and_nothing_new_reaches_it(
+    each_world: World, client: Client, db: Database, settings: Settings
+) -> None:
+    w = each_world
+    other = await (County(db) if type(w) is World else World(db)).build()
+    slug = w.scheme.slug
+    offered = await w.offered(w.domestic_abuse())
+    await act_as(client, db, settings, w.partner, slug)
+    before = await client.get(f"/s/{slug}/named-lead/")
+    assert before.status_code == 200
+    assert "/sign-in" not in str(before.url)
+
+    await w.run(
+        leaving.record_leaving, w.coordinator, w.partner.organisation_id, left_on=dates.today(), reason="Stock sold"
+    )
+
+    assert await left_on(w, w.partner.organisation_id) == dates.today()
+    async with db.tenant_session(w.scheme.id) as session:
+        events = await session.scalar(
+            AuditEvent.__table__.select()
+            .with_only_columns(AuditEvent.details)
+            .where(AuditEvent.action == leaving.LEAVING, AuditEvent.subject_id == w.partner.organisation_id)
+        )
+    assert events == {"left_on": dates.today().isoformat()}
+    # Its named lead's session is refused from today.
+    after = await client.get(f"/s/{slug}/named-lead/", follow_redirects=False)
+    assert after.status_code in (302, 303, 401, 403)
+    # A new referral is circulated to others, never to it.
+    fresh = await approved(w)
+    async with db.tenant_session(w.scheme.id) as session:
+        reached = await partners_reached(session, [fresh])
+    assert w.partner.organisation_id not in reached[fresh.id]
+    # The referral it had offered on goes on, served by the coordinator.
+    for step in (offers.arrange_viewing, offers.accept):
+        referral = await w.referral(offered.id)
+        await w.run(step, w.coordinator, referral.id, version=referral.version)
+    assert (await w.referral(offered.id)).state == State.accepted
+    # The other scheme's partner is still in, and its people still act.
+    assert await left_on(other, other.partner.organisation_id) is None
+    await act_as(client, db, settings, other.partner, other.scheme.slug)
+    assert (await client.get(f"/s/{other.scheme.slug}/named-lead/", follow_redirects=False)).status_code == 200
