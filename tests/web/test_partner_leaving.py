@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
 from reciprocal.kernel import dates
 from reciprocal.kernel.errors import Refused
-from reciprocal.partners import leaving
+from reciprocal.ledger import services as ledger
+from reciprocal.ledger.models import LedgerEntry
 from reciprocal.partners.models import Organisation
-from reciprocal.referrals import offers
+from reciprocal.referrals import leaving, offers
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import Settings
@@ -89,3 +91,55 @@ async def test_from_the_leaving_day_its_people_are_refused_and_nothing_new_reach
     assert await left_on(other, other.partner.organisation_id) is None
     await act_as(client, db, settings, other.partner, other.scheme.slug)
     assert (await client.get(f"/s/{other.scheme.slug}/named-lead/", follow_redirects=False)).status_code == 200
+
+
+async def net_of(w: World, partner_id: object) -> dict[int | None, int]:
+    async with w.db.tenant_session(w.scheme.id) as session:
+        return {b.bedrooms: b.net for b in await ledger.balances(session, w.scheme.id, partner_id)}  # type: ignore[arg-type]
+
+
+async def entry_count(w: World) -> int:
+    async with w.db.tenant_session(w.scheme.id) as session:
+        return int(await session.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
+
+
+@pytest.mark.parametrize("how", ["settled", "written_off"])
+async def test_a_leaving_partners_balance_is_closed_by_reversing_entries_with_the_reason(
+    each_world: World, db: Database, how: str
+) -> None:
+    w = each_world
+    other = await (County(db) if type(w) is World else World(db)).build()
+    partner = w.partner.organisation_id
+    await w.moved(w.domestic_abuse(), w.partner, w.home())
+    theirs = await other.moved(other.domestic_abuse(), other.partner, other.home())
+    assert theirs.state == State.moved
+    before = await net_of(w, partner)
+    assert sum(before.values()) == 1
+    others_before = await net_of(other, other.partner.organisation_id)
+    entries = await entry_count(w)
+
+    # Bad input: not left yet, no reason, no way chosen: field errors, no entry.
+    for when_left, way, reason, field in [
+        (False, how, "Agreed at the board", "how"),
+        (True, how, "", "reason"),
+        (True, "forgotten", "Agreed at the board", "how"),
+    ]:
+        if when_left and await left_on(w, partner) is None:
+            await w.run(leaving.record_leaving, w.coordinator, partner, left_on=dates.today(), reason="Stock sold")
+        with pytest.raises(Refused) as refused:
+            await w.run(leaving.close_balance, w.coordinator, partner, how=way, reason=reason)
+        assert [name for name, _ in refused.value.problems] == [field]
+        assert await entry_count(w) == entries
+
+    closed = await w.run(leaving.close_balance, w.coordinator, partner, how=how, reason="Agreed at the board")
+
+    assert closed == 1
+    assert await net_of(w, partner) == dict.fromkeys(before, 0)
+    assert await entry_count(w) == entries + 2
+    async with db.tenant_session(w.scheme.id) as session:
+        reasons = set(await session.scalars(select(LedgerEntry.reason).where(LedgerEntry.reverses_id.is_not(None))))
+    words = leaving.SETTLEMENTS[how]
+    assert reasons == {f"{words} as {w.partner.organisation_name} left the scheme: Agreed at the board"}
+    with pytest.raises(Refused):
+        await w.run(leaving.close_balance, w.coordinator, partner, how=how, reason="Again")
+    assert await net_of(other, other.partner.organisation_id) == others_before

@@ -184,7 +184,7 @@ _ACTOR = (
         UserSession.expires_at > bindparam("now"),
         UserSession.last_seen_at > bindparam("idle_since"),
         User.status == UserStatus.active,
-        # From the day their organisation leaves the scheme (partners.leaving), its people cannot act for it.
+        # From the day their organisation leaves the scheme (referrals.leaving), its people cannot act for it.
         _acting_for.left_on.is_(None) | (_acting_for.left_on > bindparam("today")),
     )
 )

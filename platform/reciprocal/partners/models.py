@@ -65,7 +65,7 @@ class Organisation(TenantOwned, Base):
     pause_reason: Mapped[str | None] = mapped_column(String(40), default=None)
     """A key of referrals.pauses.REASONS."""
     left_on: Mapped[date | None] = mapped_column(Date, default=None)
-    """The day the partner left the scheme (partners.leaving): from it, nothing is circulated to it and its
+    """The day the partner left the scheme (referrals.leaving): from it, nothing is circulated to it and its
     people cannot act; its referrals already in hand go on."""
     leaving_reason: Mapped[str | None] = mapped_column(Text, default=None)
     """The coordinator's reason, checked for identifying details like every note."""
