@@ -20,8 +20,9 @@ from reciprocal.referrals import leaving, offers
 from reciprocal.referrals.circulation import partners_reached
 from reciprocal.referrals.workflow import State
 from reciprocal.settings import Settings
+from support import visible_text
 from support.scheduled import approved
-from support.web import Client, act_as
+from support.web import Client, act_as, post
 from support.world import County, World
 
 
@@ -143,3 +144,45 @@ async def test_a_leaving_partners_balance_is_closed_by_reversing_entries_with_th
     with pytest.raises(Refused):
         await w.run(leaving.close_balance, w.coordinator, partner, how=how, reason="Again")
     assert await net_of(other, other.partner.organisation_id) == others_before
+
+
+async def test_the_coordinator_records_leaving_and_closes_the_balance_on_the_ledger_pages(
+    each_world: World, client: Client, db: Database, settings: Settings
+) -> None:
+    w = each_world
+    slug, partner = w.scheme.slug, w.partner.organisation_id
+    await w.moved(w.domestic_abuse(), w.partner, w.home())
+    await act_as(client, db, settings, w.coordinator, slug)
+    page = f"/s/{slug}/ledger/partners/{partner}/leaving"
+    today = dates.today()
+    entries = await entry_count(w)
+
+    bad = await post(client, page, {"left_on-day": "31", "left_on-month": "2", "left_on-year": "2027"}, csrf_from=page)
+    assert bad.status_code == 400
+    text = visible_text(bad.text)
+    assert "There is a problem" in text
+    assert "The leaving date must be a real date" in text
+    assert await left_on(w, partner) is None
+    no_reason = {"left_on-day": str(today.day), "left_on-month": str(today.month), "left_on-year": str(today.year)}
+    refused = await post(client, page, no_reason, csrf_from=page)
+    assert refused.status_code == 400
+    assert "Enter why the partner is leaving" in visible_text(refused.text)
+    assert await left_on(w, partner) is None
+
+    done = await post(client, page, {**no_reason, "reason": "Stock transferred"}, csrf_from=page)
+    assert done.status_code == 303
+    statement = visible_text((await client.get(done.headers["location"])).text)
+    assert "Leaving date recorded" in statement
+    assert f"Left on {dates.govuk_date(today)}" in statement
+    assert f"Left on {dates.govuk_date(today)}" in visible_text((await client.get(f"/s/{slug}/ledger")).text)
+
+    balance = f"{page}/balance"
+    unchosen = await post(client, balance, {"reason": "Agreed"}, csrf_from=page)
+    assert unchosen.status_code == 400
+    assert "Select whether the balance is settled or written off" in visible_text(unchosen.text)
+    assert await entry_count(w) == entries
+    closed = await post(client, balance, {"how": "written_off", "reason": "Agreed"}, csrf_from=page)
+    assert closed.status_code == 303
+    assert "Balance closed" in visible_text((await client.get(closed.headers["location"])).text)
+    assert sum((await net_of(w, partner)).values()) == 0
+    assert await entry_count(w) == entries + 2
