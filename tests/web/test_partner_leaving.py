@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from reciprocal.audit.models import AuditEvent
 from reciprocal.db.engine import Database
+from reciprocal.identity.models import User
+from reciprocal.identity.services import start_session
 from reciprocal.kernel import dates
 from reciprocal.kernel.errors import Refused
 from reciprocal.ledger import services as ledger
@@ -78,6 +80,11 @@ async def test_from_the_leaving_day_its_people_are_refused_and_nothing_new_reach
     # Its named lead's session is refused from today.
     after = await client.get(f"/s/{slug}/named-lead/", follow_redirects=False)
     assert after.status_code in (302, 303, 401, 403)
+    # And a new sign-in starts no session (the sign-in pages then refuse, as for anyone with no membership).
+    async with db.tenant_session(w.scheme.id) as session, session.begin():
+        user = await session.get(User, (w.scheme.id, w.partner.user_id))
+        assert user is not None
+        assert await start_session(session, w.scheme.id, user, settings, method="link", organisation_id=None) is None
     # A new referral is circulated to others, never to it.
     fresh = await approved(w)
     async with db.tenant_session(w.scheme.id) as session:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import aliased
 from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
-from reciprocal.kernel import clock
+from reciprocal.kernel import clock, dates
 from reciprocal.kernel.dates import UK_TIME
-from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.partners.models import Organisation, OrganisationKind, still_in
 from reciprocal.settings import Settings
 
 SESSION_COOKIE = "reciprocal_session"
@@ -88,7 +88,8 @@ async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.U
             Organisation,
             (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
         )
-        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+        # A membership of an organisation that has left the scheme (referrals.leaving) signs no one in.
+        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id, still_in(dates.today()))
     )
     return sorted((Acting(org_id, name, role) for org_id, name, role in rows), key=_acting_order)
 
@@ -153,7 +154,11 @@ def _memberships_json() -> ColumnElement[Any]:
             Organisation,
             (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
         )
-        .where(Membership.tenant_id == UserSession.tenant_id, Membership.user_id == UserSession.user_id)
+        .where(
+            Membership.tenant_id == UserSession.tenant_id,
+            Membership.user_id == UserSession.user_id,
+            Organisation.left_on.is_(None) | (Organisation.left_on > bindparam("today")),
+        )
         .scalar_subquery()
     )
 
