@@ -1,5 +1,5 @@
 """`reciprocal worker`: runs the jobs requests enqueue, and the scheduled ones (sweep, reminders, batches,
-statements).
+statements, retention).
 
 Each job names its scheme and works in that scheme's session, as a request does; it acts as the system, through
 the same services as people. Its log lines carry the job's id, kind and scheme, never case content.
@@ -28,6 +28,7 @@ from reciprocal.notifications import delivery, handoffs
 from reciprocal.onboarding import agreements
 from reciprocal.referrals import batches
 from reciprocal.reminders import services as reminders
+from reciprocal.retention import services as retention
 from reciprocal.settings import Settings
 from reciprocal.statements.jobs import send_statements
 from reciprocal.tenancy.services import list_schemes
@@ -44,6 +45,10 @@ CIRCULATE = "circulate"
 """Every hour: each scheme whose cadence (`circulation_days`) has come round releases its batch."""
 STATEMENTS = "statements"
 """Every hour: on the first working day of a month, each partner's statement of the month before (made once)."""
+RETENTION = "retention"
+"""Every night: each scheme removes what its retention says is due and leaves a receipt (retention.services)."""
+RETENTION_AT = "30 2 * * *"
+"""02:30 UTC, when nobody works; a second run the same day finds nothing more due."""
 CONCURRENCY = 4
 """Jobs of one kind a worker runs at once."""
 
@@ -112,6 +117,9 @@ class Worker:
         today = dates.today()
         await self._each_scheme(STATEMENTS, lambda session, scheme: send_statements(session, scheme, today))
 
+    async def retention(self) -> None:
+        await self._each_scheme(RETENTION, retention.apply)
+
     def build(self, connection: asyncpg.Connection) -> PgQueuer:
         pgq = PgQueuer.from_asyncpg_connection(connection)
         # Each job holds a pooled connection while it runs: together they stay well below the pool (10 + 10), so
@@ -131,7 +139,11 @@ class Worker:
         async def statements(_: Schedule) -> None:
             await self.statements()
 
+        async def retain(_: Schedule) -> None:
+            await self.retention()
+
         pgq.schedule(SWEEP, "* * * * *")(sweep)
+        pgq.schedule(RETENTION, RETENTION_AT)(retain)
         pgq.schedule(REMINDERS, REMINDERS_AT)(remind)
         pgq.schedule(CIRCULATE, "5 * * * *")(circulate)
         pgq.schedule(STATEMENTS, "10 * * * *")(statements)

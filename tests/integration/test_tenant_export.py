@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
@@ -23,6 +24,7 @@ from reciprocal.provisioning.export import write_folder
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
+from reciprocal.tenancy.models import Scheme
 from support import DatabaseUnderTest, drop_database, make_settings, scheme_id
 
 
@@ -68,11 +70,15 @@ async def test_an_exported_scheme_loads_into_an_empty_service_and_exports_the_sa
             .where(Organisation.code == "coordinator")
             .values(agreement_signed_on=date(2026, 4, 1), agreement_review_on=date(2027, 4, 1))
         )
+        # And a retention rule of its own (scheme.toml's [retention] table).
+        await session.execute(update(Scheme).where(Scheme.id == tenant).values(keep_sessions_days=14))
     first = await _export(database.app, slug, tmp_path / "first")
 
     config = read_scheme_folder(first)
     original = read_scheme_folder(REPO_ROOT / "tenants" / slug)
-    assert config.scheme == original.scheme
+    assert config.scheme.retention.sessions == 14
+    kept = msgspec.structs.replace(original.scheme.retention, sessions=14)
+    assert config.scheme == msgspec.structs.replace(original.scheme, retention=kept)
     assert sorted(a.code for a in config.areas) == sorted(a.code for a in original.areas)
     assert {o.code: sorted(o.areas) for o in config.organisations} == {
         o.code: sorted(o.areas) for o in original.organisations

@@ -70,7 +70,8 @@ def test_a_partner_covering_an_unknown_area_is_refused(tmp_path: Path) -> None:
 def test_several_problems_are_all_reported(tmp_path: Path) -> None:
     folder = copy_scheme(tmp_path)
     (folder / "areas.toml").write_text('[[area]]\ncode = "Not A Slug"\nname = "x"\n')
-    (folder / "scheme.toml").write_text((folder / "scheme.toml").read_text() + "\nunexpected = 1\n")
+    # At the top: the file ends in its [retention] table, which would take a key added at the end.
+    (folder / "scheme.toml").write_text("unexpected = 1\n" + (folder / "scheme.toml").read_text())
     found = problems_of(folder)
     assert any("scheme.toml: Object contains unknown field `unexpected`" in p for p in found)
     assert any("areas.toml: area[0].code:" in p for p in found)
@@ -120,3 +121,10 @@ def test_a_funder_organisation_loads(tmp_path: Path) -> None:
     )
     config = read_scheme_folder(folder)
     assert [o.kind for o in config.organisations if o.code == "steering"] == ["funder"]
+
+
+def test_retention_days_are_read_and_checked(tmp_path: Path) -> None:
+    folder = copy_scheme(tmp_path)
+    scheme = folder / "scheme.toml"
+    scheme.write_text(scheme.read_text().replace("sessions = 30", "sessions = 0"))
+    assert any("scheme.toml: retention.sessions: Expected `int` >= 1" in p for p in problems_of(folder))

@@ -15,8 +15,9 @@ from sqlalchemy.orm import aliased
 from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
-from reciprocal.kernel import clock
-from reciprocal.partners.models import Organisation, OrganisationKind
+from reciprocal.kernel import clock, dates
+from reciprocal.kernel.dates import UK_TIME
+from reciprocal.partners.models import Organisation, OrganisationKind, still_in
 from reciprocal.settings import Settings
 
 SESSION_COOKIE = "reciprocal_session"
@@ -87,7 +88,8 @@ async def memberships_of(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.U
             Organisation,
             (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
         )
-        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+        # A membership of an organisation that has left the scheme (referrals.leaving) signs no one in.
+        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id, still_in(dates.today()))
     )
     return sorted((Acting(org_id, name, role) for org_id, name, role in rows), key=_acting_order)
 
@@ -152,7 +154,11 @@ def _memberships_json() -> ColumnElement[Any]:
             Organisation,
             (Organisation.tenant_id == Membership.tenant_id) & (Organisation.id == Membership.organisation_id),
         )
-        .where(Membership.tenant_id == UserSession.tenant_id, Membership.user_id == UserSession.user_id)
+        .where(
+            Membership.tenant_id == UserSession.tenant_id,
+            Membership.user_id == UserSession.user_id,
+            Organisation.left_on.is_(None) | (Organisation.left_on > bindparam("today")),
+        )
         .scalar_subquery()
     )
 
@@ -183,6 +189,8 @@ _ACTOR = (
         UserSession.expires_at > bindparam("now"),
         UserSession.last_seen_at > bindparam("idle_since"),
         User.status == UserStatus.active,
+        # From the day their organisation leaves the scheme (referrals.leaving), its people cannot act for it.
+        _acting_for.left_on.is_(None) | (_acting_for.left_on > bindparam("today")),
     )
 )
 """find_actor's one query, built once: every page asks it first, and building a statement costs more in Python
@@ -197,7 +205,13 @@ async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, setting
     """
     now = clock.now()
     idle_since = now - timedelta(minutes=settings.session_idle_minutes)
-    parameters = {"tenant_id": tenant_id, "token_hash": token_hash(token), "now": now, "idle_since": idle_since}
+    parameters = {
+        "tenant_id": tenant_id,
+        "token_hash": token_hash(token),
+        "now": now,
+        "idle_since": idle_since,
+        "today": now.astimezone(UK_TIME).date(),
+    }
     row = (await db.execute(_ACTOR, parameters)).one_or_none()
     if row is None:
         return None

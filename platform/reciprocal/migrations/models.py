@@ -30,6 +30,7 @@ from reciprocal.referrals.models import (
     Viewing,
 )
 from reciprocal.reminders.models import Reminder
+from reciprocal.retention.models import RetentionReceipt
 from reciprocal.tenancy.models import Area, Scheme
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ReferralArea",
     "ReferralMessage",
     "Reminder",
+    "RetentionReceipt",
     "RiskAssessment",
     "Scheme",
     "SignInAttempt",

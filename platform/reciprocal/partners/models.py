@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     ForeignKeyConstraint,
     String,
+    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -65,6 +66,11 @@ class Organisation(TenantOwned, Base):
     """The day new circulations reach the partner again: the pause ends by itself on it, no job needed."""
     pause_reason: Mapped[str | None] = mapped_column(String(40), default=None)
     """A key of referrals.pauses.REASONS."""
+    left_on: Mapped[date | None] = mapped_column(Date, default=None)
+    """The day the partner left the scheme (referrals.leaving): from it, nothing is circulated to it and its
+    people cannot act; its referrals already in hand go on."""
+    leaving_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """The coordinator's reason, checked for identifying details like every note."""
 
     def paused_on(self, day: date) -> bool:
         """Whether new circulations skip the partner on `day` (`taking_circulations` in SQL)."""
@@ -72,8 +78,14 @@ class Organisation(TenantOwned, Base):
 
 
 def taking_circulations(day: date) -> ColumnElement[bool]:
-    """`Organisation.paused_on` as SQL: true where new circulations reach the partner on `day`."""
-    return Organisation.paused_until.is_(None) | (Organisation.paused_until <= day)
+    """`Organisation.paused_on` as SQL: true where new circulations reach the partner on `day` (not paused, and
+    not left the scheme by then)."""
+    return (Organisation.paused_until.is_(None) | (Organisation.paused_until <= day)) & still_in(day)
+
+
+def still_in(day: date) -> ColumnElement[bool]:
+    """True where the organisation has not left the scheme by `day` (`Organisation.left_on`)."""
+    return Organisation.left_on.is_(None) | (Organisation.left_on > day)
 
 
 class OrganisationArea(TenantOwned, Base):

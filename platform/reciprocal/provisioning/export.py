@@ -59,6 +59,13 @@ async def scheme_files(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str,
                 "reference_prefix": scheme.reference_prefix,
                 "area_term": scheme.area_term,
                 "description": scheme.description,
+                "retention": {
+                    "closed_referrals": scheme.keep_closed_referrals_days,
+                    "audit_events": scheme.keep_audit_events_days,
+                    "sign_in_records": scheme.keep_sign_in_records_days,
+                    "outbox_messages": scheme.keep_outbox_messages_days,
+                    "sessions": scheme.keep_sessions_days,
+                },
             }
         ),
         "areas.toml": dumps(

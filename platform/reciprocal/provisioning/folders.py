@@ -20,6 +20,22 @@ Code = Annotated[str, msgspec.Meta(pattern=SLUG_PATTERN, max_length=63)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+Days = Annotated[int, msgspec.Meta(ge=1, le=3650)]
+
+
+class RetentionFile(msgspec.Struct, forbid_unknown_fields=True):
+    """How many days the scheme keeps each kind of record (retention.rules, whose DEFAULTS these are)."""
+
+    closed_referrals: Days = 730
+    """After a referral ended: its answers, offers and timeline."""
+    audit_events: Days = 730
+    sign_in_records: Days = 90
+    outbox_messages: Days = 90
+    """After an email was sent or given up on."""
+    sessions: Days = 30
+    """After a signed-in session expired or was ended."""
+
+
 class SchemeFile(msgspec.Struct, forbid_unknown_fields=True):
     slug: Code
     name: Name
@@ -28,6 +44,7 @@ class SchemeFile(msgspec.Struct, forbid_unknown_fields=True):
     area_term: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "area"
     reference_prefix: Annotated[str, msgspec.Meta(pattern="^[A-Z]{1,8}$")] = "REF"
     """Starts each referral's reference number: PL-2026-0042."""
+    retention: RetentionFile = msgspec.field(default_factory=RetentionFile)
 
 
 GridIndex = Annotated[int, msgspec.Meta(ge=0, le=99)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,7 @@ async def load_scheme(db: Database, config: SchemeConfig) -> LoadResult:
             "description": config.scheme.description,
             "area_term": config.scheme.area_term,
             "reference_prefix": config.scheme.reference_prefix,
+            **{f"keep_{what}_days": days for what, days in msgspec.structs.asdict(config.scheme.retention).items()},
         }
         existing = await find_scheme(session, config.scheme.slug)
         if existing is None:

@@ -342,8 +342,9 @@ class Move(TenantOwned, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    referral_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    """None once its referral was removed under retention: the move stays, as the ledger's entries point at it."""
+    offer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     receiving_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     sending_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     area_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -30,6 +30,12 @@ class Scheme(Base):
     """Starts every referral reference in the scheme: PL-2026-0042."""
     area_term: Mapped[str] = mapped_column(String(40), default="area")
     """What the scheme calls its areas in its own words: borough, district."""
+    # How long the scheme keeps what has ended (retention.rules): the worker removes the rest each day.
+    keep_closed_referrals_days: Mapped[int] = mapped_column(Integer, default=730, server_default="730")
+    keep_audit_events_days: Mapped[int] = mapped_column(Integer, default=730, server_default="730")
+    keep_sign_in_records_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    keep_outbox_messages_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    keep_sessions_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.stamp, server_default=func.now()
     )

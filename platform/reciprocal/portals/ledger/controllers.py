@@ -29,6 +29,7 @@ from reciprocal.ledger.services import (
     housing_partner,
     partners_over_cap,
 )
+from reciprocal.portals.ledger import leaving
 from reciprocal.portals.ledger.queries import balances_table, entries_table, statement
 from reciprocal.statements.services import Month, figures, this_month
 from reciprocal.tenancy.models import Scheme
@@ -88,6 +89,7 @@ async def ledger_page(
             "actor": actor,
             "own": own,
             "partners": _by_partner(sheet),
+            "left": await leaving.left_partners(db, scheme.id),
             "total": sum(row.net for row in sheet),
             "debt_cap": cap,
             "over_cap": over,
@@ -134,6 +136,7 @@ async def statement_page(
             "lines": lines,
             "can_correct": actor.role == Role.coordinator,
             "corrected": done == "corrected",
+            "done": done,
         },
     )
 
@@ -225,4 +228,4 @@ async def _correction_page(
     )
 
 
-HANDLERS = [ledger_page, statement_page, correction_page, correct_entry]
+HANDLERS = [ledger_page, statement_page, correction_page, correct_entry, *leaving.HANDLERS]

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +15,7 @@ from reciprocal.ledger.models import LedgerEntry
 from reciprocal.ledger.services import Balance
 from reciprocal.partners.models import Organisation
 from reciprocal.referrals.models import Move, Referral
+from reciprocal.retention.rules import REMOVED_REFERENCE
 from reciprocal.statements.services import Month
 
 
@@ -71,7 +72,8 @@ async def statement(
             LedgerEntry.reverses_id,
             corrected,
             Move.moved_on,
-            Referral.reference,
+            # A move whose referral was removed under retention keeps its place in the ledger, without it.
+            case((Move.id.is_not(None) & Move.referral_id.is_(None), REMOVED_REFERENCE), else_=Referral.reference),
             receiving.name,
             sending.name,
         )

@@ -21,6 +21,7 @@ from reciprocal.identity.access import PUBLIC
 from reciprocal.identity.models import SignInAttempt
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import recent_attempts
+from reciprocal.retention import rules
 from reciprocal.tenancy.models import Scheme
 from reciprocal.tenancy.services import list_schemes, scheme_counts
 from reciprocal.web.guard import provide_directory
@@ -44,7 +45,14 @@ async def criteria_page(db: NamedDependency[AsyncSession], scheme: NamedDependen
     if published is None:
         raise NotFoundException
     table = rules_table(published.criteria, scheme.area_term)
-    return Template("public/criteria.html.j2", context={"scheme": scheme, "published": published, "table": table})
+    kept = [
+        (rules.KINDS[what], rules.described(days), rules.described(rules.DEFAULTS[what]))
+        for what, days in rules.days_of(scheme).items()
+    ]
+    return Template(
+        "public/criteria.html.j2",
+        context={"scheme": scheme, "published": published, "table": table, "kept": kept},
+    )
 
 
 # "Could this scheme help my client?": anonymous, from the current criteria; each completed check is one enquiry.

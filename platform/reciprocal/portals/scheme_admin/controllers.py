@@ -25,6 +25,7 @@ from reciprocal.portals.scheme_admin import (
     messages,
     organisation_setup,
     providers,
+    retention,
     users,
 )
 from reciprocal.provisioning import export
@@ -90,4 +91,5 @@ HANDLERS = [
     *exit_export.HANDLERS,
     *areas.HANDLERS,
     *organisation_setup.HANDLERS,
+    *retention.HANDLERS,
 ]
