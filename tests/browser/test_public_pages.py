@@ -27,8 +27,10 @@ async def test_a_visitor_finds_a_scheme_and_its_criteria(browser: Browser, live_
 
     await page.get_by_role("link", name="Read the scheme's criteria").click()
     await page.wait_for_url("**/s/pan-london/criteria")
-    table = page.get_by_role("table")
+    table = page.get_by_role("table", name="Rules for each type of risk")
     assert "Serious violence" in await table.inner_text()
+    kept = page.get_by_role("table", name="Pan London Housing Reciprocal keeps")
+    assert "Closed referrals" in await kept.inner_text()
     assert await serious_violations(page) == []
 
     # htmx keeps no copy of pages in the browser's storage.
