@@ -16,7 +16,6 @@ from reciprocal.audit.services import record
 from reciprocal.identity.models import Membership, Role, SignInAttempt, User, UserSession, UserStatus
 from reciprocal.identity.secrets import new_token, token_hash
 from reciprocal.kernel import clock, dates
-from reciprocal.kernel.dates import UK_TIME
 from reciprocal.partners.models import Organisation, OrganisationKind, still_in
 from reciprocal.settings import Settings
 
@@ -157,7 +156,7 @@ def _memberships_json() -> ColumnElement[Any]:
         .where(
             Membership.tenant_id == UserSession.tenant_id,
             Membership.user_id == UserSession.user_id,
-            Organisation.left_on.is_(None) | (Organisation.left_on > bindparam("today")),
+            still_in(bindparam("today")),
         )
         .scalar_subquery()
     )
@@ -190,7 +189,7 @@ _ACTOR = (
         UserSession.last_seen_at > bindparam("idle_since"),
         User.status == UserStatus.active,
         # From the day their organisation leaves the scheme (referrals.leaving), its people cannot act for it.
-        _acting_for.left_on.is_(None) | (_acting_for.left_on > bindparam("today")),
+        still_in(bindparam("today"), _acting_for),
     )
 )
 """find_actor's one query, built once: every page asks it first, and building a statement costs more in Python
@@ -210,7 +209,7 @@ async def find_actor(db: AsyncSession, tenant_id: uuid.UUID, token: str, setting
         "token_hash": token_hash(token),
         "now": now,
         "idle_since": idle_since,
-        "today": now.astimezone(UK_TIME).date(),
+        "today": dates.today(),
     }
     row = (await db.execute(_ACTOR, parameters)).one_or_none()
     if row is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -83,9 +84,12 @@ def taking_circulations(day: date) -> ColumnElement[bool]:
     return (Organisation.paused_until.is_(None) | (Organisation.paused_until <= day)) & still_in(day)
 
 
-def still_in(day: date) -> ColumnElement[bool]:
-    """True where the organisation has not left the scheme by `day` (`Organisation.left_on`)."""
-    return Organisation.left_on.is_(None) | (Organisation.left_on > day)
+def still_in(
+    day: date | ColumnElement[date], organisation: type[Organisation] | Any = Organisation
+) -> ColumnElement[bool]:
+    """True where the organisation (or an alias of it) has not left the scheme by `day` (`Organisation.left_on`):
+    a date, or a bound parameter in a statement built once."""
+    return organisation.left_on.is_(None) | (organisation.left_on > day)
 
 
 class OrganisationArea(TenantOwned, Base):
