@@ -13,8 +13,22 @@ from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 
 from reciprocal.db import keyset
+from reciprocal.identity.models import Role
 from reciprocal.settings import Settings
 from reciprocal.tenancy.models import Scheme
+
+REFERRAL_PAGES = {
+    Role.coordinator: "coordinator/referrals/{id}",
+    Role.nominating_officer: "referrals/{id}",
+    Role.risk_assessor: "risk-assessor/assessments/{id}",
+    Role.named_lead: "named-lead/referrals/{id}",
+}
+"""Each role's page of a referral, under the scheme."""
+
+
+def referral_page(scheme: Scheme, role: Role, referral_id: uuid.UUID) -> str:
+    """The address of `role`'s page of the referral: where search, messages and handover lead back to."""
+    return f"/s/{scheme.slug}/" + REFERRAL_PAGES[role].format(id=referral_id)
 
 
 def scheme_url(settings: Settings, scheme: Scheme) -> str:

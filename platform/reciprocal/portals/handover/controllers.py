@@ -31,13 +31,7 @@ from reciprocal.referrals.services import (
 from reciprocal.referrals.workflow import State
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt
-from reciprocal.web.urls import see_other
-
-REFERRAL_PAGES = {
-    Role.nominating_officer: "referrals/{id}",
-    Role.coordinator: "coordinator/referrals/{id}",
-}
-"""Each role's page of the referral, under the scheme."""
+from reciprocal.web.urls import referral_page, see_other
 
 
 class HandoverForm(msgspec.Struct):
@@ -61,7 +55,7 @@ async def _page(
         # A draft is its officer's alone, as on the coordinator's referral page.
         raise ReferralNotFound
     record_view(db, actor, referral.id)
-    back = f"/s/{scheme.slug}/" + REFERRAL_PAGES[actor.role].format(id=referral.id)
+    back = referral_page(scheme, actor.role, referral.id)
     return Template(
         "handover/handover.html.j2",
         context={

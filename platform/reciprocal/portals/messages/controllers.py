@@ -22,14 +22,8 @@ from reciprocal.referrals import messages
 from reciprocal.referrals.services import InvalidReferral, record_view
 from reciprocal.tenancy.models import Scheme
 from reciprocal.web.forms import attempt, names_to_confirm
-from reciprocal.web.urls import see_other
+from reciprocal.web.urls import referral_page, see_other
 
-REFERRAL_PAGES = {
-    Role.nominating_officer: "referrals/{id}",
-    Role.coordinator: "coordinator/referrals/{id}",
-    Role.named_lead: "named-lead/referrals/{id}",
-}
-"""Each role's page of the referral, under the scheme: the messages page's way back."""
 WITH = {
     Role.nominating_officer: ("With the coordinator", "With {partner} and the coordinator"),
     Role.coordinator: ("With the nominating officer", "With {partner} and the nominating officer"),
@@ -67,7 +61,7 @@ async def _page(
     record_view(db, actor, referral_id)
     referral, threads = await messages.threads(db, actor, referral_id)
     none, partner = WITH[actor.role]
-    back = f"/s/{scheme.slug}/" + REFERRAL_PAGES[actor.role].format(id=referral.id)
+    back = referral_page(scheme, actor.role, referral.id)
     return Template(
         "messages/threads.html.j2",
         context={

@@ -14,22 +14,16 @@ from reciprocal.identity.models import Role
 from reciprocal.identity.services import Actor
 from reciprocal.portals.search import queries
 from reciprocal.tenancy.models import Scheme
-from reciprocal.web.urls import page_links
+from reciprocal.web.urls import page_links, referral_page
 
-PAGES = {
-    Role.coordinator: "coordinator/referrals/{id}",
-    Role.nominating_officer: "referrals/{id}",
-    Role.risk_assessor: "risk-assessor/assessments/{id}",
-    Role.named_lead: "named-lead/referrals/{id}",
-}
-"""Each role's page of a referral, under the scheme."""
 OWN_TENANT = "named-lead/approvals/{id}"
 """A named lead's page of its own tenant's referral: its approval, then what became of it."""
 
 
 def referral_path(scheme: Scheme, actor: Actor, found: queries.Found) -> str:
-    template = OWN_TENANT if actor.role == Role.named_lead and found.own_tenant else PAGES[actor.role]
-    return f"/s/{scheme.slug}/" + template.format(id=found.id)
+    if actor.role == Role.named_lead and found.own_tenant:
+        return f"/s/{scheme.slug}/" + OWN_TENANT.format(id=found.id)
+    return referral_page(scheme, actor.role, found.id)
 
 
 @get("/search", opt=allow(*CASE_ROLES))
