@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BENCH_SCALE ?= $(if $(findstring --quick,$(BENCH_ARGS)),0.05,1)
 
-.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench loadgen clean
+.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench loadgen clean image
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ typecheck: install ## mypy, strict, on the reciprocal package
 	$(BIN)/mypy
 
 check: lint typecheck test ## Lint, types and every test: keep it green
+
+image: ## Build the service's image with podman (IMAGE=reciprocal:latest; makes its Debian base when absent)
+	infra/image/build
 
 assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.json (needs npm)
 	bash web/build-assets.sh

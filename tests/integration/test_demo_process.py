@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,10 @@ import httpx
 import psutil
 import pytest
 
+from support import free_port
+
 RECIPROCAL = Path(sys.executable).parent / "reciprocal"
 STARTUP_S = 120  # a first start runs initdb, migrates and loads both schemes and the demo referrals
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def postmaster_pid(data_dir: Path) -> int | None:

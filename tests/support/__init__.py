@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from dataclasses import dataclass
 from html import unescape
@@ -42,6 +43,14 @@ class DatabaseUnderTest:
     owner: URL
     app: URL
     name: str
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def make_settings(**overrides: object) -> Settings:
