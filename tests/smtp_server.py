@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -20,11 +22,13 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.port = 0
+        self._arrived = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self._arrived.set()
         return "250 Message accepted for delivery"
 
     async def received(self) -> list[EmailMessage]:
@@ -36,6 +40,13 @@ class Inbox:
         messages = await self.received()
         assert [m["To"] for m in messages] == [address]
         return messages[0]
+
+    async def message_from_afar(self, address: str, within_s: float = 10.0) -> EmailMessage:
+        """The one message to `address` that another process sends: it comes when that process gets to it."""
+        # NOTE: a threading event: messages arrive on the SMTP server's own thread and loop.
+        await asyncio.to_thread(self._arrived.wait, within_s)
+        assert [m["To"] for m in self.messages] == [address]
+        return self.messages[0]
 
 
 class _AnyPortController(Controller):

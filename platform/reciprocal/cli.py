@@ -365,7 +365,9 @@ async def _work(settings: Settings, app_url: URL, *, stop: asyncio.Event, drain:
     try:
         if not await schema_is_current(db.engine):
             raise click.ClickException("The database schema is not up to date: run `reciprocal migrate` first.")
-        await run(db, app_url, mailer_from_settings(settings), settings, drain=drain, stop=stop)
+        # NOTE: the queue LISTENs on a connection it keeps, which a transaction-mode pooler cannot carry.
+        queue_url = make_url(settings.database_direct_url) if settings.database_direct_url else app_url
+        await run(db, queue_url, mailer_from_settings(settings), settings, drain=drain, stop=stop)
     finally:
         await db.dispose()
 

@@ -14,6 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 """The checkout: templates, static files and tenant folders are read from here."""
 
 LogFormat = Literal["json", "console"]
+PoolMode = Literal["session", "transaction"]
 
 
 class SettingsError(ValueError):
@@ -39,6 +40,16 @@ def _bool(name: str, *, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _pool_mode() -> PoolMode:
+    raw = os.environ.get("DATABASE_POOL_MODE") or "session"
+    if raw not in ("session", "transaction"):
+        raise SettingsError(
+            "DATABASE_POOL_MODE must be session (directly to PostgreSQL) or transaction (through PgBouncer in "
+            f"transaction mode), got {raw!r}"
+        )
+    return raw  # type: ignore[return-value]
 
 
 def _check_base_url(url: str) -> None:
@@ -105,6 +116,14 @@ class Settings:
     """Connection for migrations, as the role that owns the tables. Defaults to database_url."""
     database_admin_url: str | None = None
     """A superuser connection, used only by `reciprocal bootstrap` to create the roles and database."""
+    database_pool_mode: PoolMode = "session"
+    """How DATABASE_URL reaches PostgreSQL: "session", directly or through a pooler that gives each client a
+    server connection of its own; "transaction", through a transaction-mode pooler such as PgBouncer, where
+    consecutive transactions may run on different server connections. Then nothing is kept on a connection
+    across transactions: no prepared statement, and the timeouts are set in each transaction."""
+    database_direct_url: str | None = None
+    """An address that reaches PostgreSQL without a transaction-mode pooler, for the worker's job queue, which
+    LISTENs for new jobs on a connection it keeps. Defaults to database_url."""
     demo: bool = False
     """Demo mode: console logs, no HSTS, plain-HTTP cookies."""
     log_format: LogFormat = "json"
@@ -218,6 +237,8 @@ class Settings:
             "database_url": os.environ.get("DATABASE_URL") or None,
             "database_owner_url": os.environ.get("DATABASE_OWNER_URL") or None,
             "database_admin_url": os.environ.get("DATABASE_ADMIN_URL") or None,
+            "database_pool_mode": _pool_mode(),
+            "database_direct_url": os.environ.get("DATABASE_DIRECT_URL") or None,
             "demo": demo,
             "log_format": log_format,
             "log_level": os.environ.get("RECIPROCAL_LOG_LEVEL", "INFO").upper(),

@@ -117,3 +117,14 @@ def test_the_demo_answers_on_its_own_host_and_a_configured_base_url(monkeypatch:
     settings = Settings.from_env(demo=True)
     assert settings.require_base_url() == "https://demo.reciprocal.example"
     assert settings.request_hosts() == ("demo.reciprocal.example", "127.0.0.1:8000", "localhost:8000", "demo.lan:8000")
+
+
+def test_a_pool_mode_other_than_session_or_transaction_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL_MODE", "statement")
+    with pytest.raises(SettingsError, match=r"DATABASE_POOL_MODE must be session .* or transaction .*'statement'"):
+        Settings.from_env()
+    monkeypatch.setenv("DATABASE_POOL_MODE", "transaction")
+    monkeypatch.setenv("DATABASE_DIRECT_URL", "postgresql://reciprocal_app@db.internal/reciprocal")
+    settings = Settings.from_env()
+    assert settings.database_pool_mode == "transaction"
+    assert settings.database_direct_url == "postgresql://reciprocal_app@db.internal/reciprocal"

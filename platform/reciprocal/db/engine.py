@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from typing import Any, Literal
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, TextClause, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction
@@ -16,8 +17,6 @@ from sqlalchemy.util.queue import Full
 
 from reciprocal.db.rls import TENANT_SETTING
 from reciprocal.settings import Settings
-
-_SCOPE_SQL = text(f"select set_config('{TENANT_SETTING}', :tenant_id, true)")
 
 
 def async_url(url: str | URL) -> URL:
@@ -68,31 +67,60 @@ def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
         pool_timeout=settings.connect_timeout_s,
         # Parameters may be case content: never let them into an exception message or a log.
         hide_parameters=True,
-        connect_args={
-            "timeout": settings.connect_timeout_s,
-            # Each connection prepares a statement once and keeps it: the service has a few hundred, more than
-            # the driver's default 100, and one pushed out costs a round trip to prepare again.
-            "prepared_statement_cache_size": PREPARED_KEPT,
-            "server_settings": {
-                "application_name": "reciprocal",
-                "statement_timeout": str(settings.statement_timeout_ms),
-                "idle_in_transaction_session_timeout": str(max(settings.statement_timeout_ms * 5, 10_000)),
-            },
-        },
+        connect_args={"timeout": settings.connect_timeout_s, **_connection_options(settings)},
     )
 
 
-def _apply_tenant(connection: Connection, tenant_id: uuid.UUID) -> None:
+def _timeouts(settings: Settings) -> dict[str, str]:
+    return {
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "idle_in_transaction_session_timeout": str(max(settings.statement_timeout_ms * 5, 10_000)),
+    }
+
+
+def _connection_options(settings: Settings) -> dict[str, Any]:
+    if settings.database_pool_mode == "transaction":
+        # NOTE: through PgBouncer in transaction mode, each transaction may run on another server connection,
+        # and PgBouncer (before 1.21) neither follows prepared statements nor accepts settings at start-up
+        # ("unsupported startup parameter"). So nothing is kept: every statement is prepared under a name of
+        # its own, used in the same transaction and never looked up again, and the timeouts are set in each
+        # transaction (Database.sessions), as the scheme already is.
+        return {
+            "prepared_statement_cache_size": 0,
+            "statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__reciprocal_{uuid.uuid4().hex}__",
+            "server_settings": {"application_name": "reciprocal"},
+        }
+    return {
+        # Each connection prepares a statement once and keeps it: the service has a few hundred, more than
+        # the driver's default 100, and one pushed out costs a round trip to prepare again.
+        "prepared_statement_cache_size": PREPARED_KEPT,
+        "server_settings": {"application_name": "reciprocal", **_timeouts(settings)},
+    }
+
+
+@functools.cache
+def _set_locally(names: tuple[str, ...]) -> TextClause:
+    return text("select " + ", ".join(f"set_config('{name}', :v{i}, true)" for i, name in enumerate(names)))
+
+
+def _apply_locally(connection: Connection, values: dict[str, str]) -> None:
     # NOTE: transaction-local (is_local=true): a session-level setting would leak to the next borrower
     # of this pooled connection. SET LOCAL cannot take a bind parameter, set_config can.
-    connection.execute(_SCOPE_SQL, {"tenant_id": str(tenant_id)})
+    connection.execute(_set_locally(tuple(values)), {f"v{i}": value for i, value in enumerate(values.values())})
+
+
+def _apply_tenant(connection: Connection, tenant_id: uuid.UUID) -> None:
+    _apply_locally(connection, {TENANT_SETTING: str(tenant_id)})
 
 
 @event.listens_for(Session, "after_begin")
 def _scope_new_transaction(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
-    tenant_id = session.info.get("tenant_id")
-    if tenant_id is not None:
-        _apply_tenant(connection, tenant_id)
+    values: dict[str, str] = dict(session.info.get("per_transaction", {}))
+    if (tenant_id := session.info.get("tenant_id")) is not None:
+        values[TENANT_SETTING] = str(tenant_id)
+    if values:  # one statement, however many settings
+        _apply_locally(connection, values)
 
 
 async def scope_to_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -108,7 +136,10 @@ class Database:
 
     def __init__(self, url: str | URL, settings: Settings) -> None:
         self.engine = create_engine(url, settings)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Through a transaction-mode pooler the timeouts come with each transaction, not with the connection.
+        pooled = settings.database_pool_mode == "transaction"
+        info = {"per_transaction": _timeouts(settings)} if pooled else {}
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def session(self, **kwargs: Any) -> AsyncSession:
         """An unscoped session: sees schemes, and no tenant-owned row at all."""
