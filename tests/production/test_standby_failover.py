@@ -29,6 +29,7 @@ from reciprocal.identity.models import Role
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
+from reciprocal.worker import asyncpg_dsn
 from support import add_member, make_settings, session_token, visible_text
 from support.replication import StandbyPair, free_port, standby_pair, wait_until
 from support.web import token_in, use_session
@@ -163,6 +164,16 @@ async def keep_reading(client: httpx.AsyncClient, stop: asyncio.Event, answers: 
         await asyncio.sleep(0.05)
 
 
+async def port_reached(url: URL) -> int:
+    """The port of the server the worker's own connection (asyncpg's address, not SQLAlchemy's) reaches."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        port: int = await connection.fetchval("select inet_server_port()")
+    finally:
+        await connection.close()
+    return port
+
+
 async def areas_on(server_url: URL) -> set[str]:
     connection: asyncpg.Connection = await connect_as(server_url.set(database="reciprocal"))
     try:
@@ -174,7 +185,9 @@ async def areas_on(server_url: URL) -> set[str]:
 
 async def test_a_standby_takes_over_without_a_500_or_a_lost_write(pair: StandbyPair, service_log: Path) -> None:
     app_url, session = await prepare(pair)
-    service = Service(pair.app_url(app_url), service_log)
+    both = pair.app_url(app_url)
+    assert await port_reached(both) == pair.primary.port
+    service = Service(both, service_log)
     try:
         service.wait_until_serving()
         async with httpx.AsyncClient(base_url=service.url, timeout=SLOW_S + 10) as client:
@@ -223,6 +236,8 @@ async def test_a_standby_takes_over_without_a_500_or_a_lost_write(pair: StandbyP
     kept = await areas_on(pair.standby.admin_url)
     missing = sorted(m for m in acknowledged if m is not None and m not in kept)
     assert not missing, f"acknowledged writes missing after the failover: {missing}"
+
+    assert await port_reached(both) == pair.standby.port  # the worker finds the promoted server too
 
     unavailable = [a for a in during if a.unavailable_page]
     print(
