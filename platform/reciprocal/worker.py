@@ -54,8 +54,22 @@ CONCURRENCY = 4
 
 
 def asyncpg_dsn(url: URL) -> str:
-    """The SQLAlchemy address as asyncpg's own (pgqueuer listens on a connection of its own)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The SQLAlchemy address as asyncpg's own (pgqueuer listens on a connection of its own).
+
+    NOTE: SQLAlchemy names several servers (a primary and its standby) as repeated `host=name:port` query
+    parameters; asyncpg would keep only the last of them, so they go where asyncpg reads a list of servers,
+    in the address itself (`user@name1:port1,name2:port2/db`), in the same order. One `host` (the embedded
+    server's socket folder) stays where it is: asyncpg reads that one.
+    """
+    plain = url.set(drivername="postgresql")
+    hosts = plain.query.get("host")
+    if isinstance(hosts, str) or not hosts or len(hosts) < 2:
+        return plain.render_as_string(hide_password=False)
+    servers = ",".join(hosts)
+    rendered = plain.difference_update_query(["host"]).render_as_string(hide_password=False)
+    scheme, rest = rendered.split("://", 1)
+    user, path = rest.split("/", 1)
+    return f"{scheme}://{user}{servers}/{path}"
 
 
 class Worker:

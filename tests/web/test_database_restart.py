@@ -13,11 +13,17 @@ import asyncpg
 from litestar.testing import AsyncTestClient
 
 from reciprocal.app import create_app
+from reciprocal.db.engine import Database
+from reciprocal.identity.models import Role
+from reciprocal.settings import Settings
 from support import DatabaseUnderTest, make_settings, visible_text
+from support.web import Client, act_as_new_member, post
 from tcp_proxy import TcpProxy
 
 PAGE = "/s/pan-london/"
 HTML = {"accept": "text/html"}
+AREAS = "/s/pan-london/admin/areas"
+ADMIN = [("coordinator", Role.scheme_admin)]
 
 
 def _is_the_unavailable_page(status: int, text: str) -> bool:
@@ -102,5 +108,26 @@ async def test_a_query_cut_off_by_its_statement_timeout_is_the_503_page(database
                 slow = await asyncio.wait_for(client.get(PAGE, headers=HTML), 10)
             assert _is_the_unavailable_page(slow.status_code, slow.text)
             assert (await client.get(PAGE)).status_code == 200
+    finally:
+        await admin.close()
+
+
+async def test_a_write_to_a_server_that_takes_none_is_the_503_page(
+    database: DatabaseUnderTest, client: Client, db: Database, settings: Settings
+) -> None:
+    # A standby, as a failover leaves it to an address naming both servers without target_session_attrs, or a
+    # primary set read-only for maintenance: the write was sound and will succeed later, so never a 500.
+    await act_as_new_member(client, db, settings, "pan-london", "admin@pan-london.example", ADMIN)
+    served: Database = client.app.state.db
+    admin = await _admin(database)
+    try:
+        await admin.execute(f'alter database "{database.name}" set default_transaction_read_only = on')
+        await served.engine.dispose()  # the setting applies to connections made after it
+        refused = await post(client, AREAS, {"name": "Read Only Town"}, headers=HTML)
+        assert _is_the_unavailable_page(refused.status_code, refused.text)
+        assert refused.headers["retry-after"]
+        await admin.execute(f'alter database "{database.name}" reset default_transaction_read_only')
+        await served.engine.dispose()
+        assert (await post(client, AREAS, {"name": "Read Only Town"})).status_code == 303
     finally:
         await admin.close()

@@ -145,6 +145,10 @@ UNAVAILABLE_SQLSTATES = ("08", "53", "57", "58")
 """PostgreSQL's error classes that mean the database, not the request, failed: connection exceptions (08),
 insufficient resources such as too many connections (53), operator intervention (57: a statement cut off by
 its timeout, the server shutting down or restarting mid-query, or still starting up) and system errors (58)."""
+READ_ONLY = "25006"
+"""A write refused by a server that takes no writes: a standby (a failover under way, or an address that names
+both servers without target_session_attrs=read-write), or a primary set read-only for maintenance. The request
+was sound and will succeed once a server takes writes again: a 503, not a 500."""
 
 
 def _is_unavailable(exc: DBAPIError) -> bool:
@@ -155,6 +159,7 @@ def _is_unavailable(exc: DBAPIError) -> bool:
         exc.connection_invalidated
         or isinstance(exc, OperationalError | InterfaceError)
         or state[:2] in UNAVAILABLE_SQLSTATES
+        or state == READ_ONLY
     )
 
 
