@@ -11,7 +11,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.engine import URL
 
 from reciprocal.db.engine import Database
-from reciprocal.db.migrate import head_revision
+from reciprocal.db.migrate import head_revision, known_revisions
 from reciprocal.identity.secrets import Keys
 from reciprocal.identity.services import SESSION_COOKIE
 from reciprocal.mail.services import mailer_from_settings, wait_for_sending
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | URL | No
                 "db": db,
                 "schemes": SchemeDirectory(settings.scheme_cache_s),
                 "migration_head": head_revision(),
+                "migrations_known": known_revisions(),
                 "settings": settings,
                 "secret_keys": keys,
                 "mailer": mailer,

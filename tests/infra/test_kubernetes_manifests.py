@@ -279,14 +279,11 @@ def _names_settings_reads() -> set[str]:
 
 
 PYTHON_ITSELF = {"PYTHONDONTWRITEBYTECODE"}
-ADDED_IN_PARALLEL = {"DATABASE_POOL_MODE", "DATABASE_DIRECT_URL"}
-"""NOTE: issue 14's two new settings, written into settings.py beside this work; once it reads them, this is
-redundant and can go."""
 
 
 def test_every_variable_set_is_one_the_app_reads() -> None:
     # A misspelt name (RECIPROCAL_BASEURL) is no error anywhere else: the app just never sees it.
-    known = _names_settings_reads() | PYTHON_ITSELF | ADDED_IN_PARALLEL
+    known = _names_settings_reads() | PYTHON_ITSELF
     assert "RECIPROCAL_SECRET_KEY" in known, "the pattern still finds what settings.py reads"
     set_here = set(CONFIG)
     for workload in APP_WORKLOADS.values():

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from reciprocal.app import create_app
-from reciprocal.db.bootstrap import bootstrap, role_urls
+from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
 from reciprocal.db.engine import Database
 from support import DatabaseUnderTest, drop_database, make_settings, visible_text
 from tcp_proxy import TcpProxy
@@ -154,3 +154,23 @@ async def test_every_line_of_a_request_under_a_scheme_names_it_and_repeats_nothi
             assert "scheme_found" not in line
     assert len({line["request_id"] for line in lines}) == len(refusals) + 1
     assert "secret" not in json.dumps(lines).lower()
+
+
+async def test_a_schema_a_newer_release_migrated_keeps_the_older_pods_ready(database: DatabaseUnderTest) -> None:
+    """A rollout migrates first: the pods of the release before must keep serving until they are replaced."""
+    owner = await connect_as(database.owner)
+    try:
+        await owner.execute("update alembic_version set version_num = '9999_from_a_newer_release'")
+        app = create_app(make_settings(), database_url=database.app)
+        async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json()["migrations"] == "ahead"
+        # A schema the code knows but is behind its head is not ready: a migration is still to run.
+        await owner.execute("update alembic_version set version_num = '0021'")
+        async with AsyncTestClient(app, base_url="https://127.0.0.1") as client:
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["migrations"] == "pending"
+    finally:
+        await owner.close()
