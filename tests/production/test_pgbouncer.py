@@ -3,7 +3,7 @@
 PgBouncer gives each transaction whichever server connection is free: here there is one, so every transaction of
 every client shares it, and anything left on a connection (a scheme, a timeout, a prepared statement) would reach
 the next client. The tenancy isolation tests run again through it, and a sign-in and a referral's journey go over
-HTTP to two `reciprocal serve` processes in turn.
+HTTP to two `reciprocal serve` processes in turn, and a worker's job sends its email.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from integration.test_tenant_isolation import (
     test_updating_another_schemes_rows_touches_none,
     test_writing_a_row_for_another_scheme_is_refused,
 )
+from people import actor
 from production.conftest import require_tools
 from reciprocal.db.bootstrap import OWNER_ROLE
 from reciprocal.db.engine import Database
@@ -45,6 +46,7 @@ from reciprocal.tenancy.models import Area
 from smtp_server import Inbox
 from support import DatabaseUnderTest, add_member, free_port, make_settings, visible_text
 from support.mail import ask_for_link, link_in, use_link
+from support.web import act_as, post, version_in
 from web.test_officer_referrals import Officer, _answer_everything, _london
 
 pytestmark = pytest.mark.pgbouncer
@@ -190,9 +192,13 @@ class Alternating(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-def two_processes(database: DatabaseUnderTest, bouncer: Bouncer, inbox: Inbox) -> Iterator[list[int]]:
-    """Two `reciprocal serve` processes on the test's database, both through PgBouncer."""
+def two_processes(
+    database: DatabaseUnderTest, bouncer: Bouncer, inbox: Inbox, loopback_admin_url: URL
+) -> Iterator[list[int]]:
+    """Two `reciprocal serve` processes on the test's database, both through PgBouncer, and a worker whose jobs
+    go through it too while its queue listens directly."""
     ports = [free_port(), free_port()]
+    direct = loopback_admin_url.set(username=APP_ROLE, password=None, database=database.name)
     env = {
         **os.environ,
         "DATABASE_URL": bouncer.url(database.name).render_as_string(hide_password=False),
@@ -204,13 +210,17 @@ def two_processes(database: DatabaseUnderTest, bouncer: Bouncer, inbox: Inbox) -
         "SMTP_PORT": str(inbox.port),
         "SMTP_STARTTLS": "false",
     }
-    serve = [str(Path(sys.executable).parent / "reciprocal"), "serve", "--host", "127.0.0.1"]
+    reciprocal = str(Path(sys.executable).parent / "reciprocal")
+    commands = [[reciprocal, "serve", "--host", "127.0.0.1", "--port", str(port)] for port in ports]
+    worker_env = {**env, "DATABASE_DIRECT_URL": direct.render_as_string(hide_password=False)}
     processes = [
-        subprocess.Popen([*serve, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for port in ports
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for command in commands
     ]
+    processes.append(
+        subprocess.Popen([reciprocal, "worker"], env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    )
     try:
-        for port, process in zip(ports, processes, strict=True):
+        for port, process in zip(ports, processes[: len(ports)], strict=True):
             _wait_listening(port, process)
         yield ports
     finally:
@@ -229,6 +239,8 @@ async def test_a_sign_in_and_a_referral_go_through_two_processes_in_turn(
     two_processes: list[int], db: Database, inbox: Inbox
 ) -> None:
     await add_member(db, "pan-london", "officer@refuge.example", [("safe-steps-london", Role.nominating_officer)])
+    coordinator = await actor(db, "pan-london", "coordinator", Role.coordinator)
+    await actor(db, "pan-london", "camden-council", Role.named_lead, email="lead@camden.example")
     transport = Alternating(two_processes)
     async with httpx.AsyncClient(transport=transport, base_url="https://127.0.0.1", timeout=20) as client:
         asked = await ask_for_link(client, "/s/pan-london/sign-in", "officer@refuge.example")
@@ -249,5 +261,15 @@ async def test_a_sign_in_and_a_referral_go_through_two_processes_in_turn(
         for _ in range(2):  # the officer's home, from each process
             home = visible_text((await client.get("/s/pan-london/officer/")).text)
             assert f"{reference[1]} SS-4471 The coordinator is checking it" in home
+
+        # The coordinator asks the landlord to approve it; the worker's job tells Camden's named lead by email.
+        await act_as(client, db, SETTINGS, coordinator)
+        page = await client.get(f"/s/pan-london/coordinator/referrals/{base.rsplit('/', 1)[1]}")
+        asked = await post(
+            client, f"{page.url.path}/request-approval", {"version": version_in(page.text, "request-approval")}
+        )
+        assert asked.status_code == 303
+        told = await inbox.message_from_afar("lead@camden.example", within_s=30)
+        assert told["Subject"] == f"Referral {reference[1]} is waiting for your approval"
     assert set(transport.served) == set(two_processes)
     assert len(transport.served) > 30
