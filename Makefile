@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BENCH_SCALE ?= $(if $(findstring --quick,$(BENCH_ARGS)),0.05,1)
 
-.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench loadgen clean image
+.PHONY: help install demo serve migrate tenants test test-fast check lint format typecheck assets bench loadgen clean image image-pgbouncer
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ check: lint typecheck test ## Lint, types and every test: keep it green
 
 image: ## Build the service's image with podman (IMAGE=reciprocal:latest; makes its Debian base when absent)
 	infra/image/build
+
+image-pgbouncer: ## Build PgBouncer's image for infra/kubernetes (IMAGE=reciprocal-pgbouncer:latest)
+	infra/image/build pgbouncer
 
 assets: ## Refresh the vendored GOV.UK Frontend and htmx from web/package-lock.json (needs npm)
 	bash web/build-assets.sh

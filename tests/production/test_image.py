@@ -1,10 +1,6 @@
 """The image as an operator runs it: built by `make image`'s script, then bootstrap, migrate, load a scheme and
 serve from it against a PostgreSQL on loopback. The server inside is not root, its health check passes, and the
 final stage holds none of the build's tools.
-
-podman runs no containers in these VMs, so `buildah run --isolation chroot` runs the commands in the built image
-(host network: the server in it listens on loopback). The first build takes a few minutes (the Debian base is
-made once, then the dependencies' layer is cached).
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ import psutil
 import pytest
 from sqlalchemy.engine import URL
 
-from production.conftest import require_tools
+from production.containers import Container, build, buildah
 from reciprocal.db.bootstrap import role_urls
 from reciprocal.settings import REPO_ROOT
 from support import drop_database, free_port
@@ -30,7 +26,6 @@ from support import drop_database, free_port
 pytestmark = pytest.mark.image
 
 IMAGE = os.environ.get("IMAGE", "reciprocal:latest")
-BUILD_S = 1200
 STARTUP_S = 60
 
 
@@ -38,44 +33,9 @@ def _url(url: URL) -> str:
     return url.render_as_string(hide_password=False)
 
 
-class Container:
-    """A working container of the image: commands run in it as the image's user, in its working directory."""
-
-    def __init__(self, image: str) -> None:
-        self.id = _buildah("from", "--pull=never", image).strip()
-
-    def command(self, *argv: str, env: dict[str, str]) -> list[str]:
-        flags = [f"--env={name}={value}" for name, value in env.items()]
-        return ["buildah", "run", "--isolation", "chroot", *flags, self.id, "--", *argv]
-
-    def run(self, *argv: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
-        done = subprocess.run(
-            self.command(*argv, env=env or {}), capture_output=True, text=True, timeout=timeout, check=False
-        )
-        assert done.returncode == 0, f"{' '.join(argv)} failed in the image ({done.returncode}):\n{done.stderr}"
-        return done.stdout
-
-    def remove(self) -> None:
-        _buildah("rm", self.id)
-
-
-def _buildah(*argv: str) -> str:
-    return subprocess.run(["buildah", *argv], capture_output=True, text=True, check=True, timeout=60).stdout
-
-
 @pytest.fixture(scope="module")
 def image() -> str:
-    require_tools("podman", "buildah", "mmdebstrap")
-    built = subprocess.run(
-        [str(REPO_ROOT / "infra" / "image" / "build")],
-        env={**os.environ, "IMAGE": IMAGE},
-        capture_output=True,
-        text=True,
-        timeout=BUILD_S,
-        check=False,
-    )
-    assert built.returncode == 0, f"make image failed:\n{built.stderr[-4000:]}"
-    return IMAGE
+    return build("service", IMAGE)
 
 
 @pytest.fixture
@@ -115,11 +75,11 @@ BUILD_ONLY = (
 
 def test_the_final_stage_holds_no_build_tools_and_runs_as_a_user_of_its_own(container: Container) -> None:
     assert container.run("id", "-u").strip() == "10001"
-    root = Path(_buildah("mount", container.id).strip())
+    root = Path(buildah("mount", container.id).strip())
     try:
         assert [path for path in BUILD_ONLY if (root / path).exists()] == []
     finally:
-        _buildah("umount", container.id)
+        buildah("umount", container.id)
     # Every installed distribution is one uv.lock pins, at its version: nothing came from elsewhere.
     lock = (REPO_ROOT / "uv.lock").read_text()
     listing = container.run(
