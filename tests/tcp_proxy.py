@@ -24,6 +24,7 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._starting = False
+        self._quiet = False
         self._streams: set[asyncio.StreamWriter] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -41,6 +42,11 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._run(self._listen())
+
+    def freeze(self) -> None:
+        """Go quiet, as a frozen server or a dead network does: connections are accepted and nothing passes
+        either way, on them or on those already open; nothing is closed either."""
+        self._quiet = True
 
     def starting(self, starting: bool = True) -> None:
         """Answer new connections as PostgreSQL does while it starts up: a FATAL 57P03, then close."""
@@ -79,12 +85,17 @@ class TcpProxy:
         if self._starting:
             await _refuse_as_starting(reader, writer)
             return
+        if self._quiet:
+            self._streams.add(writer)
+            await asyncio.Event().wait()  # until the proxy stops and cancels it
         up_reader, up_writer = await self._open_upstream()
         self._streams.update({writer, up_writer})
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 while data := await src.read(65536):
+                    if self._quiet:
+                        await asyncio.Event().wait()
                     dst.write(data)
                     await dst.drain()
             dst.close()

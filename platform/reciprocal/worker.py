@@ -20,7 +20,7 @@ from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reciprocal.db.engine import Database
+from reciprocal.db.engine import Database, connect_alone
 from reciprocal.jobs import services as jobs
 from reciprocal.kernel import clock, dates
 from reciprocal.mail.services import Mailer
@@ -51,25 +51,6 @@ RETENTION_AT = "30 2 * * *"
 """02:30 UTC, when nobody works; a second run the same day finds nothing more due."""
 CONCURRENCY = 4
 """Jobs of one kind a worker runs at once."""
-
-
-def asyncpg_dsn(url: URL) -> str:
-    """The SQLAlchemy address as asyncpg's own (pgqueuer listens on a connection of its own).
-
-    NOTE: SQLAlchemy names several servers (a primary and its standby) as repeated `host=name:port` query
-    parameters; asyncpg would keep only the last of them, so they go where asyncpg reads a list of servers,
-    in the address itself (`user@name1:port1,name2:port2/db`), in the same order. One `host` (the embedded
-    server's socket folder) stays where it is: asyncpg reads that one.
-    """
-    plain = url.set(drivername="postgresql")
-    hosts = plain.query.get("host")
-    if isinstance(hosts, str) or not hosts or len(hosts) < 2:
-        return plain.render_as_string(hide_password=False)
-    servers = ",".join(hosts)
-    rendered = plain.difference_update_query(["host"]).render_as_string(hide_password=False)
-    scheme, rest = rendered.split("://", 1)
-    user, path = rest.split("/", 1)
-    return f"{scheme}://{user}{servers}/{path}"
 
 
 class Worker:
@@ -178,7 +159,7 @@ async def run(
     pgqueuer's own drain mode also waits for jobs deferred to later (a retry in a minute); ours stops when
     what is left is for later, which the next run, or the sweep, takes up.
     """
-    connection = await asyncpg.connect(asyncpg_dsn(url))
+    connection = await connect_alone(url)  # pgqueuer listens on a connection of its own
     try:
         worker = Worker(db, mailer, settings)
         pgq = worker.build(connection)

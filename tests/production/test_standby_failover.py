@@ -24,13 +24,12 @@ import pytest
 from sqlalchemy.engine import URL
 
 from reciprocal.db.bootstrap import bootstrap, connect_as, role_urls
-from reciprocal.db.engine import Database
+from reciprocal.db.engine import Database, connect_alone
 from reciprocal.db.migrate import migrate
 from reciprocal.identity.models import Role
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
-from reciprocal.worker import asyncpg_dsn
 from support import add_member, make_settings, session_token, visible_text
 from support.replication import StandbyPair, free_port, standby_pair, wait_until
 from support.web import token_in, use_session
@@ -193,8 +192,8 @@ def tail(log: Path) -> str:
 
 
 async def port_reached(url: URL) -> int:
-    """The port of the server the worker's own connection (asyncpg's address, not SQLAlchemy's) reaches."""
-    connection = await asyncpg.connect(asyncpg_dsn(url))
+    """The port of the server the worker's own connection (outside the pool) reaches."""
+    connection = await connect_alone(url)
     try:
         port: int = await connection.fetchval("select inet_server_port()")
     finally:

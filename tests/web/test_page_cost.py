@@ -39,7 +39,7 @@ from reciprocal.referrals.models import Referral
 from reciprocal.referrals.rules import ReferralAnswers
 from reciprocal.referrals.workflow import Action, State
 from reciprocal.settings import Settings
-from support import DatabaseUnderTest, session_token
+from support import DatabaseUnderTest, make_settings, session_token
 from support.web import Client, use_session
 from support.world import KEYS, County, World
 
@@ -445,6 +445,16 @@ async def forget_measured_reads(database: DatabaseUnderTest, since: datetime) ->
         await conn.execute("delete from audit_events where occurred_at >= $1", since)
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The suite's settings, but a scheme kept for an hour (overrides the suite's `settings`).
+
+    NOTE: with the default 5 s, a slow machine can let the cache run out between a page's two visits, and the
+    scheme read again (two statements) looked like the page costing more as history grew.
+    """
+    return make_settings(scheme_cache_s=3600)
 
 
 @pytest.fixture

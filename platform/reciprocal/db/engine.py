@@ -7,7 +7,9 @@ import logging
 import uuid
 from typing import Any, Literal
 
+import asyncpg
 from sqlalchemy import Connection, TextClause, event, text
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction
@@ -67,8 +69,55 @@ def create_engine(url: str | URL, settings: Settings) -> AsyncEngine:
         pool_timeout=settings.connect_timeout_s,
         # Parameters may be case content: never let them into an exception message or a log.
         hide_parameters=True,
-        connect_args={"timeout": settings.connect_timeout_s, **_connection_options(settings)},
+        connect_args={
+            "timeout": settings.connect_timeout_s,
+            # A server that stops answering (a frozen machine, a network gone quiet) never ends a statement by
+            # its own timeout: the driver gives up a little after it would have, and the page is the fast 503.
+            "command_timeout": settings.statement_timeout_ms / 1000 + settings.connect_timeout_s,
+            # NOTE: SQLAlchemy's asyncpg dialect connects with this function when given one (its own name for
+            # it, as create_async_engine's async_creator sets it); the other arguments still reach it.
+            "async_creator_fn": connect_host_by_host,
+            **_connection_options(settings),
+        },
     )
+
+
+async def connect_alone(url: str | URL) -> asyncpg.Connection:
+    """A connection of its own, outside the pool (the worker's queue listens on one), to the server `url` names;
+    where it names several, each is tried in turn, as the pool's connections are."""
+    # The dialect's own reading of the address (several hosts included), as the pool's connections get it.
+    _, kwargs = PGDialect_asyncpg().create_connect_args(async_url(url))  # type: ignore[no-untyped-call]
+    return await connect_host_by_host(**kwargs)
+
+
+NOT_TAKEN = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+"""A server refused, failed or kept quiet, or takes no writes (target_session_attrs): try the next one."""
+
+
+async def connect_host_by_host(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg.connect, but where DATABASE_URL names several servers each is given the whole connect timeout.
+
+    NOTE: asyncpg's timeout covers all the servers together: a first server that accepts connections and then
+    never answers (frozen, not stopped) uses all of it, and the promoted standby after it is never tried.
+    libpq gives each server its own timeout; so does this, in the order they are named.
+    """
+    hosts, ports = kwargs.get("host"), kwargs.get("port")
+    if not isinstance(hosts, list) or not isinstance(ports, list):
+        return await asyncpg.connect(*args, **kwargs)
+    refused: list[str] = []
+    for host, port in zip(hosts, ports, strict=True):
+        try:
+            return await asyncpg.connect(*args, **{**kwargs, "host": host, "port": int(port)})
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+        ) as error:
+            refused.append(f"{host}:{port} ({type(error).__name__})")
+    # A connection error (OSError): the page is the fast 503, as when the one server named is down.
+    raise ConnectionError(f"no database server took the connection: {', '.join(refused)}")
 
 
 def _timeouts(settings: Settings) -> dict[str, str]:
