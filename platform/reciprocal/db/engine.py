@@ -108,13 +108,7 @@ async def connect_host_by_host(*args: Any, **kwargs: Any) -> asyncpg.Connection:
     for host, port in zip(hosts, ports, strict=True):
         try:
             return await asyncpg.connect(*args, **{**kwargs, "host": host, "port": int(port)})
-        except (
-            OSError,
-            TimeoutError,
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            asyncpg.InternalClientError,
-        ) as error:
+        except NOT_TAKEN as error:
             refused.append(f"{host}:{port} ({type(error).__name__})")
     # A connection error (OSError): the page is the fast 503, as when the one server named is down.
     raise ConnectionError(f"no database server took the connection: {', '.join(refused)}")
