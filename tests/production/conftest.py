@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -37,3 +40,20 @@ def loopback_admin_url(admin_url: URL) -> Iterator[URL]:
         yield relay.url
     finally:
         relay.stop()
+
+
+STARTUP_S = 30
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Return once something listens on `port`; fail with its output if `process`, which should, exits first."""
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            pytest.fail(f"the process on {port} exited {process.returncode}:\n{stderr[-4000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"nothing listened on {port} within {STARTUP_S} s")

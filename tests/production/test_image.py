@@ -48,8 +48,9 @@ def container(image: str) -> Iterator[Container]:
 
 
 @pytest.fixture
-async def database(loopback_admin_url: URL) -> AsyncIterator[dict[str, str]]:
-    """The environment for a fresh, empty database on the loopback server: what an operator sets."""
+async def empty_database(loopback_admin_url: URL) -> AsyncIterator[dict[str, str]]:
+    """The environment for a fresh, empty database on the loopback server: what an operator sets (not the
+    suite's `database`, a migrated copy of the template)."""
     name = f"rc_image_{os.getpid()}"
     await drop_database(loopback_admin_url, name)
     owner, app = role_urls(loopback_admin_url, name)
@@ -93,10 +94,10 @@ def test_the_final_stage_holds_no_build_tools_and_runs_as_a_user_of_its_own(cont
         assert f'name = "{canonical}"\nversion = "{version}"' in lock, f"{line} is not what uv.lock pins"
 
 
-def test_migrate_load_and_serve_from_the_image(container: Container, database: dict[str, str]) -> None:
+def test_migrate_load_and_serve_from_the_image(container: Container, empty_database: dict[str, str]) -> None:
     port = free_port()
     env = {
-        **database,
+        **empty_database,
         "RECIPROCAL_SECRET_KEY": "image-smoke-test-secret-key-long-enough-for-hkdf",
         "RECIPROCAL_BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1",

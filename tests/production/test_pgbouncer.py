@@ -11,11 +11,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from itertools import cycle
@@ -37,7 +35,7 @@ from integration.test_tenant_isolation import (
     test_writing_a_row_for_another_scheme_is_refused,
 )
 from people import actor
-from production.conftest import require_tools
+from production.conftest import require_tools, wait_listening
 from reciprocal.db.bootstrap import OWNER_ROLE
 from reciprocal.db.engine import Database
 from reciprocal.db.rls import APP_ROLE, TENANT_SETTING
@@ -61,7 +59,6 @@ REPEATED = (
 )
 """The isolation tests taken as they are: collected here, they run with this module's `db`, through PgBouncer."""
 
-STARTUP_S = 30
 SETTINGS = make_settings(database_pool_mode="transaction")
 
 
@@ -105,7 +102,7 @@ max_client_conn = 200
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_listening(port, process)
+        wait_listening(port, process)
         yield Bouncer(port)
     finally:
         process.terminate()
@@ -113,19 +110,6 @@ max_client_conn = 200
         if process.stderr:
             process.stderr.close()
         shutil.rmtree(folder)
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            pytest.fail(f"the process on {port} exited {process.returncode}:\n{stderr[-4000:]}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"nothing listened on {port} within {STARTUP_S} s")
 
 
 @pytest.fixture
@@ -221,7 +205,7 @@ def two_processes(
     )
     try:
         for port, process in zip(ports, processes[: len(ports)], strict=True):
-            _wait_listening(port, process)
+            wait_listening(port, process)
         yield ports
     finally:
         for process in processes:

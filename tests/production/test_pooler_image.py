@@ -19,8 +19,8 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 
+from production.conftest import wait_listening
 from production.containers import Container, build
-from production.test_pgbouncer import _wait_listening
 from reciprocal.db.engine import Database
 from reciprocal.db.rls import APP_ROLE
 from reciprocal.settings import REPO_ROOT
@@ -93,7 +93,7 @@ def served(pooler: Container, database: DatabaseUnderTest, loopback_admin_url: U
         start_new_session=True,
     )
     try:
-        _wait_listening(port, process)
+        wait_listening(port, process)
         yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)

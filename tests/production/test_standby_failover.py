@@ -30,8 +30,8 @@ from reciprocal.identity.models import Role
 from reciprocal.provisioning.folders import read_scheme_folder
 from reciprocal.provisioning.load import load_scheme
 from reciprocal.settings import REPO_ROOT
-from support import add_member, make_settings, session_token, visible_text
-from support.replication import StandbyPair, free_port, standby_pair, wait_until
+from support import add_member, free_port, make_settings, session_token, visible_text
+from support.replication import StandbyPair, standby_pair, wait_until
 from support.web import token_in, use_session
 
 RECIPROCAL = Path(sys.executable).parent / "reciprocal"

