@@ -8,19 +8,9 @@ from urllib.parse import urlencode
 from playwright.async_api import Browser
 
 from reciprocal.db.engine import Database
-from reciprocal.identity.models import User
-from reciprocal.identity.services import SESSION_COOKIE, Actor
 from reciprocal.settings import Settings
-from support import session_token
-from support.browser import serious_violations
+from support.browser import signed_in, violations_on
 from support.world import World
-
-
-async def _token(db: Database, settings: Settings, person: Actor) -> str:
-    async with db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    return await session_token(db, "pan-london", user, settings)
 
 
 async def test_the_matching_and_pause_pages_have_no_serious_accessibility_problems(
@@ -55,14 +45,6 @@ async def test_the_matching_and_pause_pages_have_no_serious_accessibility_proble
     }
     problems: list[str] = []
     for person, paths in pages.items():
-        context = await browser.new_context()
-        token = await _token(db, settings, person)
-        cookie = {"name": SESSION_COOKIE, "value": token, "domain": "127.0.0.1", "path": "/s/pan-london/"}
-        await context.add_cookies([cookie])  # type: ignore[list-item]
-        page = await context.new_page()
-        for path in paths:
-            await page.goto(base + path)
-            assert "Sign in" not in await page.title(), path
-            problems += [f"{path}: {problem}" for problem in await serious_violations(page)]
-        await context.close()
+        async with signed_in(browser, db, settings, person) as page:
+            problems += await violations_on(page, base, paths)
     assert problems == []

@@ -30,14 +30,19 @@ def use_session(client: httpx.AsyncClient, slug: str, token: str, *, replace: bo
     client.cookies.set(SESSION_COOKIE, token, path=f"/s/{slug}/")
 
 
+async def token_for(db: Database, settings: Settings, person: Actor, slug: str = LONDON) -> str:
+    """A new session token for `person`, as signing in gives them."""
+    async with db.tenant_session(person.tenant_id) as session:
+        user = await session.get(User, (person.tenant_id, person.user_id))
+    assert user is not None
+    return await session_token(db, slug, user, settings)
+
+
 async def act_as(
     client: httpx.AsyncClient, db: Database, settings: Settings, person: Actor, slug: str = LONDON
 ) -> None:
     """Sign the client in as `person`, as a sign-in would, in place of whoever it was signed in as."""
-    async with db.tenant_session(person.tenant_id) as session:
-        user = await session.get(User, (person.tenant_id, person.user_id))
-    assert user is not None
-    use_session(client, slug, await session_token(db, slug, user, settings), replace=True)
+    use_session(client, slug, await token_for(db, settings, person, slug), replace=True)
 
 
 async def sign_in(
